@@ -1,0 +1,168 @@
+"""The answers a template asks for: validation of each value and of the set as a whole.
+
+Keys here are scaffold's public interface (`--data`, answers files, org defaults).
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from generator.errors import InvalidAnswerError
+from generator.quantities import (
+    MEMORY_ACCEPTED,
+    SMALLEST_MEMORY_LIMIT,
+    QuantityError,
+    parse_cpu,
+    parse_memory,
+)
+
+SUPPORTED_GO_VERSIONS = ("1.27", "1.26", "1.25")
+RUNTIME_IMAGES = ("distroless", "scratch", "alpine")
+LOWEST_PORT = 1024  # a non-root process cannot bind below this without extra capabilities
+HIGHEST_PORT = 65535
+
+_SERVICE_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+_MODULE_ELEMENT = re.compile(r"^[A-Za-z0-9_.~+-]+$")
+_TRUE = {"true", "yes", "y", "1", "on"}
+_FALSE = {"false", "no", "n", "0", "off"}
+
+
+def _service_name(value: Any) -> str:
+    text = str(value)
+    if not _SERVICE_NAME.match(text):
+        raise InvalidAnswerError(
+            f"service_name {text!r} is not valid; accepted: 1-63 lowercase letters, digits and '-', "
+            "starting with a letter and not ending with '-' (a Go binary name and a DNS-1123 label)"
+        )
+    return text
+
+
+def _module_path(value: Any) -> str:
+    text = str(value)
+    elements = text.split("/")
+    if (
+        not text
+        or len(text) > 255
+        or any(not _MODULE_ELEMENT.match(e) or e.startswith(".") or e.endswith(".") for e in elements)
+        or not re.match(r"^[a-z0-9.-]+$", elements[0])
+    ):
+        raise InvalidAnswerError(
+            f"module_path {text!r} is not a valid Go module path; accepted: slash-separated elements of "
+            "letters, digits and '._~+-', a lowercase first element, such as github.com/acme/my-service"
+        )
+    return text
+
+
+def _description(value: Any) -> str:
+    text = str(value).strip()
+    if not text or "\n" in text or len(text) > 200 or '"' in text or "`" in text:
+        raise InvalidAnswerError(
+            f"description {text!r} is not valid; accepted: one line of 1-200 characters without quotes or backticks"
+        )
+    return text
+
+
+def _go_version(value: Any) -> str:
+    text = str(value).strip()
+    if text not in SUPPORTED_GO_VERSIONS:
+        raise InvalidAnswerError(
+            f"go_version {text!r} is not supported; accepted: {', '.join(SUPPORTED_GO_VERSIONS)}"
+        )
+    return text
+
+
+def _port(key: str, value: Any) -> int:
+    text = str(value).strip()
+    if not text.isdigit() or not LOWEST_PORT <= int(text) <= HIGHEST_PORT:
+        raise InvalidAnswerError(
+            f"{key} {text!r} is not valid; accepted: a whole number from {LOWEST_PORT} to {HIGHEST_PORT} "
+            "(the service runs as a non-root user)"
+        )
+    return int(text)
+
+
+def _bool(key: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InvalidAnswerError(f"{key} {value!r} is not valid; accepted: true or false (yes/no, 1/0)")
+
+
+def _memory_limit(value: Any) -> str:
+    text = str(value).strip()
+    try:
+        size = parse_memory(text)
+    except QuantityError as error:
+        raise InvalidAnswerError(str(error)) from None
+    if size < SMALLEST_MEMORY_LIMIT:
+        raise InvalidAnswerError(
+            f"memory_limit {text!r} is below 64Mi, too small for a Go service; accepted: {MEMORY_ACCEPTED}"
+        )
+    return text
+
+
+def _cpu_limit(value: Any) -> str:
+    text = str(value).strip()
+    try:
+        parse_cpu(text)
+    except QuantityError as error:
+        raise InvalidAnswerError(str(error)) from None
+    return text
+
+
+def _runtime_image(value: Any) -> str:
+    text = str(value).strip()
+    if text not in RUNTIME_IMAGES:
+        raise InvalidAnswerError(f"runtime_image {text!r} is not valid; accepted: {', '.join(RUNTIME_IMAGES)}")
+    return text
+
+
+_VALIDATORS = {
+    "service_name": _service_name,
+    "module_path": _module_path,
+    "description": _description,
+    "go_version": _go_version,
+    "port": lambda value: _port("port", value),
+    "enable_pprof": lambda value: _bool("enable_pprof", value),
+    "pprof_port": lambda value: _port("pprof_port", value),
+    "memory_limit": _memory_limit,
+    "cpu_limit": _cpu_limit,
+    "runtime_image": _runtime_image,
+}
+
+KNOWN_KEYS = tuple(_VALIDATORS)
+
+
+def validate_answer(key: str, value: Any) -> Any:
+    """Return `value` normalised for `key` (ports as int, flags as bool), or raise InvalidAnswerError.
+
+    Keys scaffold does not know (a custom template's own questions) are returned unchanged.
+    """
+    validator = _VALIDATORS.get(key)
+    return validator(value) if validator else value
+
+
+def validate_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate every answer and the rules that span several, returning the normalised answers."""
+    normalised = {key: validate_answer(key, value) for key, value in answers.items()}
+    port, pprof_port = normalised.get("port"), normalised.get("pprof_port")
+    if normalised.get("enable_pprof", True) and port is not None and port == pprof_port:
+        raise InvalidAnswerError(
+            f"pprof_port {pprof_port!r} is the same as port; accepted: a port other than {port}"
+        )
+    return normalised
+
+
+def problem_with(key: str, value: Any, port: Any = None) -> str:
+    """Return the one-line problem with an answer, or "" when it is fine (for copier validators)."""
+    try:
+        normalised = validate_answer(key, value)
+        if key == "pprof_port" and port is not None and normalised == validate_answer("port", port):
+            return f"pprof_port {normalised!r} is the same as port; accepted: a port other than {port}"
+    except InvalidAnswerError as error:
+        return error.message
+    return ""

@@ -1,0 +1,28 @@
+"""The Jinja extension templates load through copier's `_jinja_extensions`.
+
+It exposes scaffold's own rules as filters, so a figure such as GOMEMLIMIT is computed once, in
+Python, and every file that shows it renders that one value.
+"""
+
+from typing import Any
+
+from jinja2 import Environment
+from jinja2.ext import Extension
+
+from generator.answers import problem_with
+from generator.quantities import format_cores, gomemlimit_for, parse_cpu, parse_memory
+
+
+class ScaffoldExtension(Extension):
+    """Adds the filters `gomemlimit`, `memory_bytes`, `cpu_cores` and `scaffold_invalid`."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        environment.filters["gomemlimit"] = lambda quantity: gomemlimit_for(str(quantity))
+        environment.filters["memory_bytes"] = lambda quantity: parse_memory(str(quantity))
+        environment.filters["cpu_cores"] = lambda quantity: format_cores(parse_cpu(str(quantity)))
+        environment.filters["scaffold_invalid"] = _invalid
+
+
+def _invalid(value: Any, key: str, port: Any = None) -> str:
+    return problem_with(key, value, port)
