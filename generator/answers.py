@@ -81,7 +81,8 @@ def _port(key: str, value: Any) -> int:
     return int(text)
 
 
-def _bool(key: str, value: Any) -> bool:
+def parse_bool(key: str, value: Any) -> bool:
+    """Parse a yes/no answer (true/false, yes/no, y/n, 1/0, on/off) for the question `key`."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -127,7 +128,7 @@ _VALIDATORS = {
     "description": _description,
     "go_version": _go_version,
     "port": lambda value: _port("port", value),
-    "enable_pprof": lambda value: _bool("enable_pprof", value),
+    "enable_pprof": lambda value: parse_bool("enable_pprof", value),
     "pprof_port": lambda value: _port("pprof_port", value),
     "memory_limit": _memory_limit,
     "cpu_limit": _cpu_limit,
@@ -161,7 +162,7 @@ def problem_with(key: str, value: Any, port: Any = None) -> str:
     """Return the one-line problem with an answer, or "" when it is fine (for copier validators)."""
     try:
         normalised = validate_answer(key, value)
-        if key == "pprof_port" and port is not None and normalised == validate_answer("port", port):
+        if key == "pprof_port" and port not in (None, "") and normalised == validate_answer("port", port):
             return f"pprof_port {normalised!r} is the same as port; accepted: a port other than {port}"
     except InvalidAnswerError as error:
         return error.message

@@ -6,7 +6,7 @@ Python, and every file that shows it renders that one value.
 
 from typing import Any
 
-from jinja2 import Environment
+from jinja2 import Environment, Undefined
 from jinja2.ext import Extension
 
 from generator.answers import problem_with
@@ -25,4 +25,4 @@ class ScaffoldExtension(Extension):
 
 
 def _invalid(value: Any, key: str, port: Any = None) -> str:
-    return problem_with(key, value, port)
+    return problem_with(key, value, None if isinstance(port, Undefined) else port)

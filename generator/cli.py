@@ -1,0 +1,158 @@
+"""The `scaffold` command line: parses arguments, calls the function that does the work, prints the result.
+
+Heavy imports (copier, questionary) happen inside the commands, so `scaffold --help` stays fast.
+"""
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from generator.errors import ScaffoldError
+
+app = typer.Typer(
+    name="scaffold",
+    help="Create production-grade Go service repositories and keep them up to date.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def reports_errors(command: F) -> F:
+    """Turn a ScaffoldError into its one-line message on stderr and its exit code: the one place that does."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ScaffoldError as error:
+            typer.echo(f"error: {error.message}", err=True)
+            raise typer.Exit(error.exit_code) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def parse_data(pairs: list[str]) -> dict[str, str]:
+    """Parse repeated `--data key=value` options."""
+    data = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise ScaffoldError(f"--data {pair!r} is not valid; accepted: key=value, e.g. --data port=9090")
+        data[key.strip()] = value
+    return data
+
+
+def _version_callback(value: bool) -> None:
+    if value:
+        from generator.version import scaffold_version
+
+        typer.echo(f"scaffold {scaffold_version()}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """Create production-grade Go service repositories and keep them up to date."""
+
+
+DataOption = Annotated[
+    list[str] | None,
+    typer.Option("--data", "-d", metavar="KEY=VALUE", help="An answer, e.g. --data memory_limit=1Gi. Repeatable."),
+]
+
+
+@app.command()
+@reports_errors
+def new(
+    name: Annotated[str, typer.Argument(help="Service name: the binary, image and Kubernetes name.")],
+    dest: Annotated[Path | None, typer.Argument(help="Folder to create (default: ./NAME).")] = None,
+    template: Annotated[
+        str | None, typer.Option("--template", "-t", help="Bundled template name, folder or git URL.")
+    ] = None,
+    vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
+    defaults: Annotated[bool, typer.Option("--defaults", help="Use the default for every answer not given.")] = False,
+    data: DataOption = None,
+    answers_file: Annotated[
+        Path | None, typer.Option("--answers-file", help="A YAML file of answers (copier's answers format).")
+    ] = None,
+    pretend: Annotated[bool, typer.Option("--pretend", help="Show what would be written; write nothing.")] = False,
+    git: Annotated[bool, typer.Option("--git/--no-git", help="git init the new repo with one commit.")] = True,
+    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+) -> None:
+    """Create a new Go service repo from a template, asking for the answers not given."""
+    from generator import new as new_module
+    from generator import sources
+    from generator.render import read_answers_file
+
+    given: dict[str, Any] = {}
+    if answers_file is not None:
+        if not answers_file.is_file():
+            raise ScaffoldError(f"--answers-file {str(answers_file)!r} does not exist; accepted: a YAML answers file")
+        given.update((k, v) for k, v in read_answers_file(answers_file).items() if not k.startswith("_"))
+    given.update(parse_data(data or []))
+    interactive = not defaults and sys.stdin.isatty()
+    ask = None
+    if interactive:
+        from generator.prompts import ask
+    request = new_module.NewRequest(
+        name=name,
+        dest=dest if dest is not None else Path(name),
+        source=sources.resolve(template, vcs_ref),
+        given=given,
+        ask=ask,
+        pretend=pretend,
+        git_init=git,
+        trusted=trust,
+    )
+    result = new_module.create(request)
+    typer.echo(_summary(result, pretend))
+
+
+def _summary(result: Any, pretend: bool) -> str:
+    from generator.quantities import gomemlimit_for
+
+    answers = result.answers
+    lines = []
+    if pretend:
+        lines.append(f"Would create {result.dest} with {len(result.files)} files (nothing written):")
+        lines.extend(f"  {path}" for path in result.files)
+    else:
+        lines.append(f"Created {result.dest} ({len(result.files)} files, template version {result.version}).")
+    if "memory_limit" in answers:
+        lines.append(
+            f"  GOMEMLIMIT={gomemlimit_for(answers['memory_limit'])} for a {answers['memory_limit']} "
+            "container memory limit (Dockerfile, Kubernetes, compose, dev container)"
+        )
+    if result.commit:
+        lines.append(f"  git: first commit {result.commit[:12]}; pristine render kept on branch scaffold/pristine")
+    if not pretend:
+        lines.append(f"Next: cd {result.dest} && make test")
+    return "\n".join(lines)
+
+
+@app.command()
+@reports_errors
+def memlimit(
+    memory_limit: Annotated[str, typer.Argument(help="Container memory limit, e.g. 512Mi, 1Gi, 256M.")],
+) -> None:
+    """Print the GOMEMLIMIT derived from a container memory limit (e.g. 512Mi -> 460MiB)."""
+    from generator.answers import validate_answer
+    from generator.quantities import gomemlimit_for
+
+    typer.echo(gomemlimit_for(validate_answer("memory_limit", memory_limit)))
+
+
+def main() -> None:
+    """Run the scaffold command line."""
+    app()

@@ -1,0 +1,55 @@
+"""Turn given answers, defaults and (optionally) prompts into a complete, validated set of answers."""
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from generator.answers import validate_answers
+from generator.errors import InvalidAnswerError
+from generator.questions import Question, TemplateConfig, convert, default_for, is_asked, problem
+
+Ask = Callable[[Question, Any, Callable[[Any], str]], Any]
+"""Asks one question: (question, default, problem-of-a-candidate) -> the accepted answer."""
+
+
+def check_given(config: TemplateConfig, given: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate answers given up front (`--data`, an answers file), before anything is asked or written."""
+    askable = [q.key for q in config.questions if not q.computed]
+    checked: dict[str, Any] = {}
+    for key, value in given.items():
+        question = config.question(key)
+        if question is None or question.computed:
+            raise InvalidAnswerError(f"answer key {key!r} is not a question of this template; accepted: {', '.join(askable)}")
+        message = problem(question, value, {**checked, **given})
+        if message:
+            raise InvalidAnswerError(message)
+        checked[key] = convert(question, value)
+    return checked
+
+
+def collect_answers(config: TemplateConfig, given: Mapping[str, Any], ask: Ask | None = None) -> dict[str, Any]:
+    """Return an answer for every question that applies: given ones, else asked (when `ask`), else defaults.
+
+    Computed questions (`when: false`) are left to the template. Without `ask` nothing ever waits on
+    input, which is what CI needs.
+    """
+    answers = check_given(config, given)
+    for question in config.questions:
+        if question.computed or question.key in answers:
+            continue
+        if not is_asked(question, answers):
+            continue
+        default = default_for(question, answers)
+        if ask is not None:
+            value = ask(question, default, lambda candidate, q=question: problem(q, candidate, answers))
+            answers[question.key] = convert(question, value)
+            continue
+        if default is None:
+            raise InvalidAnswerError(
+                f"{question.key} has no default and no answer was given; accepted: --data {question.key}=VALUE"
+            )
+        message = problem(question, default, answers)
+        if message:
+            raise InvalidAnswerError(message)
+        answers[question.key] = default
+    ordered = {q.key: answers[q.key] for q in config.questions if q.key in answers}
+    return validate_answers(ordered)

@@ -1,0 +1,69 @@
+"""Writing a rendered repo into place without ever overwriting a user's files or leaving half of one."""
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from generator.errors import DestinationError
+
+
+def check_destination(dest: Path) -> None:
+    """Raise DestinationError unless `dest` is missing or an empty folder."""
+    if dest.is_file() or dest.is_symlink():
+        raise DestinationError(f"destination {str(dest)!r} is a file; accepted: a new or empty folder")
+    if dest.is_dir() and any(dest.iterdir()):
+        raise DestinationError(f"destination {str(dest)!r} exists and is not empty; accepted: a new or empty folder")
+
+
+@contextmanager
+def staging_for(dest: Path) -> Iterator[Path]:
+    """Yield an empty folder beside `dest` to render into; it is removed afterwards, whatever happens.
+
+    Parents of `dest` that had to be created are removed again if nothing was put in place.
+    """
+    created = _create_parents(dest.parent)
+    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.scaffold-", dir=dest.parent))
+    staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the repo should get the usual mode
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not dest.exists():
+            for folder in created:
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
+
+
+def _create_parents(folder: Path) -> list[Path]:
+    missing = [p for p in [folder, *folder.parents] if not p.exists()]
+    folder.mkdir(parents=True, exist_ok=True)
+    return missing  # deepest first, so they can be removed in this order
+
+
+def put_in_place(staging: Path, dest: Path) -> None:
+    """Move everything rendered in `staging` to `dest` (missing or empty), re-checking it first."""
+    check_destination(dest)
+    if not dest.exists():
+        staging.rename(dest)
+        staging.mkdir()  # staging_for removes it
+        return
+    for entry in staging.iterdir():
+        entry.rename(dest / entry.name)
+
+
+def relative_files(root: Path) -> list[str]:
+    """Return every file below `root` (outside .git), as sorted POSIX paths relative to it."""
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if (p.is_file() or p.is_symlink()) and ".git" not in p.relative_to(root).parts[:1]
+    )

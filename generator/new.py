@@ -1,0 +1,72 @@
+"""`scaffold new`: collect the answers, render the template, and commit the pristine render."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import gitrepo
+from generator.collect import Ask, collect_answers
+from generator.destination import check_destination, put_in_place, relative_files, staging_for
+from generator.errors import InvalidAnswerError, TemplateError
+from generator.pristine import commit_pristine
+from generator.questions import TemplateConfig, load_config
+from generator.render import render
+from generator.sources import TemplateSource
+
+
+@dataclass
+class NewRequest:
+    """What the user asked `scaffold new` for."""
+
+    name: str
+    dest: Path
+    source: TemplateSource
+    given: dict[str, Any] = field(default_factory=dict)
+    """Answers from an answers file and `--data`, the latter winning."""
+    ask: Ask | None = None
+    """Asks the questions not given; None renders the defaults without waiting on input."""
+    pretend: bool = False
+    git_init: bool = True
+    trusted: bool = False
+
+
+@dataclass
+class NewResult:
+    """What `scaffold new` did (or, with --pretend, would do)."""
+
+    dest: Path
+    files: list[str]
+    answers: dict[str, Any]
+    version: str | None
+    commit: str | None = None
+
+
+def template_config(source: TemplateSource) -> TemplateConfig:
+    """Load the questions of `source`, which must be on this machine."""
+    if source.local_path is None:
+        raise TemplateError(f"template {source.src!r} is not a folder on this machine")
+    return load_config(source.local_path)
+
+
+def create(request: NewRequest) -> NewResult:
+    """Create the repo `request` describes; on any failure nothing is left at the destination."""
+    check_destination(request.dest)
+    config = template_config(request.source)
+    given = dict(request.given)
+    if given.setdefault("service_name", request.name) != request.name:
+        raise InvalidAnswerError(
+            f"service_name {given['service_name']!r} differs from the NAME argument {request.name!r}; "
+            "accepted: the same name, or no --data service_name"
+        )
+    answers = collect_answers(config, given, request.ask)
+    with staging_for(request.dest) as staging:
+        render(request.source, config, staging, answers, trusted=request.trusted)
+        files = relative_files(staging)
+        if request.pretend:
+            return NewResult(request.dest, files, answers, request.source.version)
+        commit = None
+        if request.git_init:
+            gitrepo.git(staging, "init", "-q")
+            commit = commit_pristine(staging, request.source, message_title="Create")
+        put_in_place(staging, request.dest)
+    return NewResult(request.dest, files, answers, request.source.version, commit)

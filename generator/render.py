@@ -1,0 +1,93 @@
+"""Rendering a template into a folder, through copier (the only module that renders with it)."""
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.errors import TemplateError
+from generator.questions import TemplateConfig
+from generator.sources import TemplateSource
+
+DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
+OWN_EXTENSION_PREFIX = "generator."
+
+
+def answers_file_name(config: TemplateConfig) -> str:
+    """Return the answers file path a template writes, relative to the rendered repo."""
+    return str(config.settings.get("_answers_file") or DEFAULT_ANSWERS_FILE)
+
+
+def untrusted_features(config: TemplateConfig) -> list[str]:
+    """Return what a template would run on the user's machine: tasks, migrations, foreign Jinja extensions."""
+    features = []
+    if config.settings.get("_tasks"):
+        features.append("tasks")
+    if config.settings.get("_migrations"):
+        features.append("migrations")
+    extensions = config.settings.get("_jinja_extensions") or []
+    if any(not str(e).startswith(OWN_EXTENSION_PREFIX) for e in extensions):
+        features.append("jinja_extensions")
+    return features
+
+
+def render(
+    source: TemplateSource,
+    config: TemplateConfig,
+    dest: Path,
+    answers: dict[str, Any],
+    *,
+    trusted: bool = False,
+) -> None:
+    """Render `source` with `answers` into `dest` (which may exist), asking nothing, and fix the answers file.
+
+    The answers file records `source.recorded_src` and, for versioned sources, `source.version`.
+    """
+    from copier import run_copy
+    from copier.errors import CopierError
+
+    wanted = untrusted_features(config)
+    if wanted and not trusted and not source.bundled:
+        raise TemplateError(
+            f"template {source.recorded_src} wants to run {', '.join(wanted)} on this machine; "
+            "accepted: pass --trust, or list its source as trusted in the org config"
+        )
+    try:
+        run_copy(
+            source.src,
+            dest,
+            data=answers,
+            vcs_ref=source.vcs_ref,
+            defaults=True,
+            overwrite=True,
+            quiet=True,
+            unsafe=True,
+            skip_tasks=False,
+        )
+    except CopierError as error:
+        raise TemplateError(f"template {source.recorded_src} could not be rendered: {error}") from None
+    record_source(dest / answers_file_name(config), source)
+
+
+def record_source(answers_file: Path, source: TemplateSource) -> None:
+    """Rewrite `_src_path` (and `_commit`, for versioned sources) in a rendered answers file, keeping its header."""
+    if not answers_file.is_file():
+        return
+    text = answers_file.read_text(encoding="utf-8")
+    header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
+    data = yaml.safe_load(text) or {}
+    internal = {"_commit": source.version or data.get("_commit"), "_src_path": source.recorded_src}
+    merged = {k: v for k, v in internal.items() if v is not None}
+    merged.update((k, v) for k, v in data.items() if k not in internal)
+    answers_file.write_text(header + yaml.safe_dump(merged, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def read_answers_file(path: Path) -> dict[str, Any]:
+    """Read an answers file (copier's format), returning its mapping; raise TemplateError when unreadable."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as error:
+        raise TemplateError(f"answers file {path} cannot be read: {str(error).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise TemplateError(f"answers file {path} is not a mapping of answers; accepted: copier's answers format")
+    return data

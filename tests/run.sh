@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The one test entry point: installs what the tests need, then runs the whole suite.
+# Usage: bash tests/run.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Podman runs the generated image in the end-to-end tests (as root only; they skip with a reason otherwise).
+if [ "$(id -u)" = 0 ] && ! command -v podman >/dev/null 2>&1; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >/dev/null
+fi
+
+python3 -m venv .venv
+.venv/bin/python -m pip install -q --upgrade pip
+.venv/bin/python -m pip install -q -e '.[test]'
+
+status=0
+.venv/bin/python -m pytest -n 2 --dist loadgroup "$@" || status=$?
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests: failing" >&2
+  exit 1
+fi
+exit "$status"
