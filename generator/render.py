@@ -45,6 +45,7 @@ def render(
     """
     from copier import run_copy
     from copier.errors import CopierError
+    from jinja2 import TemplateError as JinjaError
 
     wanted = untrusted_features(config)
     if wanted and not trusted and not source.bundled:
@@ -64,8 +65,9 @@ def render(
             unsafe=True,
             skip_tasks=False,
         )
-    except CopierError as error:
-        raise TemplateError(f"template {source.recorded_src} could not be rendered: {error}") from None
+    except (CopierError, JinjaError) as error:
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise TemplateError(f"template {source.recorded_src} could not be rendered: {first_line}") from None
     record_source(dest / answers_file_name(config), source)
 
 
