@@ -70,6 +70,14 @@ DataOption = Annotated[
     list[str] | None,
     typer.Option("--data", "-d", metavar="KEY=VALUE", help="An answer, e.g. --data memory_limit=1Gi. Repeatable."),
 ]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        metavar="FILE",
+        help="Org config TOML (default: $SCAFFOLD_CONFIG, then the user config folder's scaffold/config.toml).",
+    ),
+]
 
 
 @app.command()
@@ -78,7 +86,8 @@ def new(
     name: Annotated[str, typer.Argument(help="Service name: the binary, image and Kubernetes name.")],
     dest: Annotated[Path | None, typer.Argument(help="Folder to create (default: ./NAME).")] = None,
     template: Annotated[
-        str | None, typer.Option("--template", "-t", help="Bundled template name, folder or git URL.")
+        str | None,
+        typer.Option("--template", "-t", help="Catalog or bundled template name, folder, or git URL (gh:/gl: too)."),
     ] = None,
     vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Use the default for every answer not given.")] = False,
@@ -89,11 +98,15 @@ def new(
     pretend: Annotated[bool, typer.Option("--pretend", help="Show what would be written; write nothing.")] = False,
     git: Annotated[bool, typer.Option("--git/--no-git", help="git init the new repo with one commit.")] = True,
     trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+    config: ConfigOption = None,
 ) -> None:
     """Create a new Go service repo from a template, asking for the answers not given."""
+    from generator import catalog
+    from generator import config as org_config
     from generator import new as new_module
-    from generator import sources
     from generator.render import read_answers_file
+
+    org = org_config.load(config)
 
     given: dict[str, Any] = {}
     if answers_file is not None:
@@ -105,15 +118,17 @@ def new(
     ask = None
     if interactive:
         from generator.prompts import ask
+    source = catalog.resolve(template, vcs_ref, org)
     request = new_module.NewRequest(
         name=name,
         dest=dest if dest is not None else Path(name),
-        source=sources.resolve(template, vcs_ref),
+        source=source,
         given=given,
         ask=ask,
         pretend=pretend,
         git_init=git,
-        trusted=trust,
+        trusted=trust or org.trusts(source.recorded_src),
+        org=org.answers,
     )
     result = new_module.create(request)
     typer.echo(_summary(result, pretend))

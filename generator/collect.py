@@ -1,10 +1,12 @@
 """Turn given answers, defaults and (optionally) prompts into a complete, validated set of answers."""
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator.answers import validate_answers
-from generator.errors import InvalidAnswerError
+from generator.config import OrgAnswers
+from generator.errors import ConfigError, InvalidAnswerError
 from generator.questions import Question, TemplateConfig, convert, default_for, is_asked, problem
 
 Ask = Callable[[Question, Any, Callable[[Any], str]], Any]
@@ -18,7 +20,9 @@ def check_given(config: TemplateConfig, given: Mapping[str, Any]) -> dict[str, A
     for key, value in given.items():
         question = config.question(key)
         if question is None or question.computed:
-            raise InvalidAnswerError(f"answer key {key!r} is not a question of this template; accepted: {', '.join(askable)}")
+            raise InvalidAnswerError(
+                f"answer key {key!r} is not a question of this template; accepted: {', '.join(askable)}"
+            )
         message = problem(question, value, {**checked, **given})
         if message:
             raise InvalidAnswerError(message)
@@ -26,21 +30,27 @@ def check_given(config: TemplateConfig, given: Mapping[str, Any]) -> dict[str, A
     return checked
 
 
-def collect_answers(config: TemplateConfig, given: Mapping[str, Any], ask: Ask | None = None) -> dict[str, Any]:
+def collect_answers(
+    config: TemplateConfig, given: Mapping[str, Any], ask: Ask | None = None, org: OrgAnswers | None = None
+) -> dict[str, Any]:
     """Return an answer for every question that applies: given ones, else asked (when `ask`), else defaults.
 
     Computed questions (`when: false`) are left to the template. Without `ask` nothing ever waits on
-    input, which is what CI needs.
+    input, which is what CI needs. `org` answers replace the template's defaults (pre-filled when
+    asked) and fix answers that are then never asked; a given answer that contradicts a fixed one is
+    an error.
     """
-    answers = check_given(config, given)
+    org = org or OrgAnswers()
+    answers = {**check_given(config, given), **_fixed_answers(config, given, org)}
     for question in config.questions:
         if question.computed or question.key in answers:
             continue
         if not is_asked(question, answers):
             continue
-        default = default_for(question, answers)
+        from_org = question.key in org.defaults
+        default = convert(question, org.default(question.key, answers)) if from_org else default_for(question, answers)
         if ask is not None:
-            value = ask(question, default, lambda candidate, q=question: problem(q, candidate, answers))
+            value = ask(question, default, functools.partial(_problem_of, question, answers))
             answers[question.key] = convert(question, value)
             continue
         if default is None:
@@ -48,8 +58,34 @@ def collect_answers(config: TemplateConfig, given: Mapping[str, Any], ask: Ask |
                 f"{question.key} has no default and no answer was given; accepted: --data {question.key}=VALUE"
             )
         message = problem(question, default, answers)
+        if message and from_org:
+            raise ConfigError(f"config {org.origin}: defaults.{question.key}: {message}")
         if message:
             raise InvalidAnswerError(message)
         answers[question.key] = default
     ordered = {q.key: answers[q.key] for q in config.questions if q.key in answers}
     return validate_answers(ordered)
+
+
+def _problem_of(question: Question, answers: Mapping[str, Any], candidate: Any) -> str:
+    return problem(question, candidate, answers)
+
+
+def _fixed_answers(config: TemplateConfig, given: Mapping[str, Any], org: OrgAnswers) -> dict[str, Any]:
+    """Return the org's fixed answers to this template's questions; keys it does not ask are ignored."""
+    fixed: dict[str, Any] = {}
+    for key, value in org.fixed.items():
+        question = config.question(key)
+        if question is None or question.computed:
+            continue
+        answer = convert(question, value)
+        if key in given and convert(question, given[key]) != answer:
+            raise InvalidAnswerError(
+                f"{key} is fixed to {answer!r} by the org config {org.origin}; accepted: no --data {key}, "
+                f"or {key}={answer}"
+            )
+        message = problem(question, answer, {**given, **fixed})
+        if message:
+            raise ConfigError(f"config {org.origin}: fixed.{key}: {message}")
+        fixed[key] = answer
+    return fixed

@@ -31,3 +31,7 @@ class TemplateError(ScaffoldError):
 
 class GitError(ScaffoldError):
     """A git command that failed where scaffold needed it to succeed."""
+
+
+class ConfigError(ScaffoldError):
+    """An organisation config file that cannot be used; the message names the file, the key and the problem."""

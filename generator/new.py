@@ -6,12 +6,13 @@ from typing import Any
 
 from generator import gitrepo
 from generator.collect import Ask, collect_answers
+from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
 from generator.errors import InvalidAnswerError, TemplateError
 from generator.pristine import commit_pristine
 from generator.questions import TemplateConfig, load_config
 from generator.render import render
-from generator.sources import TemplateSource
+from generator.sources import TemplateSource, checkout
 
 
 @dataclass
@@ -28,6 +29,8 @@ class NewRequest:
     pretend: bool = False
     git_init: bool = True
     trusted: bool = False
+    org: OrgAnswers = field(default_factory=OrgAnswers)
+    """The org config's default answers (pre-filled) and fixed answers (never asked)."""
 
 
 @dataclass
@@ -51,22 +54,23 @@ def template_config(source: TemplateSource) -> TemplateConfig:
 def create(request: NewRequest) -> NewResult:
     """Create the repo `request` describes; on any failure nothing is left at the destination."""
     check_destination(request.dest)
-    config = template_config(request.source)
     given = dict(request.given)
     if given.setdefault("service_name", request.name) != request.name:
         raise InvalidAnswerError(
             f"service_name {given['service_name']!r} differs from the NAME argument {request.name!r}; "
             "accepted: the same name, or no --data service_name"
         )
-    answers = collect_answers(config, given, request.ask)
-    with staging_for(request.dest) as staging:
-        render(request.source, config, staging, answers, trusted=request.trusted)
-        files = relative_files(staging)
-        if request.pretend:
-            return NewResult(request.dest, files, answers, request.source.version)
-        commit = None
-        if request.git_init:
-            gitrepo.git(staging, "init", "-q")
-            commit = commit_pristine(staging, request.source, message_title="Create")
-        put_in_place(staging, request.dest)
-    return NewResult(request.dest, files, answers, request.source.version, commit)
+    with checkout(request.source) as source:  # a git template: a clone at the version asked for
+        config = template_config(source)
+        answers = collect_answers(config, given, request.ask, request.org)
+        with staging_for(request.dest) as staging:
+            render(source, config, staging, answers, trusted=request.trusted)
+            files = relative_files(staging)
+            if request.pretend:
+                return NewResult(request.dest, files, answers, source.version)
+            commit = None
+            if request.git_init:
+                gitrepo.git(staging, "init", "-q")
+                commit = commit_pristine(staging, source, message_title="Create")
+            put_in_place(staging, request.dest)
+    return NewResult(request.dest, files, answers, source.version, commit)

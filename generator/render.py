@@ -31,6 +31,32 @@ def untrusted_features(config: TemplateConfig) -> list[str]:
     return features
 
 
+def describe_untrusted(config: TemplateConfig, limit: int = 3) -> str:
+    """Describe in one line what `untrusted_features` found: the task commands, migrations and extensions."""
+
+    def commands(items: Any) -> list[str]:
+        found = []
+        for item in items if isinstance(items, list) else [items]:
+            command = item.get("command", item) if isinstance(item, dict) else item
+            found.append(" ".join(map(str, command)) if isinstance(command, list) else str(command))
+        return found
+
+    def shown(texts: list[str]) -> str:
+        more = f", and {len(texts) - limit} more" if len(texts) > limit else ""
+        return ", ".join(f"`{' '.join(t.split())}`" for t in texts[:limit]) + more
+
+    parts = []
+    if config.settings.get("_tasks"):
+        parts.append(f"tasks {shown(commands(config.settings['_tasks']))}")
+    if config.settings.get("_migrations"):
+        parts.append(f"migrations {shown(commands(config.settings['_migrations']))}")
+    extensions = [str(e) for e in config.settings.get("_jinja_extensions") or []]
+    foreign = [e for e in extensions if not e.startswith(OWN_EXTENSION_PREFIX)]
+    if foreign:
+        parts.append(f"Jinja extensions {shown(foreign)}")
+    return "; ".join(parts)
+
+
 def render(
     source: TemplateSource,
     config: TemplateConfig,
@@ -50,8 +76,8 @@ def render(
     wanted = untrusted_features(config)
     if wanted and not trusted and not source.bundled:
         raise TemplateError(
-            f"template {source.recorded_src} wants to run {', '.join(wanted)} on this machine; "
-            "accepted: pass --trust, or list its source as trusted in the org config"
+            f"template {source.recorded_src} wants to run code on this machine: {describe_untrusted(config)}; "
+            "refused: pass --trust, or list its source under `trusted` in the org config"
         )
     try:
         run_copy(

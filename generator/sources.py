@@ -1,9 +1,18 @@
 """Where templates come from: the ones bundled with scaffold, local folders and git repositories."""
 
-from dataclasses import dataclass
+import os
+import re
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from generator.errors import TemplateError
+from packaging.version import InvalidVersion, Version
+
+from generator import gitrepo
+from generator.errors import GitError, TemplateError
 from generator.version import scaffold_version
 
 BUNDLED_PREFIX = "bundled:"
@@ -26,6 +35,11 @@ class TemplateSource:
     def bundled(self) -> bool:
         """Whether the template ships inside scaffold (and so is versioned with it)."""
         return self.recorded_src.startswith(BUNDLED_PREFIX)
+
+    @property
+    def is_git(self) -> bool:
+        """Whether the template is a git repository (a URL or a local clone), versioned by its tags."""
+        return not self.bundled and (is_git_url(self.src) or is_git_root(Path(self.src)))
 
     @property
     def local_path(self) -> Path | None:
@@ -74,9 +88,125 @@ def resolve(template: str | None, vcs_ref: str | None = None) -> TemplateSource:
             raise TemplateError(f"template folder {template!r} has no copier.yml; accepted: a copier template folder")
         resolved = str(path.resolve())
         return TemplateSource(src=resolved, recorded_src=resolved, vcs_ref=vcs_ref)
-    if "://" in template or template.startswith(("gh:", "gl:", "git@")) or template.endswith(".git"):
+    if is_git_url(template):
         return TemplateSource(src=template, recorded_src=template, vcs_ref=vcs_ref)
     raise TemplateError(
         f"template {template!r} was not found; accepted: a bundled name ({', '.join(bundled_names())}), "
         "a folder with a copier.yml, or a git URL"
     )
+
+
+# copier's shorthands (copier/_vcs.py): gh:OWNER/REPO and gl:OWNER/REPO are HTTPS clones.
+_SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
+_GIT_URL_PREFIXES = ("git@", "git://", "git+", "ssh://", "https://", "http://", "file://", *_SHORTHANDS)
+
+
+def is_git_url(text: str) -> bool:
+    """Return whether `text` is a git URL (including copier's `gh:`/`gl:` shorthands) rather than a path."""
+    return text.startswith(_GIT_URL_PREFIXES) or (text.endswith(".git") and not Path(text).expanduser().is_dir())
+
+
+def is_git_root(path: Path) -> bool:
+    """Return whether `path` is a folder at the top of a git repository (a local git template)."""
+    return path.is_dir() and (path / ".git").exists()
+
+
+def git_url(src: str) -> str:
+    """Return the URL git can clone for a template source, expanding `gh:`/`gl:` as copier does."""
+    for alias, base in _SHORTHANDS.items():
+        if src.startswith(alias):
+            rest = src.removeprefix(alias).lstrip("/")
+            return base + (rest if rest.endswith(".git") else rest + ".git")
+    return src.removeprefix("git+")
+
+
+def canonical(src: str) -> str:
+    """Return one spelling of a template source, for comparing sources (trust lists, catalogs)."""
+    if is_git_url(src):
+        return git_url(src)
+    path = Path(src).expanduser()
+    return str(path.resolve()) if path.exists() else src
+
+
+def parse_version(tag: str) -> Version | None:
+    """Return the PEP 440 version a tag names (`v1.4.0` and `1.4.0` alike), or None for other tags."""
+    try:
+        return Version(tag)
+    except InvalidVersion:
+        return None
+
+
+def newest_tag(tags: list[str]) -> str | None:
+    """Return the newest release among `tags` by PEP 440 (pre-releases only when there is nothing else)."""
+    versions = [(v, t) for t in tags if (v := parse_version(t)) is not None]
+    releases = [(v, t) for v, t in versions if not v.is_prerelease] or versions
+    return max(releases)[1] if releases else None
+
+
+def remote_tags(src: str, timeout: float = 60) -> list[str]:
+    """Return the tags of the git template `src` without cloning it (`git ls-remote --tags`)."""
+    url = git_url(src) if is_git_url(src) else str(Path(src).expanduser().resolve())
+    try:
+        result = subprocess.run(
+            ["git", "ls-remote", "--tags", "--refs", "--", url],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+            env=dict(os.environ, GIT_TERMINAL_PROMPT="0"),
+        )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise TemplateError(f"template {src} cannot be reached: {error}") from None
+    if result.returncode != 0:
+        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        raise TemplateError(f"template {src} cannot be reached: {detail}")
+    return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in result.stdout.splitlines() if "\t" in line]
+
+
+@contextmanager
+def checkout(source: TemplateSource) -> Iterator[TemplateSource]:
+    """Yield `source` as a folder on this machine, at the version it asks for.
+
+    A git template is cloned into a temporary folder and checked out at `source.vcs_ref`, else at its
+    newest version tag, else at its default branch; the source yielded renders from that clone, keeps
+    `recorded_src`, and carries the version (`git describe --tags --always`, what copier records as
+    `_commit`). Other sources are yielded unchanged. The clone is removed afterwards.
+    """
+    if not source.is_git:
+        if source.vcs_ref is not None:
+            raise TemplateError(
+                f"--vcs-ref {source.vcs_ref} needs a git template, and {source.recorded_src} is not one; "
+                "accepted: no --vcs-ref, or a git URL or local git repository as the template"
+            )
+        yield source
+        return
+    with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:
+        clone = Path(tmp) / "template"
+        url = git_url(source.src) if is_git_url(source.src) else str(Path(source.src).expanduser().resolve())
+        try:
+            gitrepo.git(Path(tmp), "clone", "--quiet", "--no-checkout", "--", url, str(clone))
+        except GitError as error:
+            detail = error.message.rsplit(": ", 1)[-1]
+            raise TemplateError(f"template {source.recorded_src} cannot be cloned: {detail}") from None
+        tags = gitrepo.git(clone, "tag", "--list").stdout.split()
+        ref = source.vcs_ref or newest_tag(tags) or "HEAD"
+        commit = _resolve_commit(clone, ref)
+        if commit is None:
+            newest = newest_tag(tags)
+            raise TemplateError(
+                f"template {source.recorded_src} has no version {ref!r}; accepted: a tag, branch or commit"
+                + (f" (newest tag: {newest})" if newest else " (it has no tags)")
+            )
+        gitrepo.git(clone, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit)
+        version = gitrepo.git(clone, "describe", "--tags", "--always").stdout.strip()
+        yield replace(source, src=str(clone), vcs_ref=commit, version=version)
+
+
+def _resolve_commit(repo: Path, ref: str) -> str | None:
+    if ref.startswith("-") or re.search(r"\s", ref):
+        return None
+    for candidate in (ref, f"refs/remotes/origin/{ref}"):
+        result = gitrepo.git(repo, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}", check=False)
+        if result.returncode == 0:
+            return result.stdout.strip()
+    return None
