@@ -152,7 +152,7 @@ def _summary(result: Any, pretend: bool) -> str:
     if result.commit:
         lines.append(f"  git: first commit {result.commit[:12]}; pristine render kept on branch scaffold/pristine")
     if not pretend:
-        lines.append(f"Next: cd {result.dest} && make test")
+        lines.append(f"Next: cd {result.dest} && go test ./... && make run")
     return "\n".join(lines)
 
 

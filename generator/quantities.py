@@ -5,9 +5,11 @@ The rule, documented in docs/memory.md and mirrored by the generated service's
 
     GOMEMLIMIT = min(90% of L, max(L - 32 MiB, L / 2)), rounded down to a whole MiB
 
-The 10% (at least 32 MiB) of headroom is for memory the Go heap limit does not cover: goroutine
-stacks, the runtime's own structures, cgo, the binary's text and files the cgroup is charged for.
-Below 64 MiB the fixed floor would eat more than half the limit, so the heap gets half.
+GOMEMLIMIT already counts everything the Go runtime manages (heap, stacks, its own structures). The
+10% (at least 32 MiB) of headroom is for what it does not: the binary's mapped text, memory
+allocated outside Go, page cache and tmpfs files the cgroup is charged for, and the overshoot of a
+soft limit under a burst of allocation. Below 64 MiB the fixed floor would eat more than half the
+limit, so the heap gets half (the generator refuses such targets; the service still copes).
 """
 
 import re
