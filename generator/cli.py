@@ -168,6 +168,129 @@ def memlimit(
     typer.echo(gomemlimit_for(validate_answer("memory_limit", memory_limit)))
 
 
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+
+
+@app.command("templates")
+@reports_errors
+def templates_command(config: ConfigOption = None, as_json: JsonOption = False) -> None:
+    """List the org's template catalog and the bundled templates, with each one's newest version."""
+    import json
+
+    from generator import catalog
+    from generator import config as org_config
+    from generator.report import print_catalog
+
+    rows = catalog.rows(org_config.load(config))
+    if as_json:
+        typer.echo(json.dumps([row.as_dict() for row in rows], indent=2))
+    else:
+        print_catalog(rows)
+
+
+template_app = typer.Typer(
+    help="Author an org template: start one from the bundled template, test it, merge scaffold's improvements.",
+    no_args_is_help=True,
+)
+app.add_typer(template_app, name="template")
+
+
+@template_app.command("init")
+@reports_errors
+def template_init(
+    dest: Annotated[Path, typer.Argument(help="Folder to create the org template in (a new git repo).")],
+    data: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--data", "-d", metavar="KEY=VALUE", help="An org default, e.g. module_path=github.com/acme/{service_name}."
+        ),
+    ] = None,
+    fixed: Annotated[
+        list[str] | None,
+        typer.Option("--fixed", metavar="KEY=VALUE", help="An answer the org decides: never asked. Repeatable."),
+    ] = None,
+    tag: Annotated[str, typer.Option("--tag", help="The first version's tag (a PEP 440 version).")] = "v0.1.0",
+    config: ConfigOption = None,
+) -> None:
+    """Start an org template from the bundled one: org defaults filled in, a git repo, first version tagged.
+
+    Defaults and fixed answers come from the org config's [defaults] and [fixed], then --data and --fixed.
+    """
+    from generator import config as org_config
+    from generator.authoring import BUNDLED_BRANCH, init_template
+
+    org = org_config.load(config)
+    result = init_template(
+        dest,
+        defaults={**org.defaults, **parse_data(data or [])},
+        fixed={**org.fixed, **parse_data(fixed or [])},
+        first_version=tag,
+    )
+    typer.echo(
+        f"Created the org template {result.dest} from scaffold's bundled {result.bundled}; tagged {result.version}."
+    )
+    for key, value in result.defaults.items():
+        typer.echo(f"  default {key} = {value}")
+    for key, value in result.fixed.items():
+        typer.echo(f"  fixed   {key} = {value} (never asked)")
+    typer.echo(f"  branch {BUNDLED_BRANCH}: the pristine bundled template, for `scaffold template upgrade`")
+    typer.echo(f"Next: cd {result.dest} && scaffold template test && git remote add origin URL && git push --tags")
+
+
+@template_app.command("test")
+@reports_errors
+def template_test(
+    path: Annotated[str, typer.Argument(help="Template folder (its working tree) or bundled template name.")] = ".",
+    skip: Annotated[
+        list[str] | None, typer.Option("--skip", metavar="CHECK", help="A check not to run, e.g. hadolint. Repeatable.")
+    ] = None,
+    answer_set: Annotated[
+        list[str] | None, typer.Option("--set", metavar="NAME", help="Only this answer set. Repeatable.")
+    ] = None,
+    keep: Annotated[Path | None, typer.Option("--keep", help="Leave the rendered repos in this folder.")] = None,
+    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Render the template over its answer sets (scaffold-tests.yml) and check each repo; exit 1 if any check fails.
+
+    Checks: go build, go vet, go test, gofmt, hadolint, pre-commit config, devcontainer schema.
+    """
+    import json
+
+    from generator.authoring import run_template_tests
+    from generator.report import print_template_tests
+
+    results = run_template_tests(path, skip=skip or [], only=answer_set or [], trusted=trust, keep=keep)
+    if as_json:
+        typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
+    else:
+        print_template_tests(results)
+    if not all(r.ok for r in results):
+        raise typer.Exit(1)
+
+
+@template_app.command("upgrade")
+@reports_errors
+def template_upgrade(
+    path: Annotated[Path, typer.Argument(help="The org template repo (made by scaffold template init).")] = Path("."),
+) -> None:
+    """Merge this scaffold's bundled template into an org template; exit 1 when files conflict."""
+    from generator.authoring import BUNDLED_BRANCH, upgrade_template
+
+    result = upgrade_template(path)
+    if not result.changed:
+        typer.echo(f"{path}: already has scaffold's bundled {result.to_version}; nothing to merge.")
+        return
+    typer.echo(f"{path}: merged scaffold's bundled template {result.from_version} -> {result.to_version}.")
+    if result.conflicts:
+        typer.echo(f"Conflicts in {len(result.conflicts)} files (the merge is in progress):", err=True)
+        for name in result.conflicts:
+            typer.echo(f"  {name}", err=True)
+        typer.echo("Resolve them, `git commit`, then `scaffold template test` (or `git merge --abort`).", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"Next: scaffold template test && git tag vX.Y.Z (the branch {BUNDLED_BRANCH} moved on)")
+
+
 def main() -> None:
     """Run the scaffold command line."""
     app()
