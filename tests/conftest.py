@@ -55,3 +55,10 @@ def render_repo(tmp_path: Path) -> RenderRepo:
         return dest
 
     return render
+
+
+@pytest.fixture(autouse=True)
+def _no_user_org_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's own org config ($SCAFFOLD_CONFIG, ~/.config/scaffold/config.toml) out of every test."""
+    monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
