@@ -138,7 +138,7 @@ def problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
         accepted = ", ".join(str(v) for v in question.choices.values())
         return f"{question.key} {value!r} is not one of the choices; accepted: {accepted}"
     if question.validator:
-        message = render_value(question.validator, {**answers, question.key: converted}).strip()
+        message = str(render_value(question.validator, {**answers, question.key: converted})).strip()
         if message:
             return message
     return ""

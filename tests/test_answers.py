@@ -9,7 +9,9 @@ def test_service_names_that_are_go_binaries_and_dns_labels_are_accepted(name: st
     assert validate_answer("service_name", name) == name
 
 
-@pytest.mark.parametrize("name", ["", "My-Service", "my_service", "-svc", "svc-", "2svc", "a" * 64, "my.service", "a b"])
+@pytest.mark.parametrize(
+    "name", ["", "My-Service", "my_service", "-svc", "svc-", "2svc", "a" * 64, "my.service", "a b"]
+)
 def test_other_service_names_are_refused_naming_the_value(name: str) -> None:
     with pytest.raises(InvalidAnswerError) as error:
         validate_answer("service_name", name)
@@ -22,7 +24,9 @@ def test_go_module_paths_are_accepted(path: str) -> None:
     assert validate_answer("module_path", path) == path
 
 
-@pytest.mark.parametrize("path", ["", "GitHub.com/acme/x", "github.com//x", "github.com/acme/x/", "/abs", "a b", "x/.hidden"])
+@pytest.mark.parametrize(
+    "path", ["", "GitHub.com/acme/x", "github.com//x", "github.com/acme/x/", "/abs", "a b", "x/.hidden"]
+)
 def test_bad_module_paths_are_refused(path: str) -> None:
     with pytest.raises(InvalidAnswerError, match="module_path"):
         validate_answer("module_path", path)
@@ -57,7 +61,9 @@ def test_memory_limits_below_64mi_are_refused_as_too_small() -> None:
     assert validate_answer("memory_limit", "64Mi") == "64Mi"
 
 
-@pytest.mark.parametrize(("key", "value"), [("go_version", "1.24"), ("go_version", "1.28"), ("runtime_image", "ubuntu")])
+@pytest.mark.parametrize(
+    ("key", "value"), [("go_version", "1.24"), ("go_version", "1.28"), ("runtime_image", "ubuntu")]
+)
 def test_choices_list_what_is_accepted(key: str, value: str) -> None:
     with pytest.raises(InvalidAnswerError, match="accepted: "):
         validate_answer(key, value)

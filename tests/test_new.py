@@ -40,7 +40,9 @@ def test_new_with_defaults_writes_a_committed_repo_and_records_its_answers(tmp_p
     assert "GOMEMLIMIT=460MiB for a 512Mi" in out
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True)
     assert status.stdout == ""
-    branches = subprocess.run(["git", "branch", "--format=%(refname:short)"], cwd=repo, capture_output=True, text=True, check=True)
+    branches = subprocess.run(
+        ["git", "branch", "--format=%(refname:short)"], cwd=repo, capture_output=True, text=True, check=True
+    )
     assert "scaffold/pristine" in branches.stdout.split()
     log = subprocess.run(["git", "log", "--format=%B"], cwd=repo, capture_output=True, text=True, check=True).stdout
     assert "Scaffold-Template: bundled:go-service" in log
@@ -50,15 +52,27 @@ def test_new_with_defaults_writes_a_committed_repo_and_records_its_answers(tmp_p
 def test_data_and_answers_file_set_answers_and_data_wins(tmp_path: Path) -> None:
     answers_file = tmp_path / "answers.yml"
     answers_file.write_text("_commit: 0.0.1\nmemory_limit: 1Gi\nport: 9000\ncpu_limit: 500m\n")
-    code, out, err = scaffold(
-        tmp_path, "new", "orders", "out/orders", "--answers-file", str(answers_file), "--data", "port=9090",
-        "-d", "runtime_image=scratch", "--no-git",
+    code, _out, err = scaffold(
+        tmp_path,
+        "new",
+        "orders",
+        "out/orders",
+        "--answers-file",
+        str(answers_file),
+        "--data",
+        "port=9090",
+        "-d",
+        "runtime_image=scratch",
+        "--no-git",
     )
     assert code == 0, err
     repo = tmp_path / "out" / "orders"
     recorded = yaml.safe_load((repo / ".copier-answers.yml").read_text())
     assert (recorded["memory_limit"], recorded["port"], recorded["runtime_image"], recorded["cpu_limit"]) == (
-        "1Gi", 9090, "scratch", "500m",
+        "1Gi",
+        9090,
+        "scratch",
+        "500m",
     )
     assert not (repo / ".git").exists()
     assert "ENV GOMEMLIMIT=921MiB" in (repo / "Dockerfile").read_text()
@@ -93,7 +107,9 @@ def test_new_commits_for_a_user_with_no_git_identity(tmp_path: Path, monkeypatch
     work.mkdir()
     code, _, err = scaffold(work, "new", "svc", "--defaults")
     assert code == 0, err
-    author = subprocess.run(["git", "log", "-1", "--format=%an <%ae>"], cwd=work / "svc", capture_output=True, text=True, check=True)
+    author = subprocess.run(
+        ["git", "log", "-1", "--format=%an <%ae>"], cwd=work / "svc", capture_output=True, text=True, check=True
+    )
     assert author.stdout.strip() == "scaffold <scaffold@localhost>"
 
 
@@ -106,7 +122,10 @@ BAD_INPUTS = [
     (["new", "svc", "-d", "memory_limit=32Mi"], "memory_limit '32Mi' is below 64Mi"),
     (["new", "svc", "-d", "cpu_limit=two"], "cpu_limit 'two' is not valid; accepted: a Kubernetes CPU quantity"),
     (["new", "svc", "-d", "go_version=1.21"], "go_version '1.21' is not supported; accepted: 1.27, 1.26, 1.25"),
-    (["new", "svc", "-d", "runtime_image=ubuntu"], "runtime_image 'ubuntu' is not valid; accepted: distroless, scratch, alpine"),
+    (
+        ["new", "svc", "-d", "runtime_image=ubuntu"],
+        "runtime_image 'ubuntu' is not valid; accepted: distroless, scratch, alpine",
+    ),
     (["new", "svc", "-d", "colour=blue"], "answer key 'colour' is not a question of this template"),
     (["new", "svc", "-d", "port"], "--data 'port' is not valid; accepted: key=value"),
     (["new", "svc", "--template", "no-such-template"], "template 'no-such-template' was not found"),
@@ -119,7 +138,7 @@ BAD_INPUTS = [
 def test_bad_input_gets_one_line_naming_the_value_exit_2_and_nothing_written(
     tmp_path: Path, args: list[str], message: str
 ) -> None:
-    code, out, err = scaffold(tmp_path, *args)
+    code, _out, err = scaffold(tmp_path, *args)
     assert code == 2
     assert err.startswith("error: ")
     assert message in err

@@ -20,8 +20,13 @@ def answer(child: pexpect.spawn, prompt: str, keys: str) -> None:
 @pytest.mark.skipif(sys.platform == "win32", reason="needs a POSIX pseudo-terminal")
 def test_answers_typed_at_the_prompts_are_validated_and_rendered(tmp_path: Path) -> None:
     child = pexpect.spawn(
-        SCAFFOLD, ["new", "pty-svc"], cwd=str(tmp_path), encoding="utf-8", timeout=30,
-        dimensions=(40, 160), env={"TERM": "xterm", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        SCAFFOLD,
+        ["new", "pty-svc"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=30,
+        dimensions=(40, 160),
+        env={"TERM": "xterm", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
     )
     try:
         child.expect_exact("Go module path")
@@ -61,7 +66,11 @@ def test_answers_typed_at_the_prompts_are_validated_and_rendered(tmp_path: Path)
 
 def test_without_a_terminal_nothing_waits_on_a_prompt(tmp_path: Path) -> None:
     child = pexpect.spawn(
-        "/bin/sh", ["-c", f"{SCAFFOLD} new quiet-svc < /dev/null"], cwd=str(tmp_path), encoding="utf-8", timeout=30,
+        "/bin/sh",
+        ["-c", f"{SCAFFOLD} new quiet-svc < /dev/null"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=30,
     )
     child.expect(pexpect.EOF)
     child.close()

@@ -79,7 +79,10 @@ def test_gomemlimit_for_a_quantity_is_never_in_kubernetes_units() -> None:
     assert gomemlimit_for("4Gi") == "3686MiB"
 
 
-@pytest.mark.parametrize(("quantity", "millicores", "cores"), [("500m", 500, "0.5"), ("2", 2000, "2"), ("1.5", 1500, "1.5"), ("0.25", 250, "0.25"), ("1000m", 1000, "1")])
+@pytest.mark.parametrize(
+    ("quantity", "millicores", "cores"),
+    [("500m", 500, "0.5"), ("2", 2000, "2"), ("1.5", 1500, "1.5"), ("0.25", 250, "0.25"), ("1000m", 1000, "1")],
+)
 def test_cpu_quantities_parse_to_millicores_and_render_as_cores(quantity: str, millicores: int, cores: str) -> None:
     assert parse_cpu(quantity) == millicores
     assert format_cores(millicores) == cores

@@ -1,0 +1,99 @@
+"""The generated service, built and run for real: probes, pprof on localhost only, graceful shutdown."""
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RenderRepo
+from tests.service import LOOPBACK_V4, RunningService, build_service, free_port, get, listening_addresses, service_env
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def service_binary(render_repo: RenderRepo, go_env: dict[str, str]) -> Path:
+    return build_service(render_repo("probe-svc"), go_env)
+
+
+def test_service_answers_probes_serves_pprof_on_localhost_only_and_drains_on_sigterm(
+    service_binary: Path, go_env: dict[str, str], tmp_path: Path
+) -> None:
+    port, pprof_port = free_port(), free_port()
+    env = service_env(go_env, PORT=str(port), PPROF_ADDR=f"127.0.0.1:{pprof_port}")
+    service = RunningService([str(service_binary)], env)
+    try:
+        listening = service.wait_for_log("listening")
+        assert listening["addr"].endswith(f":{port}")
+        assert service.wait_for_log("pprof listening")["addr"] == f"127.0.0.1:{pprof_port}"
+        assert service.wait_for_log("memory limit")["gomaxprocs"] >= 1
+
+        base = f"http://127.0.0.1:{port}"
+        assert get(f"{base}/livez")[0] == 200
+        assert get(f"{base}/healthz")[0] == 200
+        assert get(f"{base}/readyz")[0] == 200
+
+        # pprof: on its own listener, bound to loopback only, and absent from the public one.
+        assert get(f"http://127.0.0.1:{pprof_port}/debug/pprof/")[0] == 200
+        assert get(f"{base}/debug/pprof/")[0] == 404
+        assert listening_addresses(service.process.pid, pprof_port) == {LOOPBACK_V4}
+        pprof = subprocess.run(
+            ["go", "tool", "pprof", "-top", f"http://127.0.0.1:{pprof_port}/debug/pprof/profile?seconds=1"],
+            env={**go_env, "PPROF_TMPDIR": str(tmp_path), "HOME": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert pprof.returncode == 0, pprof.stderr
+        assert "Type: cpu" in pprof.stdout + pprof.stderr
+
+        started = time.monotonic()
+        service.process.send_signal(signal.SIGTERM)
+        service.wait_for_log("shutdown started")
+        assert get(f"{base}/readyz")[0] == 503  # out of the load balancer while draining
+        assert get(f"{base}/livez")[0] == 200  # but still alive, so it is not restarted
+        assert service.process.wait(timeout=20) == 0
+        assert time.monotonic() - started >= 2  # the drain delay was honoured
+        service.wait_for_log("shutdown complete")
+    finally:
+        service.close()
+
+
+def test_pprof_can_be_turned_off_at_run_time(service_binary: Path, go_env: dict[str, str]) -> None:
+    port = free_port()
+    service = RunningService([str(service_binary)], service_env(go_env, PORT=str(port), PPROF_ADDR="off"))
+    try:
+        service.wait_for_log("listening")
+        assert not any(r.get("msg") == "pprof listening" for r in service.logs)
+        assert service.stop() == 0
+    finally:
+        service.close()
+
+
+def test_healthcheck_flag_reports_the_running_service(service_binary: Path, go_env: dict[str, str]) -> None:
+    port = free_port()
+    env = service_env(go_env, PORT=str(port), PPROF_ADDR="off")
+    down = subprocess.run([str(service_binary), "-healthcheck"], env=env, capture_output=True, timeout=30, check=False)
+    assert down.returncode == 1
+    service = RunningService([str(service_binary)], env)
+    try:
+        service.wait_for_log("listening")
+        up = subprocess.run(
+            [str(service_binary), "-healthcheck"], env=env, capture_output=True, timeout=30, check=False
+        )
+        assert up.returncode == 0
+    finally:
+        service.stop()
+        service.close()
+
+
+def test_bad_settings_stop_the_service_with_a_message_naming_them(service_binary: Path, go_env: dict[str, str]) -> None:
+    env = service_env(go_env, PORT="http", LOG_LEVEL="LOUD")
+    result = subprocess.run([str(service_binary)], env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert "PORT" in result.stderr and "LOG_LEVEL" in result.stderr
+    assert os.path.basename(service_binary) in result.stderr
