@@ -7,11 +7,14 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from generator.errors import ScaffoldError
+
+if TYPE_CHECKING:
+    from generator.collect import Ask
 
 app = typer.Typer(
     name="scaffold",
@@ -114,9 +117,8 @@ def new(
             raise ScaffoldError(f"--answers-file {str(answers_file)!r} does not exist; accepted: a YAML answers file")
         given.update((k, v) for k, v in read_answers_file(answers_file).items() if not k.startswith("_"))
     given.update(parse_data(data or []))
-    interactive = not defaults and sys.stdin.isatty()
-    ask = None
-    if interactive:
+    ask: Ask | None = None
+    if not defaults and sys.stdin.isatty():
         from generator.prompts import ask
     source = catalog.resolve(template, vcs_ref, org)
     request = new_module.NewRequest(
