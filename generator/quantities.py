@@ -13,7 +13,7 @@ limit, so the heap gets half (the generator refuses such targets; the service st
 """
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 KIB = 1024
 MIB = 1024 * KIB
