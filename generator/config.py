@@ -26,7 +26,8 @@ ENTRY_KEYS = ("src", "ref", "description")
 _CATALOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 Fail = Callable[[str, str], ConfigError]
-_LINE_KEY = re.compile(r"^\s*(\[\[?\s*[^\]]*\]\]?|[A-Za-z0-9_.\"'-]+)\s*(=|$)")
+_TABLE = re.compile(r"^\s*\[\[?([^\]=]*)")
+_KEY = re.compile(r"^\s*([A-Za-z0-9_.\"'-]+)\s*=")
 
 
 @dataclass(frozen=True)
@@ -82,15 +83,14 @@ class OrgConfig:
 
     def trusts(self, src: str) -> bool:
         """Return whether the template source `src` is listed as trusted."""
-        from generator.sources import canonical
+        from generator.sources import canonical, expand_shorthand
 
         candidates = {src, canonical(src)}
         for entry in self.trusted:
-            forms = {entry, canonical(entry)}
             if entry.endswith("/"):
-                if any(c.startswith(f) for c in candidates for f in forms):
+                if any(c.startswith(f) for c in candidates for f in (entry, expand_shorthand(entry))):
                     return True
-            elif candidates & forms:
+            elif candidates & {entry, canonical(entry)}:
                 return True
         return False
 
@@ -148,9 +148,19 @@ def _syntax_problem(text: str, message: str) -> str:
         return f"TOML syntax error: {message}"
     lines = text.splitlines()
     number = int(found.group(1))
+    table = ""
+    for line in lines[: number - 1]:
+        header = _TABLE.match(line)
+        if header:
+            table = header.group(1).strip()
     line = lines[number - 1] if 0 < number <= len(lines) else ""
-    key = _LINE_KEY.match(line)
-    where = f"{key.group(1).strip()}: " if key else ""
+    header, key = _TABLE.match(line), _KEY.match(line)
+    if header:
+        where = f"[{header.group(1).strip()}]: "
+    elif key:
+        where = f"{table + '.' if table else ''}{key.group(1).strip()}: "
+    else:
+        where = ""
     return f"{where}TOML syntax error: {message}"
 
 

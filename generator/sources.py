@@ -113,11 +113,18 @@ def is_git_root(path: Path) -> bool:
 
 def git_url(src: str) -> str:
     """Return the URL git can clone for a template source, expanding `gh:`/`gl:` as copier does."""
+    expanded = expand_shorthand(src)
+    if expanded != src and not expanded.endswith(".git"):
+        return expanded + ".git"
+    return expanded.removeprefix("git+")
+
+
+def expand_shorthand(text: str) -> str:
+    """Return `text` with a leading `gh:`/`gl:` spelt out as its https://github.com/ or gitlab.com/ URL."""
     for alias, base in _SHORTHANDS.items():
-        if src.startswith(alias):
-            rest = src.removeprefix(alias).lstrip("/")
-            return base + (rest if rest.endswith(".git") else rest + ".git")
-    return src.removeprefix("git+")
+        if text.startswith(alias):
+            return base + text.removeprefix(alias).lstrip("/")
+    return text
 
 
 def canonical(src: str) -> str:

@@ -93,5 +93,7 @@ def alias_github(monkeypatch: pytest.MonkeyPatch, config_dir: Path, owner_repo: 
     """Make `gh:OWNER/REPO` (https://github.com/OWNER/REPO.git) clone from the local bare repo `bare`."""
     config = config_dir / "gitconfig"
     existing = config.read_text() if config.is_file() else ""
-    config.write_text(existing + f'[url "{bare.resolve().as_uri()}"]\n\tinsteadOf = https://github.com/{owner_repo}.git\n')
+    config.write_text(
+        existing + f'[url "{bare.resolve().as_uri()}"]\n\tinsteadOf = https://github.com/{owner_repo}.git\n'
+    )
     monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
