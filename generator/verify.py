@@ -210,6 +210,17 @@ CHECKS: dict[str, Check] = {
 """Every check, by name, in the order they run."""
 
 
+def check_names(names: Iterable[str]) -> list[str]:
+    """Return `names` if each is a check's name; raise ScaffoldError naming the first that is not."""
+    from generator.errors import ScaffoldError
+
+    wanted = list(names)
+    for name in wanted:
+        if name not in CHECKS:
+            raise ScaffoldError(f"--skip {name!r} is not a check; accepted: {', '.join(repr(c) for c in CHECKS)}")
+    return wanted
+
+
 def run_checks(
     repo: Path,
     env: Mapping[str, str] | None = None,
@@ -221,14 +232,7 @@ def run_checks(
 
     `env` is the environment the tools run in (default: this process's), e.g. GOTOOLCHAIN=local GOPROXY=off.
     """
-    skipped = set(skip)
-    unknown = skipped - set(CHECKS)
-    if unknown:
-        from generator.errors import ScaffoldError
-
-        raise ScaffoldError(
-            f"--skip {sorted(unknown)[0]!r} is not a check; accepted: {', '.join(repr(c) for c in CHECKS)}"
-        )
+    skipped = check_names(skip)
     tools = Tools(env if env is not None else os.environ, timeout)
     results = []
     for name, check in CHECKS.items():
