@@ -76,12 +76,14 @@ def resolve(template: str | None, vcs_ref: str | None = None) -> TemplateSource:
 
     None means the default bundled template.
     """
-    if template is None:
-        return bundled(DEFAULT_TEMPLATE)
-    if template.startswith(BUNDLED_PREFIX):
-        return bundled(template.removeprefix(BUNDLED_PREFIX))
-    if template in bundled_names():
-        return bundled(template)
+    name = DEFAULT_TEMPLATE if template is None else template.removeprefix(BUNDLED_PREFIX)
+    if template is None or template.startswith(BUNDLED_PREFIX) or template in bundled_names():
+        if vcs_ref is not None:
+            raise TemplateError(
+                f"--vcs-ref {vcs_ref} needs a git template, and {BUNDLED_PREFIX}{name} ships with scaffold; "
+                "accepted: no --vcs-ref (a newer scaffold brings a newer bundled template)"
+            )
+        return bundled(name)
     path = Path(template).expanduser()
     if path.is_dir():
         if not (path / "copier.yml").is_file() and not (path / "copier.yaml").is_file():
