@@ -190,6 +190,65 @@ def templates_command(config: ConfigOption = None, as_json: JsonOption = False) 
         print_catalog(rows)
 
 
+@app.command("update")
+@reports_errors
+def update_command(
+    path: Annotated[Path, typer.Argument(help="The repo to update (default: the current folder).")] = Path("."),
+    vcs_ref: Annotated[
+        str | None,
+        typer.Option("--vcs-ref", help="Tag or commit of a git-hosted template (default: its newest tag)."),
+    ] = None,
+    data: DataOption = None,
+    conflict: Annotated[
+        str,
+        typer.Option(
+            "--conflict",
+            metavar="inline|rej",
+            help="Leave conflicts as markers in the file (inline), or keep your version and write FILE.rej (rej).",
+        ),
+    ] = "inline",
+    plan: Annotated[bool, typer.Option("--plan", help="List what would happen to each file; write nothing.")] = False,
+    restore_deleted: Annotated[
+        bool, typer.Option("--restore-deleted", help="Bring back template files you deleted (default: they stay gone).")
+    ] = False,
+    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+) -> None:
+    """Merge the newest template version into a repo made by scaffold new; exit 1 when conflicts remain."""
+    from generator.update import CONFLICT_STYLES, UpdateRequest, format_result, update
+
+    if conflict not in CONFLICT_STYLES:
+        raise ScaffoldError(f"--conflict {conflict!r} is not valid; accepted: {', '.join(CONFLICT_STYLES)}")
+    request = UpdateRequest(
+        repo=path.resolve(),
+        vcs_ref=vcs_ref,
+        data=parse_data(data or []),
+        conflict=conflict,
+        plan=plan,
+        restore_deleted=restore_deleted,
+        trusted=trust,
+    )
+    result = update(request)
+    typer.echo(format_result(result))
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
+
+
+@app.command("check")
+@reports_errors
+def check_command(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Repos to check (default: the current folder).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Report each repo's template version, the newest one, and its drifted files; exit 1 behind or drifted, 2 error."""
+    from generator.check import check, exit_code, format_json, format_reports
+
+    reports = check([p.resolve() for p in paths or [Path(".")]])
+    typer.echo(format_json(reports) if as_json else format_reports(reports))
+    code = exit_code(reports)
+    if code:
+        raise typer.Exit(code)
+
+
 template_app = typer.Typer(
     help="Author an org template: start one from the bundled template, test it, merge scaffold's improvements.",
     no_args_is_help=True,

@@ -35,3 +35,10 @@ class GitError(ScaffoldError):
 
 class ConfigError(ScaffoldError):
     """An organisation config file that cannot be used; the message names the file, the key and the problem."""
+
+
+class RefusedError(ScaffoldError):
+    """An update or check that will not start because the repo is not in a state it can safely work on.
+
+    Raised before anything is written, so the repo is exactly as it was.
+    """

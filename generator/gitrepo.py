@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from generator.errors import GitError
@@ -10,11 +11,16 @@ FALLBACK_NAME = "scaffold"
 FALLBACK_EMAIL = "scaffold@localhost"
 
 
-def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-    """Run `git ARGS` in `cwd` and return the finished process; raise GitError when it fails and check is set."""
+def git(
+    cwd: Path, *args: str, check: bool = True, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `git ARGS` in `cwd` and return the finished process; raise GitError when it fails and check is set.
+
+    `env` adds variables (e.g. GIT_INDEX_FILE) to the environment git runs in.
+    """
     try:
         result = subprocess.run(
-            ["git", *args], cwd=cwd, env=_env(cwd), capture_output=True, text=True, check=False
+            ["git", *args], cwd=cwd, env={**_env(cwd), **(env or {})}, capture_output=True, text=True, check=False
         )
     except FileNotFoundError:
         raise GitError("git is not installed; install git or pass --no-git") from None
@@ -58,3 +64,31 @@ def is_clean(path: Path) -> bool:
 def head(path: Path) -> str:
     """Return the commit id HEAD points to."""
     return git(path, "rev-parse", "HEAD").stdout.strip()
+
+
+def read_objects(cwd: Path, names: Sequence[str]) -> list[bytes | None]:
+    """Return the contents of the git objects `names` (`HEAD:go.mod`, `:2:main.go`, a blob id); None if missing."""
+    if not names:
+        return []
+    request = "".join(f"{name}\n" for name in names).encode()
+    try:
+        result = subprocess.run(
+            ["git", "cat-file", "--batch"], cwd=cwd, input=request, capture_output=True, check=False
+        )
+    except FileNotFoundError:
+        raise GitError("git is not installed; install git") from None
+    if result.returncode != 0:
+        raise GitError(f"git cat-file --batch failed in {cwd}: {result.stderr.decode(errors='replace').strip()}")
+    contents: list[bytes | None] = []
+    out, at = result.stdout, 0
+    for _ in names:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        at = end + 1
+        if header[-1] in (b"missing", b"ambiguous"):
+            contents.append(None)
+            continue
+        size = int(header[2])
+        contents.append(out[at : at + size])
+        at += size + 1  # the content is followed by a newline
+    return contents

@@ -1,0 +1,185 @@
+"""`scaffold check`: for CI, whether generated repos are on the newest template version and which files drifted.
+
+Each file the template produces is compared three ways: the repo's work tree, the pristine render
+of the version the repo is on (from its git history, as `scaffold update` uses it), and a fresh
+render of the newest version for the repo's answers. Nothing is written to the repo.
+"""
+
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import gitrepo
+from generator.errors import ScaffoldError
+from generator.pristine import newest_pristine
+from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
+from generator.snapshots import Snapshot, of_commit, of_folder
+from generator.sources import TemplateSource
+
+UNCHANGED = "unchanged"
+"""Exactly what the newest template version produces for the repo's answers."""
+MODIFIED = "modified"
+"""Edited in the repo; the template has not changed it since the repo's version."""
+OUTDATED = "outdated"
+"""Untouched in the repo, but the newest template version has it different (or new, or removed)."""
+MODIFIED_OUTDATED = "modified+outdated"
+"""Edited in the repo, and changed by the template too: an update will merge it."""
+DELETED = "deleted"
+"""Deleted in the repo, though the template still has it."""
+DIFFERS = "differs"
+"""Not what the newest version produces; without the repo's history, whether it was edited is unknown."""
+MISSING = "missing"
+"""Not in the repo, though the newest version produces it; without history, whether it was deleted is unknown."""
+
+
+@dataclass(frozen=True)
+class FileDrift:
+    """One template file of a repo and how it compares."""
+
+    path: str
+    status: str
+
+
+@dataclass
+class RepoReport:
+    """The state of one generated repo."""
+
+    path: str
+    template: str | None = None
+    version: str | None = None
+    newest: str | None = None
+    files: list[FileDrift] = field(default_factory=list)
+    """Every file the template produces or produced, with its status."""
+    base_known: bool = True
+    """Whether the pristine render of the repo's version was found, so edits and template changes are told apart."""
+    error: str | None = None
+
+    @property
+    def behind(self) -> bool:
+        """Whether a newer template version is available."""
+        now, newest = version_key(self.version), version_key(self.newest)
+        return now is not None and newest is not None and now < newest
+
+    @property
+    def drifted(self) -> list[FileDrift]:
+        """The files that are not exactly what the newest version produces."""
+        return [f for f in self.files if f.status != UNCHANGED]
+
+    @property
+    def status(self) -> str:
+        """`error`, `up to date`, `behind`, `drifted` or `behind, drifted`."""
+        if self.error is not None:
+            return "error"
+        states = [name for name, on in (("behind", self.behind), ("drifted", bool(self.drifted))) if on]
+        return ", ".join(states) or "up to date"
+
+    @property
+    def exit_code(self) -> int:
+        """2 on error, 1 when behind or drifted, else 0."""
+        return 2 if self.error is not None else (1 if self.behind or self.drifted else 0)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the report as plain data, for `--json`."""
+        data = asdict(self)
+        data.update(status=self.status, behind=self.behind, drifted=bool(self.drifted), exit_code=self.exit_code)
+        return data
+
+
+def check(paths: Iterable[Path], source: TemplateSource | None = None) -> list[RepoReport]:
+    """Check every repo in `paths`; a repo that cannot be checked gets a report with its error."""
+    return [check_repo(path, source) for path in paths]
+
+
+def exit_code(reports: list[RepoReport]) -> int:
+    """The exit code of `scaffold check` for these reports: the worst of theirs."""
+    return max((r.exit_code for r in reports), default=0)
+
+
+def check_repo(repo: Path, source: TemplateSource | None = None) -> RepoReport:
+    """Compare one repo with the newest version of its template (`source`, else the installed or newest tag)."""
+    report = RepoReport(path=str(repo))
+    try:
+        _fill(report, repo, source)
+    except ScaffoldError as error:
+        report.error = error.message
+    return report
+
+
+def _fill(report: RepoReport, repo: Path, source: TemplateSource | None) -> None:
+    if not repo.is_dir():
+        raise ScaffoldError(f"{repo} is not a folder")
+    recorded = read_recorded(repo)
+    report.template, report.version = recorded.src, recorded.version
+    newest_source = source or source_for(recorded)
+    if not same_template(newest_source.recorded_src, recorded.src):
+        raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
+    with fresh_render(newest_source, recorded) as fresh:
+        report.newest = fresh.source.version
+        now, newest = version_key(recorded.version), version_key(fresh.source.version)
+        if now is not None and newest is not None and now > newest:
+            raise ScaffoldError(
+                f"{repo} is on template version {recorded.version}, newer than the newest available {newest}; "
+                "accepted: a newer scaffold (or template) to check it with"
+            )
+        base = _base_files(repo, fresh.files if now == newest else None)
+        paths = sorted(set(base or {}) | set(fresh.files))
+        ours = of_folder(repo, paths)
+        report.base_known = base is not None
+        report.files = [FileDrift(p, classify(p, base, ours, fresh.files)) for p in paths]
+        report.files = [f for f in report.files if f.status]
+
+
+def _base_files(repo: Path, same_version_render: Snapshot | None) -> Snapshot | None:
+    """The pristine render of the repo's version: from its history, else a render of that same version."""
+    if gitrepo.is_repo(repo):
+        pristine = newest_pristine(repo)
+        if pristine is not None:
+            return of_commit(repo, pristine.sha)
+    return same_version_render
+
+
+def classify(path: str, base: Snapshot | None, ours: Snapshot, newest: Snapshot) -> str:
+    """Return how `path` compares: one of the statuses above, or "" when neither the repo nor the template has it."""
+    mine, new = ours.get(path), newest.get(path)
+    if mine == new:
+        return UNCHANGED if new is not None else ""
+    if base is None:
+        return MISSING if mine is None else DIFFERS
+    old = base.get(path)
+    if mine is None:
+        return DELETED if old is not None else OUTDATED
+    edited = mine != old
+    if edited and old != new:
+        return MODIFIED_OUTDATED
+    return MODIFIED if edited else OUTDATED
+
+
+def format_reports(reports: list[RepoReport]) -> str:
+    """Return the human-readable report: one block per repo, listing the files that drifted."""
+    blocks = []
+    for report in reports:
+        if report.error is not None:
+            blocks.append(f"{report.path}: error: {report.error}")
+            continue
+        lines = [
+            f"{report.path}: {report.status} (template {report.template}, version {report.version}, "
+            f"newest {report.newest})"
+        ]
+        width = max((len(f.status) for f in report.drifted), default=0)
+        lines.extend(f"  {f.status:<{width}}  {f.path}" for f in report.drifted)
+        counts: dict[str, int] = {}
+        for drift in report.files:
+            counts[drift.status] = counts.get(drift.status, 0) + 1
+        summary = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        lines.append(f"  {len(report.files)} template files: {summary}")
+        if not report.base_known:
+            lines.append("  (no pristine render in the git history: edits and template changes cannot be told apart)")
+        blocks.append("\n".join(lines))
+    return "\n".join(blocks)
+
+
+def format_json(reports: list[RepoReport]) -> str:
+    """Return the reports as JSON: {"exit_code": N, "repos": [...]}."""
+    return json.dumps({"exit_code": exit_code(reports), "repos": [r.as_dict() for r in reports]}, indent=2)

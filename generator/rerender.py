@@ -1,0 +1,160 @@
+"""Rendering an existing repo's template again: its recorded answers, its template, a fresh render aside.
+
+`scaffold update` and `scaffold check` both start here: read what `.copier-answers.yml` records,
+find the template to render (the installed bundled one, or a git template at a tag), work out the
+answers (recorded ones, changed by `--data`, defaults for questions the version added), and render
+into a temporary folder that never touches the repo.
+"""
+
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from packaging.version import InvalidVersion, Version
+
+from generator import sources
+from generator.collect import check_given, collect_answers
+from generator.errors import InvalidAnswerError, RefusedError, TemplateError
+from generator.new import template_config
+from generator.questions import TemplateConfig, is_asked
+from generator.render import DEFAULT_ANSWERS_FILE, read_answers_file, render
+from generator.snapshots import Snapshot, of_render
+from generator.sources import TemplateSource
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a generated repo's answers file says about how it was made."""
+
+    answers_file: str
+    """Its path relative to the repo, e.g. `.copier-answers.yml`."""
+    src: str
+    """`_src_path`: `bundled:go-service`, a folder or a git URL."""
+    version: str | None
+    """`_commit`: the template version the repo is on."""
+    answers: dict[str, Any]
+    """The answers, without copier's `_` keys."""
+
+
+@dataclass(frozen=True)
+class FreshRender:
+    """A render of a template version for a repo's answers, in a temporary folder."""
+
+    folder: Path
+    source: TemplateSource
+    """The version rendered (`source.version`) and what the answers file records (`source.recorded_src`)."""
+    answers: dict[str, Any]
+    files: Snapshot
+    """The files git would commit from `folder`."""
+
+
+def read_recorded(repo: Path, answers_file: str = DEFAULT_ANSWERS_FILE) -> Recorded:
+    """Read the repo's answers file; raise RefusedError when it is missing or corrupt."""
+    path = repo / answers_file
+    restore = f"restore it with `git checkout -- {answers_file}`, or re-create the repo with scaffold new"
+    if not path.is_file():
+        raise RefusedError(
+            f"{repo} has no {answers_file}, so its template and answers are unknown; accepted: a repo made by "
+            "scaffold new (or copier)"
+        )
+    try:
+        data = read_answers_file(path)
+    except TemplateError as error:
+        raise RefusedError(f"{answers_file} in {repo} is corrupt ({error.message}); {restore}") from None
+    src = data.get("_src_path")
+    if not isinstance(src, str) or not src.strip():
+        raise RefusedError(f"{answers_file} in {repo} is corrupt (it has no _src_path); {restore}")
+    commit = data.get("_commit")
+    answers = {k: v for k, v in data.items() if not str(k).startswith("_")}
+    return Recorded(answers_file, src, None if commit is None else str(commit), answers)
+
+
+def source_for(recorded: Recorded, vcs_ref: str | None = None) -> TemplateSource:
+    """Return the template to update a repo to: the installed bundled template, or its git template at `vcs_ref`.
+
+    Without `vcs_ref`, a git template's newest version tag.
+    """
+    if recorded.src.startswith(sources.BUNDLED_PREFIX):
+        if vcs_ref is not None:
+            raise RefusedError(
+                f"--vcs-ref applies to git-hosted templates, and this repo uses {recorded.src}, which ships with "
+                "scaffold; accepted: no --vcs-ref (install a newer scaffold to get a newer template)"
+            )
+        return sources.bundled(recorded.src.removeprefix(sources.BUNDLED_PREFIX))
+    return sources.resolve(recorded.src, vcs_ref)
+
+
+def answers_for(config: TemplateConfig, recorded: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the answers to render with: the recorded ones, changed by `data`, defaults for new questions.
+
+    Recorded answers to questions the template no longer asks, or that no longer apply (`when`), are dropped.
+    """
+    check_given(config, data)
+    kept = {}
+    for key, value in recorded.items():
+        question = config.question(key)
+        if question is not None and not question.computed:
+            kept[key] = value
+    try:
+        answers = collect_answers(config, {**kept, **data})
+    except InvalidAnswerError as error:
+        raise InvalidAnswerError(
+            f"{error.message} (the answer recorded in the answers file; change it with --data KEY=VALUE)"
+        ) from None
+    applies = {}
+    for key, value in answers.items():
+        question = config.question(key)
+        if key in data or question is None or is_asked(question, answers):
+            applies[key] = value
+    return applies
+
+
+@contextmanager
+def fresh_render(
+    source: TemplateSource, recorded: Recorded, data: Mapping[str, Any] | None = None, *, trusted: bool = False
+) -> Iterator[FreshRender]:
+    """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards."""
+    with sources.checkout(source) as local:
+        config = template_config(local)
+        answers = answers_for(config, recorded.answers, data or {})
+        with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:
+            folder = Path(tmp) / "render"
+            render(local, config, folder, answers, trusted=trusted)
+            version = local.version or _rendered_version(folder / recorded.answers_file)
+            rendered = TemplateSource(src=local.src, recorded_src=source.recorded_src, version=version)
+            yield FreshRender(folder, rendered, answers, of_render(folder))
+
+
+def _rendered_version(answers_file: Path) -> str | None:
+    try:
+        commit = read_answers_file(answers_file).get("_commit")
+    except TemplateError:
+        return None
+    return None if commit is None else str(commit)
+
+
+_DESCRIBED = re.compile(r"^(?P<tag>.+)-(?P<count>\d+)-g(?P<hash>[0-9a-f]+)$")
+
+
+def version_key(text: str | None) -> Version | None:
+    """Return the PEP 440 version of a recorded template version, or None when it is not one.
+
+    `git describe` output (`v1.2.0-3-gabc123`, a commit after a tag) counts as `1.2.0.post3+gabc123`.
+    """
+    if not text:
+        return None
+    described = _DESCRIBED.match(text)
+    candidate = f"{described['tag']}.post{described['count']}+g{described['hash']}" if described else text
+    try:
+        return Version(candidate)
+    except InvalidVersion:
+        return None
+
+
+def same_template(a: str, b: str) -> bool:
+    """Return whether two `_src_path` values name the same template."""
+    return a == b or sources.canonical(a) == sources.canonical(b)
