@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Podman runs the generated image in the end-to-end tests (as root only; they skip with a reason otherwise).
-if [ "$(id -u)" = 0 ] && ! command -v podman >/dev/null 2>&1; then
+# Podman runs the generated image in the end-to-end tests (as root only; they skip with a reason otherwise),
+# with runc (crun fails on these machines) and a static busybox for the local stand-in base images.
+if [ "$(id -u)" = 0 ] && ! { command -v podman && command -v runc && [ -x /bin/busybox ]; } >/dev/null 2>&1; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >/dev/null
 fi
 
