@@ -62,7 +62,7 @@ def init_template(
     check_destination(dest)
     if sources.parse_version(first_version) is None:
         raise InvalidAnswerError(
-            f"--version {first_version!r} is not a version; accepted: a PEP 440 tag such as {DEFAULT_FIRST_VERSION}"
+            f"--tag {first_version!r} is not a version; accepted: a PEP 440 tag such as {DEFAULT_FIRST_VERSION}"
         )
     source_dir = bundled_dir or sources.bundled(bundled_name).local_path
     assert source_dir is not None
