@@ -33,6 +33,8 @@ DIFFERS = "differs"
 MISSING = "missing"
 """Not in the repo, though the newest version produces it; without history, whether it was deleted is unknown."""
 
+_LOCAL_CHANGES = (MODIFIED, MODIFIED_OUTDATED, DELETED, DIFFERS, MISSING)
+
 
 @dataclass(frozen=True)
 class FileDrift:
@@ -58,14 +60,19 @@ class RepoReport:
 
     @property
     def behind(self) -> bool:
-        """Whether a newer template version is available."""
+        """Whether a newer template version is available, or the newest one would change files."""
         now, newest = version_key(self.version), version_key(self.newest)
-        return now is not None and newest is not None and now < newest
+        return (now is not None and newest is not None and now < newest) or bool(self.outdated)
 
     @property
     def drifted(self) -> list[FileDrift]:
-        """The files that are not exactly what the newest version produces."""
-        return [f for f in self.files if f.status != UNCHANGED]
+        """The files changed in the repo: edited or deleted (or, without history, different or missing)."""
+        return [f for f in self.files if f.status in _LOCAL_CHANGES]
+
+    @property
+    def outdated(self) -> list[FileDrift]:
+        """The files the newest template version changes."""
+        return [f for f in self.files if f.status in (OUTDATED, MODIFIED_OUTDATED)]
 
     @property
     def status(self) -> str:
@@ -167,8 +174,9 @@ def format_reports(reports: list[RepoReport]) -> str:
             f"{report.path}: {report.status} (template {report.template}, version {report.version}, "
             f"newest {report.newest})"
         ]
-        width = max((len(f.status) for f in report.drifted), default=0)
-        lines.extend(f"  {f.status:<{width}}  {f.path}" for f in report.drifted)
+        listed = [f for f in report.files if f.status != UNCHANGED]
+        width = max((len(f.status) for f in listed), default=0)
+        lines.extend(f"  {f.status:<{width}}  {f.path}" for f in listed)
         counts: dict[str, int] = {}
         for drift in report.files:
             counts[drift.status] = counts.get(drift.status, 0) + 1

@@ -53,9 +53,10 @@ def newest_pristine(repo: Path, rev: str = "HEAD") -> PristineCommit | None:
     """Return the newest pristine commit in the history of `rev`, found by its trailers, or None.
 
     The branch is not needed: every update merges its pristine commit, so the history holds them all,
-    even in a fresh clone that never fetched `scaffold/pristine`. A commit counts only when its whole
-    first-parent line is pristine commits down to the first render, so a squashed or rebased copy of
-    a pristine commit (its trailers but the user's files) is never taken as a merge base.
+    even in a fresh clone that never fetched `scaffold/pristine`. A commit counts only when it is the
+    first render or was merged in (a merge's second parent), and its parents are pristine commits
+    down to the first render, so a squashed or rebased copy of a pristine commit (its trailers, but
+    the user's files) is never taken as a merge base.
     """
     log = gitrepo.git(
         repo,
@@ -74,13 +75,20 @@ def newest_pristine(repo: Path, rev: str = "HEAD") -> PristineCommit | None:
         fields = record.strip("\n").split(_FIELD)
         if len(fields) == 4 and fields[0] and fields[2].strip() and fields[3].strip():
             found.append((fields[0], fields[1].split(), fields[2].strip(), fields[3].strip()))
-    pristine: dict[str, bool] = {}
+    chain: dict[str, bool] = {}
     for sha, parents, _, _ in reversed(found):  # oldest first, so parents are decided before children
-        pristine[sha] = not parents or (len(parents) == 1 and pristine.get(parents[0], False))
-    for sha, _, template, version in found:
-        if pristine[sha]:
+        chain[sha] = not parents or (len(parents) == 1 and chain.get(parents[0], False))
+    merged = _merged_side_parents(repo, rev)
+    for sha, parents, template, version in found:
+        if chain[sha] and (not parents or sha in merged):
             return PristineCommit(sha, template, version)
     return None
+
+
+def _merged_side_parents(repo: Path, rev: str) -> set[str]:
+    """Return the commits that merges in the history of `rev` brought in (their second and later parents)."""
+    log = gitrepo.git(repo, "log", rev, "--merges", "--format=%P", check=False)
+    return {sha for line in log.stdout.splitlines() for sha in line.split()[1:]}
 
 
 def commit_render(repo: Path, render_dir: Path, parent: str, message: str) -> str:

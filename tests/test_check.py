@@ -1,0 +1,130 @@
+"""`scaffold check`: which template version each repo is on, the newest one, and which generated files drifted."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from generator.check import check_repo
+from generator.cli import app
+from generator.version import scaffold_version
+from tests.conftest import RenderRepo
+from tests.template_versions import (
+    append,
+    as_version,
+    commit_all,
+    insert_before,
+    later_version,
+    repo_state,
+    template_copy,
+    template_file,
+)
+
+runner = CliRunner()
+
+
+def file_statuses(report: dict[str, object] | object) -> dict[str, str]:
+    files = report["files"] if isinstance(report, dict) else report.files  # type: ignore[attr-defined]
+    return {f["path"] if isinstance(f, dict) else f.path: f["status"] if isinstance(f, dict) else f.status
+            for f in files}
+
+
+def test_check_a_fresh_repo_is_up_to_date_and_exits_0(render_repo: RenderRepo) -> None:
+    repo = render_repo("my-service")
+    state = repo_state(repo)
+
+    result = runner.invoke(app, ["check", str(repo)])
+
+    assert result.exit_code == 0, result.output
+    assert f"up to date (template bundled:go-service, version {scaffold_version()}" in result.stdout
+    assert repo_state(repo) == state
+
+
+def test_check_local_edits_and_deletions_are_drift_and_exit_1_with_json(render_repo: RenderRepo) -> None:
+    repo = render_repo("my-service")
+    append(repo / "cmd" / "my-service" / "main.go", "\n// Local.\n")
+    (repo / "compose.yaml").unlink()
+    commit_all(repo, "Local changes")
+    (repo / "Makefile").write_text("all:\n")  # uncommitted edits count too: CI checks what it checked out
+
+    result = runner.invoke(app, ["check", str(repo), "--json"])
+
+    assert result.exit_code == 1, result.output
+    data = json.loads(result.stdout)
+    assert data["exit_code"] == 1
+    (report,) = data["repos"]
+    assert (report["status"], report["behind"], report["drifted"]) == ("drifted", False, True)
+    assert report["version"] == report["newest"] == scaffold_version()
+    statuses = file_statuses(report)
+    assert statuses["cmd/my-service/main.go"] == "modified"
+    assert statuses["Makefile"] == "modified"
+    assert statuses["compose.yaml"] == "deleted"
+    assert statuses["Dockerfile"] == "unchanged"
+
+
+def test_check_behind_lists_outdated_files_and_those_both_sides_changed(
+    tmp_path: Path, render_repo: RenderRepo
+) -> None:
+    repo = render_repo("my-service")
+    append(repo / "Dockerfile", "# Local.\n")
+    commit_all(repo, "Local change")
+    template = template_copy(tmp_path, "template-b")
+    insert_before(template_file(template, "Dockerfile.jinja"), r"^ENTRYPOINT", 'LABEL a="b"\n')
+    append(template_file(template, "Makefile.jinja"), "\n# New.\n")
+    template_file(template, "SECURITY.md").write_text("Report problems privately.\n")
+
+    report = check_repo(repo, as_version(template, later_version()))
+
+    assert (report.version, report.newest) == (scaffold_version(), later_version())
+    assert report.behind and report.status == "behind, drifted" and report.exit_code == 1
+    statuses = file_statuses(report)
+    assert statuses["Dockerfile"] == "modified+outdated"
+    assert statuses["Makefile"] == "outdated"
+    assert statuses["SECURITY.md"] == "outdated"
+    assert statuses[".copier-answers.yml"] == "outdated"
+    assert statuses["go.mod"] == "unchanged"
+
+
+def test_check_behind_without_local_edits_is_behind_only(tmp_path: Path, render_repo: RenderRepo) -> None:
+    repo = render_repo("my-service")
+    template = template_copy(tmp_path, "template-b")
+
+    report = check_repo(repo, as_version(template, later_version()))
+
+    assert report.status == "behind" and report.exit_code == 1
+    assert {f.path for f in report.outdated} == {".copier-answers.yml"}
+
+
+def test_check_without_git_history_compares_with_a_render_of_the_same_version(render_repo: RenderRepo) -> None:
+    repo = render_repo("my-service", git_init=False)
+    append(repo / "go.mod", "// Local.\n")
+
+    report = check_repo(repo)
+
+    assert report.status == "drifted" and file_statuses(report)["go.mod"] == "modified"
+
+
+def test_check_several_repos_exits_with_the_worst_and_reports_errors_per_repo(
+    tmp_path: Path, render_repo: RenderRepo
+) -> None:
+    good = render_repo("my-service")
+    plain = tmp_path / "plain"
+    plain.mkdir()
+
+    result = runner.invoke(app, ["check", str(good), str(plain)])
+
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith(f"{good}: up to date")
+    assert any(line.startswith(f"{plain}: error: ") and "has no .copier-answers.yml" in line for line in lines)
+
+
+@pytest.mark.parametrize("answers", ["_src_path: [oops\n", "memory_limit: 1Gi\n"])
+def test_check_a_corrupt_answers_file_is_an_error(render_repo: RenderRepo, answers: str) -> None:
+    repo = render_repo("my-service")
+    (repo / ".copier-answers.yml").write_text(answers)
+
+    report = check_repo(repo)
+
+    assert report.exit_code == 2 and report.error is not None and "is corrupt" in report.error
