@@ -171,6 +171,13 @@ def memlimit(
 
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for machines instead of a table.")]
+FromFileOption = Annotated[
+    Path | None,
+    typer.Option("--from-file", metavar="FILE", help="A file listing repo paths, one a line (# comments)."),
+]
+JobsOption = Annotated[
+    int | None, typer.Option("--jobs", "-j", help="How many repos at once (default: one per CPU, at most 8).")
+]
 
 
 @app.command("templates")
@@ -193,7 +200,9 @@ def templates_command(config: ConfigOption = None, as_json: JsonOption = False) 
 @app.command("update")
 @reports_errors
 def update_command(
-    path: Annotated[Path, typer.Argument(help="The repo to update (default: the current folder).")] = Path("."),
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Repos to update (default: the current folder); several run at once.")
+    ] = None,
     vcs_ref: Annotated[
         str | None,
         typer.Option("--vcs-ref", help="Tag or commit of a git-hosted template (default: its newest tag)."),
@@ -212,21 +221,28 @@ def update_command(
         bool, typer.Option("--restore-deleted", help="Bring back template files you deleted (default: they stay gone).")
     ] = False,
     trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+    from_file: FromFileOption = None,
+    jobs: JobsOption = None,
+    as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
-    """Merge the newest template version into a repo made by scaffold new; exit 1 when conflicts remain."""
-    from generator.update import CONFLICT_STYLES, UpdateRequest, format_result, update
+    """Merge the newest template version into repos made by scaffold new; exit 1 when conflicts remain, 2 on errors.
+
+    With several repos (or --from-file): all run in parallel, a summary table follows, the exit code is the worst.
+    """
+    from generator import config as org_config
+    from generator import fleet
+    from generator.update import CONFLICT_STYLES, format_result, update
 
     if conflict not in CONFLICT_STYLES:
         raise ScaffoldError(f"--conflict {conflict!r} is not valid; accepted: {', '.join(CONFLICT_STYLES)}")
-    request = UpdateRequest(
-        repo=path.resolve(),
-        vcs_ref=vcs_ref,
-        data=parse_data(data or []),
-        conflict=conflict,
-        plan=plan,
-        restore_deleted=restore_deleted,
-        trusted=trust,
-    )
+    org = org_config.load(config)
+    repos = fleet.repo_paths(paths or ([] if from_file else [Path(".")]), from_file)
+    options = fleet.UpdateOptions(vcs_ref, parse_data(data or []), conflict, plan, restore_deleted, trust)
+    if len(repos) != 1 or from_file is not None or as_json:
+        _run_fleet("update", repos, functools.partial(fleet.update_job, options=options, org=org), jobs, as_json)
+        return
+    request = fleet.update_request(repos[0].resolve(), options, org)
     result = update(request)
     typer.echo(format_result(result))
     if result.exit_code:
@@ -236,17 +252,52 @@ def update_command(
 @app.command("check")
 @reports_errors
 def check_command(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Repos to check (default: the current folder).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Repos to check (default: the current folder); several run at once.")
+    ] = None,
     as_json: JsonOption = False,
+    from_file: FromFileOption = None,
+    jobs: JobsOption = None,
+    config: ConfigOption = None,
 ) -> None:
-    """Report each repo's template version, the newest one, and its drifted files; exit 1 behind or drifted, 2 error."""
+    """Report each repo's template version, the newest one, and its drifted files; exit 1 behind or drifted, 2 error.
+
+    With several repos (or --from-file): all run in parallel and a summary table follows.
+    """
+    from generator import config as org_config
+    from generator import fleet
     from generator.check import check, exit_code, format_json, format_reports
 
-    reports = check([p.resolve() for p in paths or [Path(".")]])
+    org = org_config.load(config)
+    repos = fleet.repo_paths(paths or ([] if from_file else [Path(".")]), from_file)
+    if len(repos) != 1 or from_file is not None:
+        _run_fleet("check", repos, functools.partial(fleet.check_job, org=org), jobs, as_json)
+        return
+    reports = check([repos[0].resolve()], fleet.pinned_source(repos[0], org))
     typer.echo(format_json(reports) if as_json else format_reports(reports))
     code = exit_code(reports)
     if code:
         raise typer.Exit(code)
+
+
+def _run_fleet(command: str, repos: list[Path], job: Callable[[Path], Any], jobs: int | None, as_json: bool) -> None:
+    """Run `job` over `repos` in parallel with progress on stderr, print the summary, exit with the worst code."""
+    from generator import fleet
+    from generator.report import fleet_progress, print_fleet
+
+    if not repos:
+        raise ScaffoldError("--from-file lists no repos; accepted: one repo path a line (# starts a comment)")
+    if jobs is not None and jobs < 1:
+        raise ScaffoldError(f"--jobs {jobs} is not valid; accepted: 1 or more")
+    with fleet_progress(len(repos), f"{command} {len(repos)} repos") as on_done:
+        rows = fleet.run(repos, job, jobs=jobs, on_done=on_done)
+    worst = fleet.exit_code(rows)
+    if as_json:
+        typer.echo(fleet.to_json(command, rows))
+    else:
+        print_fleet(f"scaffold {command}: {len(rows)} repos", rows, worst)
+    if worst:
+        raise typer.Exit(worst)
 
 
 template_app = typer.Typer(

@@ -112,12 +112,13 @@ def test_check_several_repos_exits_with_the_worst_and_reports_errors_per_repo(
     plain = tmp_path / "plain"
     plain.mkdir()
 
-    result = runner.invoke(app, ["check", str(good), str(plain)])
+    result = runner.invoke(app, ["check", str(good), str(plain), "--json"])
 
     assert result.exit_code == 2, result.output
-    lines = result.stdout.splitlines()
-    assert lines[0].startswith(f"{good}: up to date")
-    assert any(line.startswith(f"{plain}: error: ") and "has no .copier-answers.yml" in line for line in lines)
+    first, second = json.loads(result.stdout)["repos"]  # several repos: the fleet summary (tests/test_fleet.py)
+    assert (first["path"], first["status"]) == (str(good), "up to date")
+    assert second["path"] == str(plain) and second["status"] == "error"
+    assert "has no .copier-answers.yml" in second["error"]
 
 
 @pytest.mark.parametrize("answers", ["_src_path: [oops\n", "memory_limit: 1Gi\n"])

@@ -1,0 +1,282 @@
+"""Many repos at once: `scaffold check` and `scaffold update` over a fleet, in parallel, never stopping at a failure.
+
+Each repo runs in a worker process of its own (copier and plumbum change the process's working folder
+while they clone, so threads would trip over each other). A repo that fails, is refused or crashes
+gets a row saying so and the others carry on; the exit code is the worst of all the rows.
+
+The org config takes part: a catalog entry's pinned `ref` is the version its repos are checked
+against and updated to, and its `trusted` sources may run their tasks and migrations.
+"""
+
+import json
+import multiprocessing
+import os
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from generator.config import OrgConfig
+from generator.errors import RefusedError, ScaffoldError
+
+if TYPE_CHECKING:
+    from generator.sources import TemplateSource
+    from generator.update import UpdateRequest
+
+UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR = (
+    "up to date",
+    "behind",
+    "updated",
+    "planned",
+    "conflicts",
+    "refused",
+    "error",
+)
+MAX_DEFAULT_JOBS = 8
+
+
+@dataclass(frozen=True)
+class FleetRow:
+    """One repo's line of the summary: where it was, where it went (or could go), and how it ended."""
+
+    repo: str
+    from_version: str | None
+    to_version: str | None
+    result: str
+    exit_code: int
+    detail: str = ""
+    report: dict[str, Any] = field(default_factory=dict)
+    """The full per-repo report (check's drift report, or update's file list), for `--json`."""
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the row as plain data, for `--json`: the summary fields, then the per-repo report's own."""
+        summary = asdict(self)
+        report = summary.pop("report")
+        return {**summary, **{k: v for k, v in report.items() if k not in summary}}
+
+
+@dataclass(frozen=True)
+class UpdateOptions:
+    """The `scaffold update` options applied to every repo of a fleet."""
+
+    vcs_ref: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    conflict: str = "inline"
+    plan: bool = False
+    restore_deleted: bool = False
+    trusted: bool = False
+
+
+def repo_paths(paths: Iterable[Path], from_file: Path | None = None) -> list[Path]:
+    """Return the repos named on the command line and in `from_file` (one path a line, `#` comments), once each.
+
+    Relative paths in the file are taken relative to the file's folder, so a list can live beside the repos.
+    """
+    found = list(paths)
+    if from_file is not None:
+        try:
+            lines = from_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise ScaffoldError(f"--from-file {from_file} cannot be read: {error}") from None
+        for line in lines:
+            entry = line.split("#", 1)[0].strip()
+            if entry:
+                path = Path(entry).expanduser()
+                found.append(path if path.is_absolute() else from_file.parent / path)
+    unique: dict[Path, None] = {}
+    for path in found:
+        unique.setdefault(path.absolute(), None)
+    return list(unique)
+
+
+def default_jobs(count: int) -> int:
+    """Return how many repos to work on at once: one per CPU, at most MAX_DEFAULT_JOBS and at most `count`."""
+    return max(1, min(count, os.cpu_count() or 1, MAX_DEFAULT_JOBS))
+
+
+def run(
+    paths: Sequence[Path],
+    job: Callable[[Path], FleetRow],
+    *,
+    jobs: int | None = None,
+    on_done: Callable[[FleetRow], None] | None = None,
+) -> list[FleetRow]:
+    """Run `job` (a picklable module-level function) on every repo, `jobs` at a time; rows come back in input order.
+
+    `on_done` is called in this process as each repo finishes, for a progress display.
+    """
+    if not paths:
+        return []
+    workers = jobs if jobs is not None else default_jobs(len(paths))
+    if workers <= 1:
+        rows = []
+        for path in paths:
+            row = _guarded(job, path)
+            rows.append(row)
+            if on_done is not None:
+                on_done(row)
+        return rows
+    results: dict[int, FleetRow] = {}
+    # spawn, not fork: the parent may run threads (the progress display), and forking those is unsafe
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        futures: dict[Future[FleetRow], int] = {pool.submit(_guarded, job, path): i for i, path in enumerate(paths)}
+        for future in as_completed(futures):
+            index = futures[future]
+            try:
+                row = future.result()
+            except Exception as error:  # a worker process died: report the repo, keep going
+                row = _error_row(paths[index], ERROR, 2, f"worker failed: {error!r}")
+            results[index] = row
+            if on_done is not None:
+                on_done(row)
+    return [results[i] for i in range(len(paths))]
+
+
+def _guarded(job: Callable[[Path], FleetRow], path: Path) -> FleetRow:
+    """Run `job`, turning anything it raises into an error row: one repo never stops the fleet."""
+    try:
+        return job(path)
+    except ScaffoldError as error:
+        return _error_row(path, ERROR, max(error.exit_code, 2), error.message)
+    except Exception as error:
+        return _error_row(path, ERROR, 2, f"unexpected {type(error).__name__}: {error}")
+
+
+def _error_row(path: Path, result: str, code: int, message: str) -> FleetRow:
+    report = {"path": str(path), "status": result, "error": message}
+    return FleetRow(str(path), None, None, result, code, message, report)
+
+
+def exit_code(rows: Iterable[FleetRow]) -> int:
+    """Return the worst exit code among the rows (0 when there are none)."""
+    return max((row.exit_code for row in rows), default=0)
+
+
+def to_json(command: str, rows: Sequence[FleetRow]) -> str:
+    """Return the fleet's results as JSON: {"command", "exit_code", "counts", "repos": [...]}."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        counts[row.result] = counts.get(row.result, 0) + 1
+    return json.dumps(
+        {"command": command, "exit_code": exit_code(rows), "counts": counts, "repos": [r.as_dict() for r in rows]},
+        indent=2,
+    )
+
+
+# --- the per-repo jobs (module level, so worker processes can import them) --------------------------------------
+
+
+def _recorded_src(repo: Path) -> str | None:
+    from generator.rerender import read_recorded
+
+    try:
+        return read_recorded(repo).src
+    except ScaffoldError:
+        return None
+
+
+def pinned_ref(org: OrgConfig, src: str | None) -> str | None:
+    """Return the version the org config pins the template `src` to (a catalog entry's `ref`), if any."""
+    if src is None:
+        return None
+    from generator.catalog import entry_src
+    from generator.rerender import same_template
+
+    for entry in org.templates.values():
+        if entry.ref and same_template(entry_src(entry, org), src):
+            return entry.ref
+    return None
+
+
+def pinned_source(repo: Path, org: OrgConfig) -> "TemplateSource | None":
+    """Return the template version the org pins `repo`'s template to, or None to use the newest one."""
+    from generator.rerender import read_recorded, source_for
+
+    pin = pinned_ref(org, _recorded_src(repo))
+    return None if pin is None else source_for(read_recorded(repo), pin)
+
+
+def check_job(repo: Path, org: OrgConfig) -> FleetRow:
+    """Check one repo against the newest version of its template (or the org's pinned one)."""
+    from generator.check import check_repo
+
+    report = check_repo(repo, pinned_source(repo, org))
+    if report.error is not None:
+        detail = report.error
+    else:
+        drifted, outdated = len(report.drifted), len(report.outdated)
+        detail = f"{outdated} files the new version changes, {drifted} edited here" if drifted or outdated else ""
+    return FleetRow(str(repo), report.version, report.newest, report.status, report.exit_code, detail, report.as_dict())
+
+
+def update_request(repo: Path, options: UpdateOptions, org: OrgConfig) -> "UpdateRequest":
+    """Return the update request for one repo: the options, with the org's pinned version and trusted sources."""
+    from generator.update import UpdateRequest
+
+    src = _recorded_src(repo)
+    return UpdateRequest(
+        repo=repo,
+        vcs_ref=options.vcs_ref or pinned_ref(org, src),
+        data=dict(options.data),
+        conflict=options.conflict,
+        plan=options.plan,
+        restore_deleted=options.restore_deleted,
+        trusted=options.trusted or (src is not None and org.trusts(src)),
+    )
+
+
+def update_job(repo: Path, options: UpdateOptions, org: OrgConfig) -> FleetRow:
+    """Update one repo; a refusal (not a repo, uncommitted changes, a merge in progress) becomes its row."""
+    from generator.update import update
+
+    try:
+        result = update(update_request(repo, options, org))
+    except RefusedError as error:
+        return _error_row(repo, REFUSED, error.exit_code, error.message)
+    files = [asdict(entry) for entry in result.files]
+    report = {
+        "path": str(repo),
+        "template": result.template,
+        "files": files,
+        "merge_commit": result.merge_commit,
+        "changed_answers": result.changed_answers,
+    }
+    if result.up_to_date:
+        outcome, detail = UP_TO_DATE, ""
+    elif result.planned:
+        outcome, detail = PLANNED, f"{len(files)} files would change" + _conflict_note(result.conflicts)
+    elif result.conflicts:
+        outcome, detail = CONFLICTS, _conflict_note(result.conflicts).removeprefix(", ")
+    else:
+        commit = f", commit {result.merge_commit[:12]}" if result.merge_commit else ""
+        outcome, detail = UPDATED, f"{len(files)} files{commit}"
+    return FleetRow(str(repo), result.from_version, result.to_version, outcome, result.exit_code, detail, report)
+
+
+def _conflict_note(conflicts: Sequence[Any]) -> str:
+    if not conflicts:
+        return ""
+    names = [entry.path for entry in conflicts]
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return f", conflicts in {shown}"
+
+
+def check_fleet(
+    paths: Sequence[Path], org: OrgConfig, *, jobs: int | None = None, on_done: Callable[[FleetRow], None] | None = None
+) -> list[FleetRow]:
+    """Check every repo in `paths` in parallel."""
+    return run(paths, partial(check_job, org=org), jobs=jobs, on_done=on_done)
+
+
+def update_fleet(
+    paths: Sequence[Path],
+    options: UpdateOptions,
+    org: OrgConfig,
+    *,
+    jobs: int | None = None,
+    on_done: Callable[[FleetRow], None] | None = None,
+) -> list[FleetRow]:
+    """Update every repo in `paths` in parallel."""
+    return run(paths, partial(update_job, options=options, org=org), jobs=jobs, on_done=on_done)
