@@ -16,7 +16,7 @@ CREATE, UPDATE, MERGE, CONFLICT, SKIP, DELETE = "create", "update", "merge", "co
 # What the update's summary says happened to a file.
 UPDATED, ADDED, REMOVED, KEPT, CONFLICTED = "updated", "added", "removed", "kept", "conflicted"
 
-USER_DELETED = "you deleted it and the template changed it: it stays deleted (--restore-deleted brings it back)"
+USER_DELETED = "you deleted it and the template changed it: it stays deleted; --restore-deleted brings it back"
 USER_EDITED_REMOVED = "you edited it and the template removed it: your file is kept"
 
 
