@@ -87,7 +87,7 @@ def repo_paths(paths: Iterable[Path], from_file: Path | None = None) -> list[Pat
                 found.append(path if path.is_absolute() else from_file.parent / path)
     unique: dict[Path, None] = {}
     for path in found:
-        unique.setdefault(path.absolute(), None)
+        unique.setdefault(Path(os.path.abspath(path)), None)  # abspath also folds `..`, so duplicates meet
     return list(unique)
 
 

@@ -1,0 +1,233 @@
+"""`scaffold check` and `scaffold update` over a fleet: many repos in mixed states, in parallel, one summary.
+
+The fleet: repos generated from a local git template with tags v1.0.0 and v1.1.0 (v1.1.0 changes a line
+of .gitignore). Some are current (v1.1.0), some behind and untouched, some behind with an edit elsewhere,
+some behind with an edit of that very line (an update conflicts), one generated without git, and one
+folder that is no repo at all.
+"""
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from generator import fleet
+from generator.cli import app
+from generator.config import OrgConfig
+from generator.new import NewRequest, create
+from generator.sources import resolve
+from tests.template_repos import edit, git, make_git_template, release
+
+runner = CliRunner()
+STATES = {"current": 6, "behind": 8, "edited": 2, "conflicting": 6}
+OLD_LINE, NEW_LINE, LOCAL_LINE = "# Build output\n", "# Build output (go build -o bin/)\n", "# Our build output\n"
+
+
+def scaffold(cwd: Path, *args: str) -> "tuple[int, str, str]":
+    old = Path.cwd()
+    os.chdir(cwd)
+    try:
+        result = runner.invoke(app, list(args))
+    finally:
+        os.chdir(old)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture(scope="module")
+def fleet_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Build the fleet once per worker: the template, 23 generated repos and one plain folder, under one root.
+
+    Each state's first repo is made by scaffold new; the others are copies of it (each its own git repo),
+    which keeps the fixture to a few seconds.
+    """
+    root = tmp_path_factory.mktemp("fleet")
+    template = make_git_template(root / "template")
+    release(template, "v1.1.0", edit("template/.gitignore", OLD_LINE, NEW_LINE))
+    repos = root / "repos"
+    for state, count in STATES.items():
+        ref = "v1.1.0" if state == "current" else "v1.0.0"
+        first = repos / f"{state}-00"
+        create(NewRequest(name=f"{state}-svc", dest=first, source=resolve(str(template), ref)))
+        if state == "edited":
+            readme = first / "README.md"
+            readme.write_text(readme.read_text() + "\nOwned by the payments team.\n")
+        if state == "conflicting":
+            gitignore = first / ".gitignore"
+            gitignore.write_text(gitignore.read_text().replace(OLD_LINE, LOCAL_LINE))
+        if state in ("edited", "conflicting"):
+            git(first, "commit", "-q", "-am", "Local edit")
+        for i in range(1, count):
+            shutil.copytree(first, repos / f"{state}-{i:02d}", symlinks=True)
+    create(NewRequest(name="no-git", dest=repos / "no-git", source=resolve(str(template), "v1.0.0"), git_init=False))
+    (repos / "not-a-repo").mkdir()
+    (repos / "not-a-repo" / "notes.txt").write_text("just a folder\n")
+    return root
+
+
+@pytest.fixture
+def fleet_root(fleet_source: Path, tmp_path: Path) -> Path:
+    """A copy of the fleet this test may change (the repos still point at the one template)."""
+    shutil.copytree(fleet_source / "repos", tmp_path / "repos", symlinks=True)
+    return tmp_path / "repos"
+
+
+def names(root: Path, *states: str) -> list[Path]:
+    return sorted(p for p in root.iterdir() if p.name.split("-")[0] in states or p.name in states)
+
+
+def state_of(name: str) -> str:
+    return name if name in ("no-git", "not-a-repo") else name.rsplit("-", 1)[0]
+
+
+def by_name(out: str) -> dict[str, dict[str, object]]:
+    data = json.loads(out)
+    return {Path(str(repo["repo"])).name: repo for repo in data["repos"]}
+
+
+def test_check_over_a_mixed_fleet_reports_every_repo_and_exits_with_the_worst(fleet_root: Path) -> None:
+    listing = fleet_root.parent / "repos.txt"
+    entries = sorted(p.name for p in fleet_root.iterdir())
+    listing.write_text("# every service we own\n" + "\n".join(f"repos/{e}" for e in entries) + "\nrepos/current-00\n")
+    code, out, err = scaffold(fleet_root.parent, "check", "--from-file", str(listing), "--json", "-j", "2")
+    assert code == 2, err
+    data = json.loads(out)
+    assert data["command"] == "check" and data["exit_code"] == 2
+    assert [Path(r["repo"]).name for r in data["repos"]] == entries  # input order, each once
+    rows = by_name(out)
+    assert len(rows) == 24
+    for name, row in rows.items():
+        state = state_of(name)
+        expected = {
+            "current": ("up to date", 0, "v1.1.0"),
+            "behind": ("behind", 1, "v1.0.0"),
+            "edited": ("behind, drifted", 1, "v1.0.0"),
+            "conflicting": ("behind, drifted", 1, "v1.0.0"),
+            "no-git": ("behind, drifted", 1, "v1.0.0"),  # without history, edits and template changes look alike
+            "not-a-repo": ("error", 2, None),
+        }[state]
+        assert (row["result"], row["exit_code"], row["from_version"]) == expected, (name, row)
+        assert row["to_version"] == (None if state == "not-a-repo" else "v1.1.0")
+    assert "has no .copier-answers.yml" in str(rows["not-a-repo"]["detail"])
+    assert data["counts"] == {"up to date": 6, "behind": 8, "behind, drifted": 9, "error": 1}
+    assert err.count("[") >= 24 and "[24/24]" in err  # one progress line per repo on stderr, when not a terminal
+
+
+def test_check_prints_a_summary_table_and_exit_1_when_repos_are_only_behind(fleet_root: Path) -> None:
+    repos = [fleet_root / "current-00", fleet_root / "current-01", fleet_root / "behind-00", fleet_root / "behind-01"]
+    code, out, err = scaffold(fleet_root, "check", *map(str, repos))
+    assert code == 1, err
+    header = next(line for line in out.splitlines() if "repo" in line and "result" in line)
+    assert all(column in header for column in ("from version", "to version", "result", "detail"))
+    table_rows = [line for line in out.splitlines() if "current-" in line or "behind-" in line]
+    assert len(table_rows) == 4
+    assert all(("v1.1.0" in line and "up to date" in line) for line in table_rows if "current-" in line)
+    assert all(("v1.0.0" in line and "behind" in line) for line in table_rows if "behind-" in line)
+    assert out.strip().splitlines()[-1] == "4 repos (up to date: 2; behind: 2); exit code 1"
+    code, _, _ = scaffold(fleet_root, "check", *map(str, repos[:2]))
+    assert code == 0
+
+
+def test_update_over_a_mixed_fleet_never_stops_and_summarises_each_repo(fleet_root: Path) -> None:
+    repos = sorted(fleet_root.iterdir())
+    code, out, err = scaffold(fleet_root, "update", *map(str, repos), "--json")
+    assert code == 2, err
+    rows = by_name(out)
+    assert len(rows) == 24
+    for name, row in rows.items():
+        state = state_of(name)
+        expected = {
+            "current": ("up to date", 0),
+            "behind": ("updated", 0),
+            "edited": ("updated", 0),
+            "conflicting": ("conflicts", 1),
+            "no-git": ("refused", 2),
+            "not-a-repo": ("refused", 2),
+        }[state]
+        assert (row["result"], row["exit_code"]) == expected, (name, row)
+        if state in ("behind", "edited", "conflicting"):
+            assert (row["from_version"], row["to_version"]) == ("v1.0.0", "v1.1.0")
+    assert rows["conflicting-00"]["detail"] == "conflicts in .gitignore"
+    assert "is not a git repository" in str(rows["no-git"]["detail"])
+    # what the fleet now looks like, repo by repo
+    for repo in names(fleet_root, "behind", "edited"):
+        assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["_commit"] == "v1.1.0"
+        assert NEW_LINE in (repo / ".gitignore").read_text()
+        assert git(repo, "status", "--porcelain") == ""
+    assert "Owned by the payments team." in (fleet_root / "edited-00" / "README.md").read_text()
+    for repo in names(fleet_root, "conflicting"):
+        assert "<<<<<<<" in (repo / ".gitignore").read_text()
+    assert sorted(p.name for p in (fleet_root / "not-a-repo").iterdir()) == ["notes.txt"]  # untouched
+    code, out, _ = scaffold(fleet_root, "check", *map(str, names(fleet_root, "current", "behind", "edited")), "--json")
+    assert code == 1  # the edited ones stay drifted (their README), but every one is on v1.1.0 now
+    assert {row["to_version"] for row in json.loads(out)["repos"]} == {"v1.1.0"}
+    assert {row["result"] for row in json.loads(out)["repos"]} == {"up to date", "drifted"}
+
+
+def test_update_exit_code_is_1_when_the_worst_is_a_conflict_and_0_when_all_merge(fleet_root: Path) -> None:
+    repos = [fleet_root / "current-00", fleet_root / "conflicting-00", fleet_root / "conflicting-01"]
+    code, out, err = scaffold(fleet_root, "update", *map(str, repos))
+    assert code == 1, err
+    assert "3 repos (up to date: 1; conflicts: 2); exit code 1" in out
+    code, out, err = scaffold(
+        fleet_root, "update", str(fleet_root / "behind-00"), str(fleet_root / "behind-01"), "-j", "1"
+    )
+    assert code == 0, out + err
+    assert "2 repos (updated: 2); exit code 0" in out
+
+
+def test_a_pinned_catalog_ref_is_the_version_the_fleet_is_checked_and_updated_to(fleet_root: Path) -> None:
+    answers = yaml.safe_load((fleet_root / "behind-00" / ".copier-answers.yml").read_text())
+    config = fleet_root.parent / "org.toml"
+    config.write_text(f'[templates.acme]\nsrc = "{answers["_src_path"]}"\nref = "v1.0.0"\n')
+    behind = [fleet_root / "behind-00", fleet_root / "behind-01"]
+    code, out, err = scaffold(fleet_root, "check", *map(str, behind), "--config", str(config), "--json")
+    assert code == 0, out + err  # on the approved version: nothing to do yet
+    code, out, err = scaffold(fleet_root, "update", *map(str, behind), "--config", str(config), "--json")
+    assert code == 0 and {r["result"] for r in json.loads(out)["repos"]} == {"up to date"}
+    config.write_text(f'[templates.acme]\nsrc = "{answers["_src_path"]}"\nref = "v1.1.0"\n')  # the rollout
+    code, out, err = scaffold(fleet_root, "update", *map(str, behind), "--config", str(config), "--json")
+    assert code == 0 and {r["result"] for r in json.loads(out)["repos"]} == {"updated"}
+
+
+def test_repo_lists_take_comments_relative_paths_and_duplicates(tmp_path: Path) -> None:
+    listing = tmp_path / "lists" / "repos.txt"
+    listing.parent.mkdir()
+    listing.write_text("# fleet\n../a\n\n  ../b   # the b service\n/abs/c\n../a\n")
+    paths = fleet.repo_paths([tmp_path / "b", Path("/abs/d")], listing)
+    assert paths == [tmp_path / "b", Path("/abs/d"), tmp_path / "a", Path("/abs/c")]
+    code, _, err = scaffold(tmp_path, "check", "--from-file", str(tmp_path / "missing.txt"))
+    assert code == 2 and "--from-file" in err and "cannot be read" in err
+    empty = tmp_path / "empty.txt"
+    empty.write_text("# nothing yet\n")
+    code, _, err = scaffold(tmp_path, "update", "--from-file", str(empty))
+    assert code == 2 and "--from-file lists no repos" in err
+
+
+def explode(path: Path) -> fleet.FleetRow:
+    if path.name == "bad":
+        raise RuntimeError("boom")
+    return fleet.FleetRow(str(path), "v1", "v1", "up to date", 0)
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_crash_in_one_repo_becomes_its_row_and_the_rest_carry_on(tmp_path: Path, jobs: int) -> None:
+    paths = [tmp_path / "bad", tmp_path / "good", tmp_path / "also-good"]
+    seen: list[str] = []
+    rows = fleet.run(paths, explode, jobs=jobs, on_done=lambda row: seen.append(row.result))
+    assert [(Path(r.repo).name, r.result, r.exit_code) for r in rows] == [
+        ("bad", "error", 2),
+        ("good", "up to date", 0),
+        ("also-good", "up to date", 0),
+    ]
+    assert rows[0].detail == "unexpected RuntimeError: boom"
+    assert sorted(seen) == ["error", "up to date", "up to date"]
+    assert fleet.exit_code(rows) == 2
+    assert fleet.exit_code([]) == 0
+
+
+def test_no_config_pins_nothing() -> None:
+    assert fleet.pinned_ref(OrgConfig(), "gh:acme/x") is None
