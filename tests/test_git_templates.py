@@ -190,3 +190,42 @@ def test_a_source_trusted_in_the_org_config_runs_its_tasks(
     code, _, err = scaffold(tmp_path, "new", "b", "-t", "tasky", "--defaults", "--config", str(config))
     assert code == 2
     assert "template gh:acme/tasky wants to run code" in err
+
+
+def test_a_repo_from_a_local_git_template_updates_to_its_next_tag(tmp_path: Path, two_versions: Path) -> None:
+    code, _, err = scaffold(tmp_path, "new", "orders", "-t", str(two_versions), "--vcs-ref", "v1.0.0", "--defaults")
+    assert code == 0, err
+    repo = tmp_path / "orders"
+    readme = repo / "README.md"
+    readme.write_text(readme.read_text() + "\nOwned by the orders team.\n")
+    git(repo, "commit", "-q", "-am", "Our README")
+
+    code, out, err = scaffold(tmp_path, "update", str(repo))  # no --vcs-ref: the newest tag
+    assert code == 0, out + err
+    answers = recorded(repo)
+    assert (answers["_commit"], answers["_src_path"]) == ("v1.1.0", str(two_versions))
+    assert answers["port"] == 8080  # a recorded answer is kept when the new version changes the default
+    assert (repo / ".github" / "CODEOWNERS").is_file()
+    assert "Owned by the orders team." in readme.read_text()
+    code, out, _ = scaffold(tmp_path, "check", str(repo))
+    assert code == 1 and "drifted" in out and "behind" not in out  # on v1.1.0, with its own README edit
+
+
+def test_a_repo_from_a_gh_template_updates_when_the_host_gets_a_new_tag(
+    tmp_path: Path, two_versions: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bare = bare_clone(two_versions, tmp_path / "hosted.git")
+    alias_github(monkeypatch, tmp_path, "acme/go-service-template", bare)
+    code, _, err = scaffold(tmp_path, "new", "billing", "-t", "gh:acme/go-service-template", "--defaults")
+    assert code == 0, err
+    repo = tmp_path / "billing"
+    code, out, _ = scaffold(tmp_path, "check", str(repo))
+    assert code == 0, out
+    release(two_versions, "v1.2.0", add_file("template/SECURITY.md", "Report to security@acme.example\n"))
+    publish(two_versions, bare)
+    code, out, _ = scaffold(tmp_path, "check", str(repo))
+    assert code == 1 and "behind" in out and "newest v1.2.0" in out
+    code, out, err = scaffold(tmp_path, "update", str(repo))
+    assert code == 0, out + err
+    assert recorded(repo)["_commit"] == "v1.2.0" and recorded(repo)["_src_path"] == "gh:acme/go-service-template"
+    assert (repo / "SECURITY.md").is_file()
