@@ -206,8 +206,8 @@ def check_job(repo: Path, org: OrgConfig) -> FleetRow:
     if report.error is not None:
         detail = report.error
     else:
-        drifted, outdated = len(report.drifted), len(report.outdated)
-        detail = f"{outdated} files the new version changes, {drifted} edited here" if drifted or outdated else ""
+        counts = ((len(report.outdated), "changed by the newest version"), (len(report.drifted), "edited here"))
+        detail = ", ".join(f"{n} file{'s' if n != 1 else ''} {what}" for n, what in counts if n)
     return FleetRow(str(repo), report.version, report.newest, report.status, report.exit_code, detail, report.as_dict())
 
 

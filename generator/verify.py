@@ -7,6 +7,7 @@ a missing tool fails its check with a message naming it, so nothing is silently 
 
 import json
 import os
+import re
 import shutil
 import subprocess
 from collections.abc import Callable, Iterable, Mapping
@@ -70,10 +71,17 @@ def _missing(name: str, program: str) -> CheckResult:
     return CheckResult(name, "failed", f"{program} is not on PATH; install it, or skip this check with --skip {name!r}")
 
 
+_LOCATED = re.compile(r"\S+\.\w+:\d+(:\d+)?:")  # file.go:4:9: ..., Dockerfile:3 DL3007 ...
+
+
 def _tail(result: subprocess.CompletedProcess[str]) -> tuple[str, str]:
+    """Return (the most telling line of a failed command's output, all of it)."""
     output = (result.stdout + result.stderr).strip()
-    lines = [line for line in output.splitlines() if line.strip()]
-    detail = lines[0] if lines else f"exit code {result.returncode}"
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    located = [line for line in lines if _LOCATED.search(line)]
+    # `# package` headers and `ok  pkg` lines say nothing about the failure; a file:line message does
+    telling = [line for line in lines if not line.startswith(("#", "ok ", "FAIL\t")) and line != "FAIL"]
+    detail = (located or telling or lines or [f"exit code {result.returncode}"])[0]
     if len(lines) > 1:
         detail += f" (+{len(lines) - 1} more lines)"
     return detail, output
