@@ -1,33 +1,19 @@
 """The org config: where it is found, every way it can be wrong, and how its answers reach `scaffold new`."""
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from generator import config as org_config
-from generator.cli import app
 from generator.collect import collect_answers
 from generator.config import OrgAnswers
 from generator.errors import ConfigError, InvalidAnswerError
 from generator.new import template_config
 from generator.questions import Question
 from generator.sources import bundled
-
-runner = CliRunner()
-
-
-def scaffold(cwd: Path, *args: str) -> "tuple[int, str, str]":
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import scaffold
 
 
 def write(path: Path, text: str) -> Path:

@@ -7,34 +7,21 @@ folder that is no repo at all.
 """
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from generator import fleet
-from generator.cli import app
 from generator.config import OrgConfig
 from generator.new import NewRequest, create
 from generator.sources import resolve
+from tests.cli import scaffold
 from tests.template_repos import edit, git, make_git_template, release
 
-runner = CliRunner()
 STATES = {"current": 6, "behind": 8, "edited": 2, "conflicting": 6}
 OLD_LINE, NEW_LINE, LOCAL_LINE = "# Build output\n", "# Build output (go build -o bin/)\n", "# Our build output\n"
-
-
-def scaffold(cwd: Path, *args: str) -> "tuple[int, str, str]":
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture(scope="module")

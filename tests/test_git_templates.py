@@ -1,27 +1,13 @@
 """Templates from git: local repos and `gh:` URLs, versioned by their tags, and the trust they need to run code."""
 
-import os
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from generator.cli import app
 from generator.sources import git_url, newest_tag, resolve
+from tests.cli import scaffold
 from tests.template_repos import add_file, alias_github, bare_clone, edit, git, make_git_template, publish, release
-
-runner = CliRunner()
-
-
-def scaffold(cwd: Path, *args: str) -> "tuple[int, str, str]":
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 def recorded(repo: Path) -> dict[str, object]:

@@ -1,26 +1,12 @@
 """`scaffold new` through its command line, as a user (or CI, with no terminal) runs it."""
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
-from generator.cli import app
-
-runner = CliRunner()
-
-
-def scaffold(cwd: Path, *args: str) -> "tuple[int, str, str]":
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
+from tests.cli import scaffold
 
 
 def tree(root: Path) -> list[str]:
@@ -174,7 +160,7 @@ def test_memlimit_prints_the_derived_value(tmp_path: Path) -> None:
     assert scaffold(tmp_path, "memlimit", "128Mi")[:2] == (0, "96MiB\n")
 
 
-def test_help_lists_the_commands() -> None:
-    result = runner.invoke(app, ["--help"])
-    assert result.exit_code == 0
-    assert "new" in result.stdout and "memlimit" in result.stdout
+def test_help_lists_the_commands(tmp_path: Path) -> None:
+    code, out, _ = scaffold(tmp_path, "--help")
+    assert code == 0
+    assert "new" in out and "memlimit" in out and "update" in out

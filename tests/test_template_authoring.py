@@ -1,32 +1,18 @@
 """Org templates: `scaffold template init`, `template upgrade` and `template test`, as a platform team runs them."""
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import pytest
 import yaml
-from typer.testing import CliRunner
 
 from generator import verify
 from generator.authoring import BUNDLED_BRANCH, init_template, upgrade_template
-from generator.cli import app
 from generator.sources import bundled_templates_dir
 from generator.version import scaffold_version
+from tests.cli import scaffold
 from tests.template_repos import git
-
-runner = CliRunner()
-
-
-def scaffold(cwd: Path, *args: str) -> "tuple[int, str, str]":
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture

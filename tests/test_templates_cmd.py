@@ -1,27 +1,13 @@
 """`scaffold templates`: the org catalog and the bundled templates, each with its newest version."""
 
 import json
-import os
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from generator.cli import app
 from generator.version import scaffold_version
+from tests.cli import scaffold
 from tests.template_repos import add_file, alias_github, bare_clone, make_git_template, release
-
-runner = CliRunner()
-
-
-def scaffold(cwd: Path, *args: str) -> "tuple[int, str, str]":
-    old = Path.cwd()
-    os.chdir(cwd)
-    try:
-        result = runner.invoke(app, list(args))
-    finally:
-        os.chdir(old)
-    return result.exit_code, result.stdout, result.stderr
 
 
 @pytest.fixture
