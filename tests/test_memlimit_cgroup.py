@@ -5,11 +5,13 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from generator.new import NewRequest, create
 from generator.quantities import MIB, derive_gomemlimit, format_go_bytes
-from tests.conftest import RenderRepo
+from generator.sources import resolve
 from tests.service import RunningService, build_service, free_port, service_env
 
 pytestmark = pytest.mark.slow
@@ -54,62 +56,60 @@ def memory_cgroup() -> Iterator[tuple[Path, str]]:
                 time.sleep(0.1)
 
 
-def start_in_cgroup(binary: Path, cgroup: Path, env: dict[str, str]) -> RunningService:
+@pytest.fixture(scope="module")
+def service_binary(tmp_path_factory: pytest.TempPathFactory, go_env: dict[str, str]) -> Path:
+    repo = tmp_path_factory.mktemp("cgroup") / "cg-svc"
+    create(NewRequest(name="cg-svc", dest=repo, source=resolve(None), git_init=False))
+    return build_service(repo, go_env)
+
+
+def memory_limit_logged_in(
+    cgroup: tuple[Path, str], limit: int, binary: Path, go_env: dict[str, str], **env: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Start the service inside `cgroup` limited to `limit` bytes; return its "memory limit" record and all logs."""
+    folder, limit_file = cgroup
+    (folder / limit_file).write_text(str(limit))
     # The shell moves itself into the cgroup, then becomes the service: the service starts inside it.
-    script = f'echo $$ > {cgroup / "cgroup.procs"} && exec "$0"'
-    return RunningService(["/bin/sh", "-c", script, str(binary)], env)
+    script = f'echo $$ > {folder / "cgroup.procs"} && exec "$0"'
+    service = RunningService(
+        ["/bin/sh", "-c", script, str(binary)], service_env(go_env, PORT=str(free_port()), PPROF_ADDR="off", **env)
+    )
+    try:
+        logged = service.wait_for_log("memory limit")
+        service.wait_for_log("listening")
+        assert service.stop() == 0
+        return logged, service.logs
+    finally:
+        service.close()
 
 
 @pytest.mark.parametrize("limit_mib", [128, 256, 1024])
 def test_service_with_no_gomemlimit_derives_it_from_its_cgroup_limit(
-    limit_mib: int, memory_cgroup: tuple[Path, str], render_repo: RenderRepo, go_env: dict[str, str]
+    limit_mib: int, memory_cgroup: tuple[Path, str], service_binary: Path, go_env: dict[str, str]
 ) -> None:
-    cgroup, limit_file = memory_cgroup
-    (cgroup / limit_file).write_text(str(limit_mib * MIB))
-    binary = build_service(render_repo("cg-svc"), go_env)
-    service = start_in_cgroup(binary, cgroup, service_env(go_env, PORT=str(free_port()), PPROF_ADDR="off"))
-    try:
-        logged = service.wait_for_log("memory limit")
-        expected = derive_gomemlimit(limit_mib * MIB)
-        assert logged["cgroup_limit"] == limit_mib * MIB
-        assert logged["gomemlimit"] == expected
-        assert logged["gomemlimit_human"] == format_go_bytes(expected)
-        assert logged["source"] == "cgroup"
-        service.wait_for_log("listening")
-        assert service.stop() == 0
-    finally:
-        service.close()
+    logged, _ = memory_limit_logged_in(memory_cgroup, limit_mib * MIB, service_binary, go_env)
+    expected = derive_gomemlimit(limit_mib * MIB)
+    assert logged["cgroup_limit"] == limit_mib * MIB
+    assert logged["gomemlimit"] == expected
+    assert logged["gomemlimit_human"] == format_go_bytes(expected)
+    assert logged["source"] == "cgroup"
 
 
-def test_gomemlimit_above_the_cgroup_limit_is_lowered_with_a_warning(
-    memory_cgroup: tuple[Path, str], render_repo: RenderRepo, go_env: dict[str, str]
+@pytest.mark.parametrize(
+    ("gomemlimit", "expected_mib", "lowered"),
+    [("1GiB", 224, True), ("100MiB", 100, False)],
+    ids=["above-the-limit-is-lowered", "within-the-limit-is-kept"],
+)
+def test_a_set_gomemlimit_is_kept_only_within_what_the_cgroup_allows(
+    gomemlimit: str,
+    expected_mib: int,
+    lowered: bool,
+    memory_cgroup: tuple[Path, str],
+    service_binary: Path,
+    go_env: dict[str, str],
 ) -> None:
-    cgroup, limit_file = memory_cgroup
-    (cgroup / limit_file).write_text(str(256 * MIB))
-    binary = build_service(render_repo("cg-svc"), go_env)
-    env = service_env(go_env, PORT=str(free_port()), PPROF_ADDR="off", GOMEMLIMIT="1GiB")
-    service = start_in_cgroup(binary, cgroup, env)
-    try:
-        logged = service.wait_for_log("memory limit")
-        assert logged["gomemlimit"] == derive_gomemlimit(256 * MIB) == 224 * MIB
-        assert logged["source"] != "env"
-        assert any(r["level"] == "WARN" and "GOMEMLIMIT" in r["msg"] for r in service.logs)
-        assert service.stop() == 0
-    finally:
-        service.close()
-
-
-def test_gomemlimit_within_the_cgroup_limit_is_kept(
-    memory_cgroup: tuple[Path, str], render_repo: RenderRepo, go_env: dict[str, str]
-) -> None:
-    cgroup, limit_file = memory_cgroup
-    (cgroup / limit_file).write_text(str(256 * MIB))
-    binary = build_service(render_repo("cg-svc"), go_env)
-    env = service_env(go_env, PORT=str(free_port()), PPROF_ADDR="off", GOMEMLIMIT="100MiB")
-    service = start_in_cgroup(binary, cgroup, env)
-    try:
-        logged = service.wait_for_log("memory limit")
-        assert (logged["gomemlimit"], logged["source"]) == (100 * MIB, "env")
-        assert service.stop() == 0
-    finally:
-        service.close()
+    logged, logs = memory_limit_logged_in(memory_cgroup, 256 * MIB, service_binary, go_env, GOMEMLIMIT=gomemlimit)
+    assert logged["gomemlimit"] == expected_mib * MIB
+    assert (logged["source"] == "env") is not lowered
+    warned = any(r["level"] == "WARN" and "GOMEMLIMIT" in r["msg"] for r in logs)
+    assert warned is lowered
