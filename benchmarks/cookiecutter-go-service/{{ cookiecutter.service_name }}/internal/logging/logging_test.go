@@ -1,0 +1,65 @@
+package logging
+
+import (
+	"bytes"
+	"encoding/json"
+	"log/slog"
+	"slices"
+	"testing"
+)
+
+func TestNewWritesJSONLinesAtOrAboveTheLevel(t *testing.T) {
+	tests := []struct {
+		name    string
+		level   slog.Level
+		log     func(*slog.Logger)
+		wantMsg []string
+	}{
+		{"info hides debug", slog.LevelInfo, func(l *slog.Logger) { l.Debug("hidden"); l.Info("shown") }, []string{"shown"}},
+		{"debug shows debug", slog.LevelDebug, func(l *slog.Logger) { l.Debug("a"); l.Info("b") }, []string{"a", "b"}},
+		{"error hides warn", slog.LevelError, func(l *slog.Logger) { l.Warn("hidden"); l.Error("shown") }, []string{"shown"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			level := new(slog.LevelVar)
+			level.Set(tt.level)
+			tt.log(New(&out, level))
+
+			var got []string
+			dec := json.NewDecoder(&out)
+			for dec.More() {
+				var line map[string]any
+				if err := dec.Decode(&line); err != nil {
+					t.Fatalf("output is not JSON lines: %v\n%s", err, out.String())
+				}
+				for _, key := range []string{"time", "level", "msg"} {
+					if _, ok := line[key]; !ok {
+						t.Errorf("line %v has no %q", line, key)
+					}
+				}
+				got = append(got, line["msg"].(string))
+			}
+			if !slices.Equal(got, tt.wantMsg) {
+				t.Errorf("messages = %q, want %q", got, tt.wantMsg)
+			}
+		})
+	}
+}
+
+func TestNewFollowsLevelChanges(t *testing.T) {
+	var out bytes.Buffer
+	level := new(slog.LevelVar)
+	logger := New(&out, level)
+	logger.Debug("before")
+	level.Set(slog.LevelDebug)
+	logger.Debug("after")
+
+	var line struct{ Msg, Level string }
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("want exactly one JSON line, got %q: %v", out.String(), err)
+	}
+	if line.Msg != "after" || line.Level != "DEBUG" {
+		t.Errorf("line = %+v, want msg after at DEBUG", line)
+	}
+}

@@ -1,0 +1,153 @@
+package memlimit
+
+import (
+	"bytes"
+	"io/fs"
+	"log/slog"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const (
+	mi = int64(1) << 20
+	gi = int64(1) << 30
+)
+
+// The expected values are those of scaffold's generator/quantities.py derive_gomemlimit.
+func TestDeriveMatchesTheGeneratorsRule(t *testing.T) {
+	tests := []struct {
+		limit, want int64
+	}{
+		{64 * mi, 32 * mi},
+		{128 * mi, 96 * mi},
+		{256 * mi, 224 * mi},
+		{320 * mi, 288 * mi},
+		{512 * mi, 460 * mi},
+		{1 * gi, 921 * mi},
+		{2 * gi, 1843 * mi},
+		{256000000, 212 * mi},  // 256M
+		{1000000000, 858 * mi}, // 1G
+		{100 * mi, 68 * mi},
+		{96*mi + 5, 64 * mi},
+		{2*mi + 1, 1 * mi},
+		{1 * mi, 0},
+		{0, 0},
+		{-1, 0},
+		{math.MaxInt64, 7916483719987 * mi},
+	}
+	for _, tt := range tests {
+		if got := Derive(tt.limit); got != tt.want {
+			t.Errorf("Derive(%d) = %d (%s), want %d (%s)", tt.limit, got, Format(got), tt.want, Format(tt.want))
+		}
+	}
+}
+
+func TestFormatUsesTheLargestExactUnit(t *testing.T) {
+	tests := []struct {
+		bytes int64
+		want  string
+	}{
+		{460 * mi, "460MiB"},
+		{1843 * mi, "1843MiB"},
+		{2 * gi, "2GiB"},
+		{3 << 40, "3TiB"},
+		{1536, "1536B"},
+		{2048, "2KiB"},
+		{0, "0B"},
+		{math.MaxInt64, "9223372036854775807B"},
+	}
+	for _, tt := range tests {
+		if got := Format(tt.bytes); got != tt.want {
+			t.Errorf("Format(%d) = %q, want %q", tt.bytes, got, tt.want)
+		}
+	}
+}
+
+func TestApply(t *testing.T) {
+	cgroup512Mi := map[string]string{
+		"proc/self/cgroup":         "0::/\n",
+		"sys/fs/cgroup/memory.max": "536870912\n",
+	}
+	noCgroup := map[string]string{"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/memory.max": "max\n"}
+	tests := []struct {
+		name      string
+		files     map[string]string
+		env       string // GOMEMLIMIT
+		runtime   int64  // the limit the runtime parsed from env
+		want      Result
+		wantSet   bool
+		wantWarns int
+	}{
+		{"no GOMEMLIMIT: the cgroup's", cgroup512Mi, "", math.MaxInt64,
+			Result{460 * mi, SourceCgroup, 512 * mi}, true, 0},
+		{"no GOMEMLIMIT, no cgroup limit: none", noCgroup, "", math.MaxInt64,
+			Result{math.MaxInt64, SourceNone, 0}, false, 0},
+		{"no GOMEMLIMIT, not Linux: none", map[string]string{}, "", math.MaxInt64,
+			Result{math.MaxInt64, SourceNone, 0}, false, 0},
+		{"GOMEMLIMIT below the derived limit is kept", cgroup512Mi, "400MiB", 400 * mi,
+			Result{400 * mi, SourceEnv, 512 * mi}, false, 0},
+		{"GOMEMLIMIT equal to the derived limit is kept", cgroup512Mi, "460MiB", 460 * mi,
+			Result{460 * mi, SourceEnv, 512 * mi}, false, 0},
+		{"GOMEMLIMIT above the derived limit is lowered", cgroup512Mi, "480MiB", 480 * mi,
+			Result{460 * mi, SourceCapped, 512 * mi}, true, 1},
+		{"GOMEMLIMIT above the container limit is lowered", cgroup512Mi, "1GiB", gi,
+			Result{460 * mi, SourceCapped, 512 * mi}, true, 1},
+		{"GOMEMLIMIT=off is kept", cgroup512Mi, "off", math.MaxInt64,
+			Result{math.MaxInt64, SourceEnv, 512 * mi}, false, 0},
+		{"GOMEMLIMIT without a cgroup limit is kept", noCgroup, "1GiB", gi,
+			Result{gi, SourceEnv, 0}, false, 0},
+		{"an unreadable cgroup changes nothing", map[string]string{"proc/self/cgroup": "garbage\n"}, "", math.MaxInt64,
+			Result{math.MaxInt64, SourceNone, 0}, false, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			runtimeLimit, set := tt.runtime, false
+			setLimit := func(limit int64) int64 {
+				prev := runtimeLimit
+				if limit >= 0 {
+					runtimeLimit, set = limit, true
+				}
+				return prev
+			}
+			var logs bytes.Buffer
+			logger := slog.New(slog.NewJSONHandler(&logs, nil))
+			getenv := func(name string) string {
+				if name == "GOMEMLIMIT" {
+					return tt.env
+				}
+				return ""
+			}
+
+			got := Apply(logger, getenv, fixture(t, tt.files), setLimit)
+			if got != tt.want {
+				t.Errorf("Apply = %+v, want %+v", got, tt.want)
+			}
+			if set != tt.wantSet || runtimeLimit != tt.want.Limit {
+				t.Errorf("runtime limit = %d (set: %v), want %d (set: %v)", runtimeLimit, set, tt.want.Limit, tt.wantSet)
+			}
+			if warns := strings.Count(logs.String(), `"level":"WARN"`); warns != tt.wantWarns {
+				t.Errorf("%d warnings, want %d:\n%s", warns, tt.wantWarns, logs.String())
+			}
+		})
+	}
+}
+
+// fixture writes files, named by their slash-separated path from the file system root, into a
+// temporary directory and returns that directory as the root.
+func fixture(t *testing.T, files map[string]string) fs.FS {
+	t.Helper()
+	root := t.TempDir()
+	for name, content := range files {
+		path := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return os.DirFS(root)
+}

@@ -1,0 +1,3 @@
+module scaffold.local/benchmarks/memload
+
+go 1.25.0
