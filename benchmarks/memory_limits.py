@@ -53,7 +53,7 @@ CANDIDATES = (
     Setting("90% of limit", lambda limit: _mib_floor(limit * 0.90)),
     Setting("80% of limit", lambda limit: _mib_floor(limit * 0.80)),
     Setting("limit - 16MiB", lambda limit: limit - 16 * MIB),
-    Setting("limit - 64MiB", lambda limit: max(limit - 64 * MIB, limit // 2)),
+    Setting("max(limit - 64MiB, limit/2)", lambda limit: max(limit - 64 * MIB, limit // 2)),
 )
 
 
@@ -219,12 +219,13 @@ class Plan:
     ramp_max_s: float = 60
     burst_mib: int = 16
     burst_s: float = 30
+    burst_repeats: int = 3
     pressure_live_share: float = 0.6
 
 
 QUICK = Plan(
     survival_limits_mib=(128,), pressure_limits_mib=(128,), candidates=(), step_mib=8, screen_s=3, survival_s=3,
-    gc_s=3, ramp_step_mib=4, ramp_max_s=20, burst_s=5,
+    gc_s=3, ramp_step_mib=4, ramp_max_s=20, burst_s=5, burst_repeats=1,
 )  # fmt: skip
 
 
@@ -236,7 +237,7 @@ class MemoryFigures:
     largest_live: dict[tuple[str, int], int]
     gc_share: dict[tuple[str, int], Trial]
     headroom: dict[tuple[str, int], Trial]
-    burst: dict[tuple[str, int], Trial]
+    burst: dict[tuple[str, int], list[Trial]]
     gomemlimits: dict[tuple[str, int], str]
 
 
@@ -269,9 +270,11 @@ def measure(podman: Podman, go_env: dict[str, str], plan: Plan, log: Callable[[s
     for limit_mib in plan.survival_limits_mib:
         live = int(limit_mib * plan.pressure_live_share)
         for setting in REQUIRED_SETTINGS:
-            burst = run_trial(podman, limit_mib * MIB, setting, live, Workload(plan.burst_s, tmpfs_mib=plan.burst_mib))
-            log(f"  [{elapsed(start)}] burst {plan.burst_mib} MiB: {setting.label}, {limit_mib}Mi: {burst.outcome}")
-            figures.burst[setting.label, limit_mib] = burst
+            load = Workload(plan.burst_s, tmpfs_mib=plan.burst_mib)
+            trials = [run_trial(podman, limit_mib * MIB, setting, live, load) for _ in range(plan.burst_repeats)]
+            outcomes = ", ".join(t.outcome for t in trials)
+            log(f"  [{elapsed(start)}] burst {plan.burst_mib} MiB: {setting.label}, {limit_mib}Mi: {outcomes}")
+            figures.burst[setting.label, limit_mib] = trials
     podman.remove_image(IMAGE)
     return figures
 

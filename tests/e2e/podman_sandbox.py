@@ -137,9 +137,9 @@ class Podman:
 
     def reset(self) -> None:
         """Remove every container and image in this podman's store, then the store itself."""
+        # Not `podman system prune`: it would also remove unused networks, which all podmans share.
         self("rm", "-af", "-t", "0", check=False, timeout=120)
         self("rmi", "-af", check=False, timeout=120)
-        self("system", "prune", "-af", check=False, timeout=120)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
