@@ -1,5 +1,6 @@
 """Fixtures for the end-to-end tests: a private podman and local stand-ins for the Dockerfile's base images."""
 
+import os
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +14,8 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     """Rootful podman with runc and cgroupfs, a config and an image store of its own; emptied at the end.
 
     Skips only where podman cannot run (not installed, or not root); tests/run.sh installs it as root.
+    pytest-xdist workers share one store: two stores would each hand out the same addresses on podman's
+    one bridge network. The last worker to finish empties it.
     """
     reason = podman_unavailable_reason()
     if reason is not None:
@@ -20,11 +23,26 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     missing = missing_helpers()
     if missing:
         pytest.fail(f"podman needs {' and '.join(missing)}: apt-get install {' '.join(missing)} (tests/run.sh does)")
-    sandbox = Podman.create(tmp_path_factory.mktemp("podman"))
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent  # the run's folder, above each worker's own
+    sandbox = Podman(root=shared / "podman-e2e")
+    users = shared / "podman-e2e.users"
+    with sandbox.exclusive():
+        sandbox = Podman.create(sandbox.root)
+        users.write_text(str(_count(users) + 1))
     try:
         yield sandbox
     finally:
-        sandbox.reset()
+        with sandbox.exclusive():
+            left = _count(users) - 1
+            users.write_text(str(left))
+            if left == 0:
+                sandbox.reset()
+
+
+def _count(path: Path) -> int:
+    return int(path.read_text() or 0) if path.exists() else 0
 
 
 @pytest.fixture(scope="session")

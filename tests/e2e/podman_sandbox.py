@@ -11,6 +11,8 @@ Used by tests/e2e (through its conftest) and by benchmarks/run.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import io
 import os
 import re
@@ -18,6 +20,7 @@ import shutil
 import subprocess
 import tarfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +88,20 @@ class Podman:
             TMPDIR=str(root / "tmp"),
         )
         return cls(root=root, env=env)
+
+    @contextlib.contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold a lock beside `root` that every process sharing this podman takes the same way.
+
+        Several processes (pytest-xdist workers) may share one store: they build and import under this
+        lock, so each image is made once and the others find it.
+        """
+        with open(self.root.parent / f"{self.root.name}.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def __call__(self, *args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
         """Run `podman ARGS`; with check, raise with podman's output when it fails."""

@@ -69,18 +69,17 @@ def _grace_seconds(repo: Path) -> int:
 @pytest.fixture(scope="module", params=list(CASES), ids=list(CASES))
 def built(
     request: pytest.FixtureRequest, podman: Podman, goroot: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Built]:
+) -> Built:
     case = request.param
     repo = tmp_path_factory.mktemp(case) / "e2e-svc"
     create(NewRequest(name="e2e-svc", dest=repo, source=resolve(None), given=dict(CASES[case]), git_init=False))
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
-    ensure_standins(podman, (repo / "Dockerfile").read_text(), goroot)
     image = f"localhost/scaffold-e2e/{case.lower()}:latest"
-    podman.build(repo, image)
-    try:
-        yield Built(case, repo, image, answers, parse_memory(answers["memory_limit"]), _grace_seconds(repo))
-    finally:
-        podman.remove_image(image)
+    with podman.exclusive():  # another worker may be building the same case: it then hits the cache
+        ensure_standins(podman, (repo / "Dockerfile").read_text(), goroot)
+        podman.build(repo, image)
+    # The image stays until the podman fixture empties the store: another worker may be running it.
+    return Built(case, repo, image, answers, parse_memory(answers["memory_limit"]), _grace_seconds(repo))
 
 
 def _start(podman: Podman, built: Built, *extra: str) -> Running:
@@ -164,8 +163,10 @@ def _record(podman: Podman, container: str, msg: str) -> dict[str, Any]:
 
 def _inside(podman: Podman, container: str, *command: str) -> tuple[int, str]:
     """Run a busybox command in `container`'s network namespace (its own image has no shell)."""
+    with podman.exclusive():
+        sidecar = ensure_sidecar(podman)
     result = podman(
-        "run", "--rm", "--network", f"container:{container}", ensure_sidecar(podman), *command,
+        "run", "--rm", "--network", f"container:{container}", sidecar, *command,
         check=False, timeout=30,
     )  # fmt: skip
     return result.returncode, result.stdout + result.stderr
