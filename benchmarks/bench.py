@@ -202,7 +202,7 @@ def memory_tables(fig: memory_limits.MemoryFigures) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="benchmarks/run", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer runs, short trials, 128Mi only (~5 min)")
+    parser.add_argument("--quick", action="store_true", help="fewer runs, short trials, 128Mi only (about 2 min)")
     parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated parts: {', '.join(PARTS)}")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
     args = parser.parse_args()
