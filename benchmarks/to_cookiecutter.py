@@ -1,10 +1,10 @@
-"""Write benchmarks/cookiecutter-go-service: the bundled copier template, translated for cookiecutter.
+"""The bundled copier template, translated for cookiecutter (benchmarks/run writes it afresh each run).
 
 The benchmark times `cookiecutter --no-input` on it against `copier copy --defaults` and `scaffold new
 --defaults` on the original, so it must render the same files with the same Jinja work: the same
 questions and defaults, the same derived values (through the same Jinja extension), `.jinja` files
 rendered and the others copied as they are. Copier's validators have no cookiecutter equivalent and
-are left out. Run it again after changing the template: `python benchmarks/to_cookiecutter.py`.
+are left out. `python benchmarks/to_cookiecutter.py DEST` writes it to DEST to look at.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent / "templates" / "go-service"
-DEST = HERE / "cookiecutter-go-service"
 PROJECT_DIR = "{{ cookiecutter.service_name }}"
 ANSWERS_FILE = "{{ _copier_conf.answers_file }}.jinja"
 JINJA_SPAN = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
@@ -72,7 +71,7 @@ def translate(text: str, rename: dict[str, str]) -> str:
     return re.sub(r"\0RAW(\d+)\0", lambda m: raws[int(m.group(1))], text)
 
 
-def convert(source: Path = SOURCE, dest: Path = DEST) -> int:
+def convert(source: Path, dest: Path) -> int:
     """Write the cookiecutter template to `dest`; return the number of files it renders."""
     copier_yml = yaml.safe_load((source / "copier.yml").read_text())
     context, rename = questions(copier_yml)
@@ -102,6 +101,7 @@ def convert(source: Path = SOURCE, dest: Path = DEST) -> int:
 
 
 if __name__ == "__main__":
-    written = convert()
-    print(f"wrote {DEST.relative_to(Path.cwd()) if DEST.is_relative_to(Path.cwd()) else DEST} ({written} files)")
-    sys.exit(0)
+    if len(sys.argv) != 2:
+        sys.exit("usage: python benchmarks/to_cookiecutter.py DEST")
+    written = convert(SOURCE, Path(sys.argv[1]))
+    print(f"wrote {sys.argv[1]} ({written} files)")

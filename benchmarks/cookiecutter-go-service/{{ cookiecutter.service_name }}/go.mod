@@ -1,3 +1,0 @@
-module {{ cookiecutter.module_path }}
-
-go {{ cookiecutter.go_version }}.0
