@@ -20,9 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.version import Version
-
 import to_cookiecutter
+from packaging.version import Version
 
 from generator.new import NewRequest, create
 from generator.sources import TemplateSource, bundled_templates_dir
