@@ -8,14 +8,13 @@ surviving live heap is found by bisection over whole steps of MiB, assuming surv
 
 from __future__ import annotations
 
-import json
 import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from podman_sandbox import Podman, Rootfs
+from podman_sandbox import Podman, Rootfs, json_records
 
 from generator.quantities import MIB, derive_gomemlimit, format_go_bytes
 
@@ -118,7 +117,7 @@ def run_trial(podman: Podman, limit: int, setting: Setting, live_mib: int, workl
         except subprocess.TimeoutExpired:
             return Trial(False, "timeout", {})
         oom = podman("inspect", "--format", "{{.State.OOMKilled}}", container).stdout.strip() == "true"
-        records = _records(podman("logs", container, check=False).stdout)
+        records = json_records(podman("logs", container, check=False).stdout)
     finally:
         podman.remove_container(container)
     report = next((r for r in records if r.get("event") == "done"), {})
@@ -126,18 +125,6 @@ def run_trial(podman: Podman, limit: int, setting: Setting, live_mib: int, workl
     if code == 0 and report:
         return Trial(True, "ok", report, held)
     return Trial(False, "oom-killed" if oom or code == 137 else f"exit {code}", report, held)
-
-
-def _records(logs: str) -> list[dict[str, float]]:
-    records = []
-    for line in logs.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
 
 
 @dataclass(frozen=True)

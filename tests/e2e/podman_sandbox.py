@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import json
 import os
 import re
 import shutil
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 BUSYBOX_CANDIDATES = ("/bin/busybox", "/usr/bin/busybox")
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
@@ -359,3 +361,16 @@ def ensure_sidecar(podman: Podman) -> str:
         rootfs, changes = busybox_standin(_archive_path(podman, SIDECAR_IMAGE))
         rootfs.import_as(podman, SIDECAR_IMAGE, changes)
     return SIDECAR_IMAGE
+
+
+def json_records(logs: str) -> list[dict[str, Any]]:
+    """Return the JSON objects among a container's log lines (slog's records), skipping anything else."""
+    records = []
+    for line in logs.splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict):
+            records.append(record)
+    return records

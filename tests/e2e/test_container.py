@@ -6,7 +6,6 @@ memory_limit answer, read-only like the Kubernetes manifest, its port published 
 """
 
 import http.client
-import json
 import time
 import urllib.error
 import urllib.request
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 import yaml
-from podman_sandbox import Podman, ensure_sidecar, ensure_standins
+from podman_sandbox import Podman, ensure_sidecar, ensure_standins, json_records
 
 from generator.new import NewRequest, create
 from generator.quantities import derive_gomemlimit, format_go_bytes, parse_memory
@@ -139,15 +138,7 @@ def _wait_until(check: Callable[[], bool], what: str, podman: Podman, container:
 
 
 def _log_records(podman: Podman, container: str) -> list[dict[str, Any]]:
-    records = []
-    for line in podman("logs", container).stdout.splitlines():
-        try:
-            record = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(record, dict):
-            records.append(record)
-    return records
+    return json_records(podman("logs", container).stdout)
 
 
 def _record(podman: Podman, container: str, msg: str) -> dict[str, Any]:
