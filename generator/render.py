@@ -18,21 +18,11 @@ def answers_file_name(config: TemplateConfig) -> str:
     return str(config.settings.get("_answers_file") or DEFAULT_ANSWERS_FILE)
 
 
-def untrusted_features(config: TemplateConfig) -> list[str]:
-    """Return what a template would run on the user's machine: tasks, migrations, foreign Jinja extensions."""
-    features = []
-    if config.settings.get("_tasks"):
-        features.append("tasks")
-    if config.settings.get("_migrations"):
-        features.append("migrations")
-    extensions = config.settings.get("_jinja_extensions") or []
-    if any(not str(e).startswith(OWN_EXTENSION_PREFIX) for e in extensions):
-        features.append("jinja_extensions")
-    return features
-
-
 def describe_untrusted(config: TemplateConfig, limit: int = 3) -> str:
-    """Describe in one line what `untrusted_features` found: the task commands, migrations and extensions."""
+    """Describe in one line what a template would run on the user's machine ("" for nothing).
+
+    That is its task commands, its migrations and its Jinja extensions other than scaffold's own.
+    """
 
     def commands(items: Any) -> list[str]:
         found = []
@@ -73,10 +63,10 @@ def render(
     from copier.errors import CopierError
     from jinja2 import TemplateError as JinjaError
 
-    wanted = untrusted_features(config)
+    wanted = describe_untrusted(config)
     if wanted and not trusted and not source.bundled:
         raise TemplateError(
-            f"template {source.recorded_src} wants to run code on this machine: {describe_untrusted(config)}; "
+            f"template {source.recorded_src} wants to run code on this machine: {wanted}; "
             "refused: pass --trust, or list its source under `trusted` in the org config"
         )
     try:
