@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from generator import sources
 from generator.collect import check_given, collect_answers
@@ -149,10 +149,7 @@ def version_key(text: str | None) -> Version | None:
         return None
     described = _DESCRIBED.match(text)
     candidate = f"{described['tag']}.post{described['count']}+g{described['hash']}" if described else text
-    try:
-        return Version(candidate)
-    except InvalidVersion:
-        return None
+    return sources.parse_version(candidate)
 
 
 def same_template(a: str, b: str) -> bool:
