@@ -1,14 +1,58 @@
-"""The git commands scaffold runs, with an identity fallback for users who never configured one."""
+"""The git commands scaffold runs, with an identity fallback for users who never configured one.
+
+Every git command scaffold starts (and, through `hardened_environ`, every one copier starts while it
+renders) runs with the settings in `HARDENING` forced on the command-line level of git's config, so
+that nothing a repository's own config or files could name is executed: no hooks, no fsmonitor
+command, no `ext::` transport, no implicit bare repository found inside a rendered folder.
+"""
 
 import os
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from generator.errors import GitError
 
 FALLBACK_NAME = "scaffold"
 FALLBACK_EMAIL = "scaffold@localhost"
+
+HARDENING: tuple[tuple[str, str], ...] = (
+    ("core.hooksPath", os.devnull),  # no hook runs: pre-commit, post-checkout, reference-transaction, ...
+    ("core.fsmonitor", "false"),  # a repository's config could name any command as its fsmonitor
+    ("protocol.ext.allow", "never"),  # `ext::` URLs run commands
+    ("safe.bareRepository", "explicit"),  # a rendered folder holding HEAD/objects/refs is not a repository
+)
+"""Config forced on every git command scaffold runs, at the precedence of `git -c`."""
+
+
+def hardened(environ: Mapping[str, str]) -> dict[str, str]:
+    """Return `environ` plus GIT_CONFIG_COUNT/KEY/VALUE entries that force `HARDENING` (kept after any already set)."""
+    env = dict(environ)
+    try:
+        count = int(env.get("GIT_CONFIG_COUNT", "0"))
+    except ValueError:
+        count = 0
+    for key, value in HARDENING:
+        env[f"GIT_CONFIG_KEY_{count}"] = key
+        env[f"GIT_CONFIG_VALUE_{count}"] = value
+        count += 1
+    env["GIT_CONFIG_COUNT"] = str(count)
+    env["GIT_TERMINAL_PROMPT"] = "0"
+    env["GIT_MERGE_AUTOEDIT"] = "no"
+    return env
+
+
+@contextmanager
+def hardened_environ() -> Iterator[None]:
+    """Force `HARDENING` on the git commands that code in this process starts itself (copier's), for a while."""
+    saved = dict(os.environ)
+    os.environ.update(hardened(os.environ))
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
 
 
 def git(
@@ -31,8 +75,7 @@ def git(
 
 
 def _env(cwd: Path) -> dict[str, str]:
-    env = dict(os.environ)
-    env.setdefault("GIT_TERMINAL_PROMPT", "0")
+    env = hardened(os.environ)
     if not _configured(cwd, "user.name"):
         env.setdefault("GIT_AUTHOR_NAME", FALLBACK_NAME)
         env.setdefault("GIT_COMMITTER_NAME", FALLBACK_NAME)
@@ -44,7 +87,8 @@ def _env(cwd: Path) -> dict[str, str]:
 
 def _configured(cwd: Path, key: str) -> bool:
     where = cwd if cwd.is_dir() else Path.cwd()
-    result = subprocess.run(["git", "config", "--get", key], cwd=where, capture_output=True, text=True, check=False)
+    env = hardened(os.environ)
+    result = subprocess.run(["git", "config", "--get", key], cwd=where, env=env, capture_output=True, text=True)
     return bool(result.stdout.strip())
 
 
@@ -73,7 +117,12 @@ def read_objects(cwd: Path, names: Sequence[str]) -> list[bytes | None]:
     request = "".join(f"{name}\n" for name in names).encode()
     try:
         result = subprocess.run(
-            ["git", "cat-file", "--batch"], cwd=cwd, input=request, capture_output=True, check=False
+            ["git", "cat-file", "--batch"],
+            cwd=cwd,
+            env=hardened(os.environ),
+            input=request,
+            capture_output=True,
+            check=False,
         )
     except FileNotFoundError:
         raise GitError("git is not installed; install git") from None

@@ -4,11 +4,13 @@ Pure functions, plus `git merge-file` for the text merges; `update.py` applies t
 """
 
 import difflib
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import gitrepo
 from generator.errors import GitError
 
 # What --plan says will happen to a file.
@@ -141,6 +143,7 @@ def _merge_file(base: bytes, ours: bytes, theirs: bytes, *options: str) -> tuple
             result = subprocess.run(
                 ["git", "merge-file", "-p", "-q", *options, "-L", "yours", "-L", "base", "-L", "template", *files],
                 cwd=tmp,
+                env=gitrepo.hardened(os.environ),
                 capture_output=True,
                 check=False,
             )

@@ -50,10 +50,12 @@ def committable_files(root: Path) -> list[str]:
     with tempfile.TemporaryDirectory(prefix="scaffold-list-") as tmp:
         git_dir = Path(tmp) / "list.git"
         try:
-            subprocess.run(["git", "init", "-q", "--bare", str(git_dir)], check=True, capture_output=True)
+            env = gitrepo.hardened(os.environ)
+            subprocess.run(["git", "init", "-q", "--bare", str(git_dir)], env=env, check=True, capture_output=True)
             listed = subprocess.run(
                 ["git", f"--git-dir={git_dir}", f"--work-tree={root}", "ls-files", "-o", "--exclude-standard", "-z"],
                 cwd=root,
+                env=env,
                 check=True,
                 capture_output=True,
                 text=True,

@@ -162,7 +162,7 @@ def remote_tags(src: str, timeout: float = 60) -> list[str]:
             text=True,
             timeout=timeout,
             check=False,
-            env=dict(os.environ, GIT_TERMINAL_PROMPT="0"),
+            env=gitrepo.hardened(os.environ),
         )
     except (OSError, subprocess.TimeoutExpired) as error:
         raise TemplateError(f"template {src} cannot be reached: {error}") from None
