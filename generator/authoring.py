@@ -7,6 +7,7 @@ newer bundled template is then an ordinary three-way git merge with the right me
 """
 
 import json
+import re
 import shutil
 import string
 import tempfile
@@ -23,6 +24,7 @@ from generator.config import placeholders
 from generator.destination import check_destination, put_in_place, staging_for
 from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError
 from generator.questions import TemplateConfig, load_config
+from generator.trust.consent import require_consent_to_build
 from generator.version import scaffold_version
 
 BUNDLED_BRANCH = "scaffold/bundled"
@@ -30,6 +32,7 @@ BUNDLED_TRAILER = "Scaffold-Bundled-Template"
 ANSWER_SETS_FILE = "scaffold-tests.yml"
 DEFAULT_FIRST_VERSION = "v0.1.0"
 _IGNORED = shutil.ignore_patterns(".git", "__pycache__", "*.pyc")
+_ANSWER_SET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass
@@ -274,6 +277,15 @@ def template_folder(path: str) -> Path:
     return folder.resolve()
 
 
+def _as_source(folder: Path) -> sources.TemplateSource:
+    """Return the template in `folder` as a source: the bundled one, when it is one."""
+    for name in sources.bundled_names():
+        bundled = sources.bundled(name)
+        if Path(bundled.src).resolve() == folder:
+            return bundled
+    return sources.TemplateSource(src=str(folder), recorded_src=str(folder))
+
+
 def answer_sets(folder: Path) -> dict[str, dict[str, Any]]:
     """Return the answer sets the template at `folder` declares in scaffold-tests.yml ({"defaults": {}} if none)."""
     path = folder / ANSWER_SETS_FILE
@@ -289,6 +301,12 @@ def answer_sets(folder: Path) -> dict[str, dict[str, Any]]:
             f"{path}: answer_sets is not valid; accepted: a mapping of set names to answers, e.g. answer_sets: "
             "{defaults: {}, lean: {enable_pprof: false}}"
         )
+    for name in sets:
+        if not isinstance(name, str) or not _ANSWER_SET_NAME.match(name):
+            raise TemplateError(
+                f"{path}: answer set name {name!r} is not valid (it names the folder the set renders into); "
+                "accepted: letters, digits, '.', '_' and '-', starting with a letter or digit"
+            )
     return {str(name): dict(answers or {}) for name, answers in sets.items()}
 
 
@@ -308,6 +326,7 @@ def run_template_tests(
     from generator.new import NewRequest, create
 
     folder = template_folder(path)
+    require_consent_to_build(_as_source(folder), trusted)
     sets = answer_sets(folder)
     wanted = list(only)
     unknown = [name for name in wanted if name not in sets]

@@ -94,9 +94,12 @@ class RepoReport:
         return data
 
 
-def check(paths: Iterable[Path], source: TemplateSource | None = None) -> list[RepoReport]:
-    """Check every repo in `paths`; a repo that cannot be checked gets a report with its error."""
-    return [check_repo(path, source) for path in paths]
+def check(paths: Iterable[Path], source: TemplateSource | None = None, *, trusted: bool = False) -> list[RepoReport]:
+    """Check every repo in `paths`; a repo that cannot be checked gets a report with its error.
+
+    `trusted` is the user's consent to the template running code while it renders.
+    """
+    return [check_repo(path, source, trusted=trusted) for path in paths]
 
 
 def exit_code(reports: list[RepoReport]) -> int:
@@ -104,17 +107,17 @@ def exit_code(reports: list[RepoReport]) -> int:
     return max((r.exit_code for r in reports), default=0)
 
 
-def check_repo(repo: Path, source: TemplateSource | None = None) -> RepoReport:
+def check_repo(repo: Path, source: TemplateSource | None = None, *, trusted: bool = False) -> RepoReport:
     """Compare one repo with the newest version of its template (`source`, else the installed or newest tag)."""
     report = RepoReport(path=str(repo))
     try:
-        _fill(report, repo, source)
+        _fill(report, repo, source, trusted)
     except ScaffoldError as error:
         report.error = error.message
     return report
 
 
-def _fill(report: RepoReport, repo: Path, source: TemplateSource | None) -> None:
+def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: bool) -> None:
     if not repo.is_dir():
         raise ScaffoldError(f"{repo} is not a folder")
     recorded = read_recorded(repo)
@@ -122,7 +125,7 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None) -> None
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
-    with fresh_render(newest_source, recorded) as fresh:
+    with fresh_render(newest_source, recorded, trusted=trusted) as fresh:
         report.newest = fresh.source.version
         now, newest = version_key(recorded.version), version_key(fresh.source.version)
         if now is not None and newest is not None and now > newest:

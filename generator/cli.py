@@ -73,6 +73,9 @@ DataOption = Annotated[
     list[str] | None,
     typer.Option("--data", "-d", metavar="KEY=VALUE", help="An answer, e.g. --data memory_limit=1Gi. Repeatable."),
 ]
+TRUST_HELP = "Allow the template to run code: its tasks, migrations and Jinja extensions."
+TRUST_BUILD_HELP = "Allow compiling and running the template's code (go build, go test) and its tasks."
+TrustOption = Annotated[bool, typer.Option("--trust", help=TRUST_HELP)]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -100,7 +103,7 @@ def new(
     ] = None,
     pretend: Annotated[bool, typer.Option("--pretend", help="Show what would be written; write nothing.")] = False,
     git: Annotated[bool, typer.Option("--git/--no-git", help="git init the new repo with one commit.")] = True,
-    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+    trust: TrustOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Create a new Go service repo from a template, asking for the answers not given."""
@@ -108,6 +111,7 @@ def new(
     from generator import config as org_config
     from generator import new as new_module
     from generator.render import read_answers_file
+    from generator.trust.consent import consented
 
     org = org_config.load(config)
 
@@ -129,7 +133,7 @@ def new(
         ask=ask,
         pretend=pretend,
         git_init=git,
-        trusted=trust or org.trusts(source.recorded_src),
+        trusted=consented(source.recorded_src, trust, org),
         org=org.answers,
     )
     result = new_module.create(request)
@@ -220,7 +224,7 @@ def update_command(
     restore_deleted: Annotated[
         bool, typer.Option("--restore-deleted", help="Bring back template files you deleted (default: they stay gone).")
     ] = False,
-    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+    trust: TrustOption = False,
     from_file: FromFileOption = None,
     jobs: JobsOption = None,
     as_json: JsonOption = False,
@@ -258,6 +262,7 @@ def check_command(
     as_json: JsonOption = False,
     from_file: FromFileOption = None,
     jobs: JobsOption = None,
+    trust: TrustOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Report each repo's template version, the newest one, and its drifted files; exit 1 behind or drifted, 2 error.
@@ -266,14 +271,14 @@ def check_command(
     """
     from generator import config as org_config
     from generator import fleet
-    from generator.check import check, exit_code, format_json, format_reports
+    from generator.check import exit_code, format_json, format_reports
 
     org = org_config.load(config)
     repos = fleet.repo_paths(paths or ([] if from_file else [Path(".")]), from_file)
     if len(repos) != 1 or from_file is not None:
-        _run_fleet("check", repos, functools.partial(fleet.check_job, org=org), jobs, as_json)
+        _run_fleet("check", repos, functools.partial(fleet.check_job, org=org, trust=trust), jobs, as_json)
         return
-    reports = check([repos[0].resolve()], fleet.pinned_source(repos[0], org))
+    reports = [fleet.check_report(repos[0].resolve(), org, trust)]
     typer.echo(format_json(reports) if as_json else format_reports(reports))
     code = exit_code(reports)
     if code:
@@ -346,7 +351,9 @@ def template_init(
     for key, value in result.fixed.items():
         typer.echo(f"  fixed   {key} = {value} (never asked)")
     typer.echo(f"  branch {BUNDLED_BRANCH}: the pristine bundled template, for `scaffold template upgrade`")
-    typer.echo(f"Next: cd {result.dest} && scaffold template test && git remote add origin URL && git push --tags")
+    typer.echo(
+        f"Next: cd {result.dest} && scaffold template test --trust && git remote add origin URL && git push --tags"
+    )
 
 
 @template_app.command("test")
@@ -360,8 +367,9 @@ def template_test(
         list[str] | None, typer.Option("--set", metavar="NAME", help="Only this answer set. Repeatable.")
     ] = None,
     keep: Annotated[Path | None, typer.Option("--keep", help="Leave the rendered repos in this folder.")] = None,
-    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's tasks and migrations.")] = False,
+    trust: Annotated[bool, typer.Option("--trust", help=TRUST_BUILD_HELP)] = False,
     as_json: JsonOption = False,
+    config: ConfigOption = None,
 ) -> None:
     """Render the template over its answer sets (scaffold-tests.yml) and check each repo; exit 1 if any check fails.
 
@@ -369,10 +377,13 @@ def template_test(
     """
     import json
 
-    from generator.authoring import run_template_tests
+    from generator import config as org_config
+    from generator.authoring import run_template_tests, template_folder
     from generator.report import print_template_tests
+    from generator.trust.consent import consented
 
-    results = run_template_tests(path, skip=skip or [], only=answer_set or [], trusted=trust, keep=keep)
+    trusted = consented(str(template_folder(path)), trust, org_config.load(config))
+    results = run_template_tests(path, skip=skip or [], only=answer_set or [], trusted=trusted, keep=keep)
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:

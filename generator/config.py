@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.answers import KNOWN_KEYS, validate_answer
-from generator.errors import ConfigError, InvalidAnswerError
+from generator.errors import ConfigError, InvalidAnswerError, TemplateError
+from generator.trust.identity import TrustEntry, identify, trust_entry
 
 ENV_VAR = "SCAFFOLD_CONFIG"
 FILE_NAME = "config.toml"
@@ -73,8 +74,11 @@ class OrgConfig:
     templates: dict[str, CatalogEntry] = field(default_factory=dict)
     defaults: dict[str, Any] = field(default_factory=dict)
     fixed: dict[str, Any] = field(default_factory=dict)
-    trusted: tuple[str, ...] = ()
-    """Template sources allowed to run tasks and migrations; an entry ending in `/` trusts every source under it."""
+    trusted: tuple[TrustEntry, ...] = ()
+    """Template sources allowed to run code (tasks, migrations, Jinja extensions, `template test`'s Go build).
+
+    An entry ending in `/` trusts every source under it: `gh:acme/` every repository acme owns.
+    """
 
     @property
     def answers(self) -> OrgAnswers:
@@ -82,17 +86,9 @@ class OrgConfig:
         return OrgAnswers(self.defaults, self.fixed, str(self.path or ""))
 
     def trusts(self, src: str) -> bool:
-        """Return whether the template source `src` is listed as trusted."""
-        from generator.sources import canonical, expand_shorthand
-
-        candidates = {src, canonical(src)}
-        for entry in self.trusted:
-            if entry.endswith("/"):
-                if any(c.startswith(f) for c in candidates for f in (entry, expand_shorthand(entry))):
-                    return True
-            elif candidates & {entry, canonical(entry)}:
-                return True
-        return False
+        """Return whether a `trusted` entry admits the template source `src`, compared by canonical identity."""
+        source = identify(src)
+        return any(entry.admits(source) for entry in self.trusted)
 
 
 def find(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
@@ -192,13 +188,17 @@ def parse(data: Mapping[str, Any], path: Path) -> OrgConfig:
     trusted = data.get("trusted", [])
     if not isinstance(trusted, list) or not all(isinstance(t, str) and t.strip() for t in trusted):
         raise fail("trusted", f"{_describe(trusted)} is not valid; accepted: a list of template sources (strings)")
+    try:
+        entries = tuple(trust_entry(text, path.parent) for text in trusted)
+    except TemplateError as error:
+        raise fail("trusted", error.message) from None
     return OrgConfig(
         path=path,
         default_template=default_template,
         templates=templates,
         defaults=defaults,
         fixed=fixed,
-        trusted=tuple(trusted),
+        trusted=entries,
     )
 
 

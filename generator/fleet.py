@@ -22,6 +22,7 @@ from generator.config import OrgConfig
 from generator.errors import RefusedError, ScaffoldError
 
 if TYPE_CHECKING:
+    from generator.check import RepoReport
     from generator.sources import TemplateSource
     from generator.update import UpdateRequest
 
@@ -198,11 +199,19 @@ def pinned_source(repo: Path, org: OrgConfig) -> "TemplateSource | None":
     return None if pin is None else source_for(read_recorded(repo), pin)
 
 
-def check_job(repo: Path, org: OrgConfig) -> FleetRow:
-    """Check one repo against the newest version of its template (or the org's pinned one)."""
+def check_report(repo: Path, org: OrgConfig, trust: bool = False) -> "RepoReport":
+    """Check one repo against the newest version of its template (or the org's pinned one).
+
+    The template may run code when `trust` (--trust) is set or the org config trusts its source.
+    """
     from generator.check import check_repo
 
-    report = check_repo(repo, pinned_source(repo, org))
+    return check_repo(repo, pinned_source(repo, org), trusted=_consented(repo, trust, org))
+
+
+def check_job(repo: Path, org: OrgConfig, trust: bool = False) -> FleetRow:
+    """Check one repo as `check_report` does, as a row of the fleet's summary."""
+    report = check_report(repo, org, trust)
     if report.error is not None:
         detail = report.error
     else:
@@ -223,8 +232,16 @@ def update_request(repo: Path, options: UpdateOptions, org: OrgConfig) -> "Updat
         conflict=options.conflict,
         plan=options.plan,
         restore_deleted=options.restore_deleted,
-        trusted=options.trusted or (src is not None and org.trusts(src)),
+        trusted=_consented(repo, options.trusted, org),
     )
+
+
+def _consented(repo: Path, trust: bool, org: OrgConfig) -> bool:
+    """Return whether the template `repo` records may run code: --trust, or a trusted entry admitting it."""
+    from generator.trust.consent import consented
+
+    src = _recorded_src(repo)
+    return trust or (src is not None and consented(src, trust, org))
 
 
 def update_job(repo: Path, options: UpdateOptions, org: OrgConfig) -> FleetRow:

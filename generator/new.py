@@ -1,5 +1,6 @@
 """`scaffold new`: collect the answers, render the template, and commit the pristine render."""
 
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,13 @@ def create(request: NewRequest) -> NewResult:
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
         config = template_config(source)
         answers = collect_answers(config, given, request.ask, request.org)
+        if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
+            with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
+                render(source, config, Path(tmp) / "render", answers, trusted=request.trusted)
+                return NewResult(request.dest, relative_files(Path(tmp) / "render"), answers, source.version)
         with staging_for(request.dest) as staging:
             render(source, config, staging, answers, trusted=request.trusted)
             files = relative_files(staging)
-            if request.pretend:
-                return NewResult(request.dest, files, answers, source.version)
             commit = None
             if request.git_init:
                 gitrepo.git(staging, "init", "-q")

@@ -1,50 +1,24 @@
 """Rendering a template into a folder, through copier (the only module that renders with it)."""
 
+import functools
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from generator import gitrepo
 from generator.errors import TemplateError
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
+from generator.trust.consent import foreign_extensions, require_consent
+from generator.trust.guard import check_rendered, inside_path
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
-OWN_EXTENSION_PREFIX = "generator."
 
 
 def answers_file_name(config: TemplateConfig) -> str:
     """Return the answers file path a template writes, relative to the rendered repo."""
     return str(config.settings.get("_answers_file") or DEFAULT_ANSWERS_FILE)
-
-
-def describe_untrusted(config: TemplateConfig, limit: int = 3) -> str:
-    """Describe in one line what a template would run on the user's machine ("" for nothing).
-
-    That is its task commands, its migrations and its Jinja extensions other than scaffold's own.
-    """
-
-    def commands(items: Any) -> list[str]:
-        found = []
-        for item in items if isinstance(items, list) else [items]:
-            command = item.get("command", item) if isinstance(item, dict) else item
-            found.append(" ".join(map(str, command)) if isinstance(command, list) else str(command))
-        return found
-
-    def shown(texts: list[str]) -> str:
-        more = f", and {len(texts) - limit} more" if len(texts) > limit else ""
-        return ", ".join(f"`{' '.join(t.split())}`" for t in texts[:limit]) + more
-
-    parts = []
-    if config.settings.get("_tasks"):
-        parts.append(f"tasks {shown(commands(config.settings['_tasks']))}")
-    if config.settings.get("_migrations"):
-        parts.append(f"migrations {shown(commands(config.settings['_migrations']))}")
-    extensions = [str(e) for e in config.settings.get("_jinja_extensions") or []]
-    foreign = [e for e in extensions if not e.startswith(OWN_EXTENSION_PREFIX)]
-    if foreign:
-        parts.append(f"Jinja extensions {shown(foreign)}")
-    return "; ".join(parts)
 
 
 def render(
@@ -55,36 +29,82 @@ def render(
     *,
     trusted: bool = False,
 ) -> None:
-    """Render `source` with `answers` into `dest` (which may exist), asking nothing, and fix the answers file.
+    """Render `source` with `answers` into the empty folder `dest`, asking nothing, and fix the answers file.
 
-    The answers file records `source.recorded_src` and, for versioned sources, `source.version`.
+    `trusted` is the user's consent to the template running code (tasks, migrations, its own Jinja
+    extensions). What no template may do (trust.guard) is refused whatever the consent, before the
+    render leaves `dest`. The answers file records `source.recorded_src` and, for versioned sources,
+    `source.version`.
     """
-    from copier import run_copy
     from copier.errors import CopierError
     from jinja2 import TemplateError as JinjaError
 
-    wanted = describe_untrusted(config)
-    if wanted and not trusted and not source.bundled:
-        raise TemplateError(
-            f"template {source.recorded_src} wants to run code on this machine: {wanted}; "
-            "refused: pass --trust, or list its source under `trusted` in the org config"
-        )
+    require_consent(source, config, trusted)
+    inside_path("_answers_file", answers_file_name(config))
     try:
-        run_copy(
-            source.src,
-            dest,
+        worker = _guarded_worker_class()(
+            src_path=source.src,
+            dst_path=dest,
             data=answers,
             vcs_ref=source.vcs_ref,
+            settings=_no_user_settings(),
             defaults=True,
             overwrite=True,
             quiet=True,
-            unsafe=True,
-            skip_tasks=False,
+            consent=trusted,
+            foreign_extensions=tuple(foreign_extensions(config)),
         )
+        with gitrepo.hardened_environ(), worker:
+            worker.run_copy()
     except (CopierError, JinjaError) as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise TemplateError(f"template {source.recorded_src} could not be rendered: {first_line}") from None
+    check_rendered(dest, source.recorded_src)
     record_source(dest / answers_file_name(config), source)
+
+
+@functools.cache
+def _guarded_worker_class() -> Any:
+    """Return copier's Worker with its safety checks kept on, told what scaffold has decided itself.
+
+    copier's `unsafe=True` would also switch off its checks on `_external_data` paths, so it is never
+    used: consent (scaffold's decision, made on the template's identity) admits tasks and the template's
+    Jinja extensions; scaffold's own extension needs none; the answers file name must stay inside the
+    new repo and outside `.git`, checked as copier renders it and before it is written.
+    """
+    from copier._main import Worker
+    from copier.errors import UnsafeTemplateError
+    from pydantic import ConfigDict
+    from pydantic.dataclasses import dataclass
+
+    @dataclass(config=ConfigDict(extra="forbid"))
+    class GuardedWorker(Worker):
+        consent: bool = False
+        foreign_extensions: tuple[str, ...] = ()
+
+        def _check_unsafe(self, mode: str) -> None:
+            if self.consent:
+                return
+            features = ["jinja_extensions"] if self.foreign_extensions else []
+            if self.template.tasks and not self.skip_tasks:
+                features.append("tasks")
+            if features:
+                raise UnsafeTemplateError(features)
+
+        @property
+        def answers_relpath(self) -> Path:
+            path = Path(super().answers_relpath)
+            inside_path("_answers_file", str(path))
+            return path
+
+    return GuardedWorker
+
+
+def _no_user_settings() -> Any:
+    """copier settings with no defaults and no trust from the user's copier settings file: scaffold decides both."""
+    from copier._settings import SettingsModel
+
+    return SettingsModel()
 
 
 def record_source(answers_file: Path, source: TemplateSource) -> None:

@@ -13,9 +13,12 @@ from packaging.version import InvalidVersion, Version
 
 from generator import gitrepo
 from generator.errors import GitError, TemplateError
+from generator.trust.identity import BUNDLED_PREFIX as BUNDLED_PREFIX
+from generator.trust.identity import expand_shorthand as expand_shorthand
+from generator.trust.identity import identify
+from generator.trust.identity import is_git_url as is_git_url
 from generator.version import scaffold_version
 
-BUNDLED_PREFIX = "bundled:"
 DEFAULT_TEMPLATE = "go-service"
 
 
@@ -33,8 +36,14 @@ class TemplateSource:
 
     @property
     def bundled(self) -> bool:
-        """Whether the template ships inside scaffold (and so is versioned with it)."""
-        return self.recorded_src.startswith(BUNDLED_PREFIX)
+        """Whether the template ships inside scaffold (and so is versioned with it and trusted).
+
+        Both what is recorded and what is rendered must be a template shipped in the installed package.
+        """
+        name = self.recorded_src.removeprefix(BUNDLED_PREFIX)
+        if name == self.recorded_src or name not in bundled_names():
+            return False
+        return Path(self.src).resolve() == (bundled_templates_dir() / name).resolve()
 
     @property
     def is_git(self) -> bool:
@@ -64,10 +73,16 @@ def bundled_names() -> list[str]:
 
 
 def bundled(name: str) -> TemplateSource:
-    """Return the bundled template called `name`, versioned as scaffold itself."""
+    """Return the bundled template called `name`, versioned as scaffold itself.
+
+    Only the names of the templates shipped in the installed package are accepted: never a path.
+    """
+    if name not in bundled_names():
+        raise TemplateError(
+            f"template {BUNDLED_PREFIX}{name} is not bundled with scaffold; accepted: "
+            + ", ".join(BUNDLED_PREFIX + n for n in bundled_names())
+        )
     path = bundled_templates_dir() / name
-    if not (path / "copier.yml").is_file():
-        raise TemplateError(f"template {name!r} is not bundled with scaffold; accepted: {', '.join(bundled_names())}")
     return TemplateSource(src=str(path), recorded_src=BUNDLED_PREFIX + name, version=scaffold_version())
 
 
@@ -91,21 +106,12 @@ def resolve(template: str | None, vcs_ref: str | None = None) -> TemplateSource:
         resolved = str(path.resolve())
         return TemplateSource(src=resolved, recorded_src=resolved, vcs_ref=vcs_ref)
     if is_git_url(template):
+        identify(template)  # refuses spellings that hide which repository this is
         return TemplateSource(src=template, recorded_src=template, vcs_ref=vcs_ref)
     raise TemplateError(
         f"template {template!r} was not found; accepted: a bundled name ({', '.join(bundled_names())}), "
         "a folder with a copier.yml, or a git URL"
     )
-
-
-# copier's shorthands (copier/_vcs.py): gh:OWNER/REPO and gl:OWNER/REPO are HTTPS clones.
-_SHORTHANDS = {"gh:": "https://github.com/", "gl:": "https://gitlab.com/"}
-_GIT_URL_PREFIXES = ("git@", "git://", "git+", "ssh://", "https://", "http://", "file://", *_SHORTHANDS)
-
-
-def is_git_url(text: str) -> bool:
-    """Return whether `text` is a git URL (including copier's `gh:`/`gl:` shorthands) rather than a path."""
-    return text.startswith(_GIT_URL_PREFIXES) or (text.endswith(".git") and not Path(text).expanduser().is_dir())
 
 
 def is_git_root(path: Path) -> bool:
@@ -121,20 +127,9 @@ def git_url(src: str) -> str:
     return expanded.removeprefix("git+")
 
 
-def expand_shorthand(text: str) -> str:
-    """Return `text` with a leading `gh:`/`gl:` spelt out as its https://github.com/ or gitlab.com/ URL."""
-    for alias, base in _SHORTHANDS.items():
-        if text.startswith(alias):
-            return base + text.removeprefix(alias).lstrip("/")
-    return text
-
-
 def canonical(src: str) -> str:
-    """Return one spelling of a template source, for comparing sources (trust lists, catalogs)."""
-    if is_git_url(src):
-        return git_url(src)
-    path = Path(src).expanduser()
-    return str(path.resolve()) if path.exists() else src
+    """Return one spelling of a template source, for comparing sources (catalogs, `_src_path`)."""
+    return str(identify(src))
 
 
 def parse_version(tag: str) -> Version | None:

@@ -1,0 +1,68 @@
+"""What no template may do, trusted or not: write at or under `.git`, or read or write outside the new repo.
+
+No legitimate template needs either, and both let a template run commands on the user's machine
+(a `.git/config` naming an fsmonitor, hooks, a gitfile pointing elsewhere) or take their files. The
+checks here run on names before copier writes them and on every render before anything reaches the
+user's folder; copier's own path checks (file names, `_subdirectory`, `_external_data`, symlinks
+read from the template) stay on beneath them.
+"""
+
+import os
+from pathlib import Path, PurePosixPath
+
+from generator.errors import TemplateError
+
+NEVER = "refused, trusted or not"
+
+
+def is_git_name(name: str) -> bool:
+    """Return whether a path component is, or could be taken by some file system as, `.git`.
+
+    Case-insensitive file systems fold `.GIT`, Windows drops trailing dots and spaces, and `GIT~1` is
+    its short name.
+    """
+    folded = name.casefold().rstrip(". ")
+    return folded in (".git", "git~1")
+
+
+def inside_path(what: str, value: str) -> PurePosixPath:
+    """Return `value` as a relative path inside the new repo, outside `.git`; raise TemplateError naming `what`.
+
+    `what` names where the value comes from, e.g. `_answers_file` or `answer set name`.
+    """
+    text = str(value)
+    path = PurePosixPath(text.replace("\\", "/"))
+    if not text.strip() or path.is_absolute() or ".." in path.parts or text.startswith("~"):
+        raise TemplateError(f"{what} {text!r} points outside the new repo; accepted: a path inside it ({NEVER})")
+    if any(is_git_name(part) for part in path.parts):
+        raise TemplateError(f"{what} {text!r} is at or under .git; accepted: a path outside .git ({NEVER})")
+    return path
+
+
+def check_rendered(root: Path, template: str) -> None:
+    """Raise TemplateError if the render in `root` has a `.git` entry, a link out of it, or a git repository.
+
+    Called on every render before git or the user's folder ever sees it.
+    """
+
+    def refuse(path: Path, rule: str) -> TemplateError:
+        return TemplateError(f"template {template} renders {path.relative_to(root).as_posix()}: {rule} ({NEVER})")
+
+    for folder, dirs, files in os.walk(root):
+        here = Path(folder)
+        for name in dirs + files:
+            path = here / name
+            if is_git_name(name):
+                raise refuse(path, "nothing may be written at or under .git")
+            if path.is_symlink():
+                target = os.readlink(path)
+                if os.path.isabs(target) or not (here / target).resolve().is_relative_to(root.resolve()):
+                    raise refuse(path, f"a link to {target}, outside the new repo")
+        if _is_bare_repo(dirs, files):
+            raise refuse(here / "HEAD", "a git repository (HEAD, objects, refs) inside the new repo")
+        dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+
+
+def _is_bare_repo(dirs: list[str], files: list[str]) -> bool:
+    """Whether git would take `folder` itself for a bare repository: HEAD, objects/ and refs/ together."""
+    return "HEAD" in files and "objects" in dirs and "refs" in dirs
