@@ -156,7 +156,9 @@ def test_template_test_fails_naming_the_check_on_a_broken_go_file(tmp_path: Path
     broken = template / "template" / "internal" / "broken" / "broken.go"
     broken.parent.mkdir()
     broken.write_text('package broken\n\nfunc Broken() int {\n\treturn "not an int"\n}\n')
-    code, out, err = scaffold(tmp_path, "template", "test", str(template), "--set", "defaults", "--skip", "go test", "--trust")
+    code, out, err = scaffold(
+        tmp_path, "template", "test", str(template), "--set", "defaults", "--skip", "go test", "--trust"
+    )
     assert code == 1, out + err
     assert "FAILED: go build (defaults), go vet (defaults)" in out
     assert "internal/broken/broken.go" in out  # the compiler's message, so CI logs show what to fix
