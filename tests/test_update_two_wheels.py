@@ -20,6 +20,7 @@ import pytest
 import yaml
 from packaging.version import Version
 
+from generator.version import DISTRIBUTION
 from tests.conftest import REPO_ROOT, run
 from tests.template_versions import GIT_IDENTITY, append, assert_go_repo_passes, commit_all, git, insert_before
 
@@ -72,7 +73,7 @@ class Tool:
 
     def uninstall(self) -> None:
         self.deps_pth.unlink()  # pip must see only this venv, never the test run's editable scaffold
-        self._pip("uninstall", "--quiet", "--yes", "scaffold")
+        self._pip("uninstall", "--quiet", "--yes", DISTRIBUTION)
 
     def _pip(self, *args: str) -> None:
         run([sys.executable, "-m", "pip", "--python", str(self.python), *args], cwd=self.root, timeout=300)

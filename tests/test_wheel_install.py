@@ -14,7 +14,7 @@ from tests.conftest import REPO_ROOT, run
 def test_wheel_in_a_fresh_virtualenv_creates_a_repo_outside_the_source_tree(tmp_path: Path) -> None:
     dist = tmp_path / "dist"
     run([sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(REPO_ROOT)], cwd=tmp_path, timeout=600)
-    wheel = next(dist.glob("scaffold-*.whl"))
+    wheel = next(dist.glob("scaffold_go-*.whl"))
     listing = subprocess.run(
         [sys.executable, "-m", "zipfile", "-l", str(wheel)], capture_output=True, text=True, check=True
     ).stdout
