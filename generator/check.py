@@ -12,7 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from generator import gitrepo
+from generator.config import OrgAnswers
 from generator.errors import ScaffoldError
+from generator.ownership import OWNED, SKIPPED, ownership_of_template
+from generator.policy import fixed_violations
 from generator.pristine import newest_pristine
 from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
 from generator.snapshots import Snapshot, of_commit, of_folder
@@ -42,6 +45,8 @@ class FileDrift:
 
     path: str
     status: str
+    ownership: str = OWNED
+    """`owned` (a local edit is drift), `seeded` or `skip-if-exists` (the team's file: edits are information)."""
 
 
 @dataclass
@@ -57,6 +62,8 @@ class RepoReport:
     base_known: bool = True
     """Whether the pristine render of the repo's version was found, so edits and template changes are told apart."""
     error: str | None = None
+    policy: list[str] = field(default_factory=list)
+    """The org's fixed answers the repo's answers contradict, one line each."""
 
     @property
     def behind(self) -> bool:
@@ -66,40 +73,53 @@ class RepoReport:
 
     @property
     def drifted(self) -> list[FileDrift]:
-        """The files changed in the repo: edited or deleted (or, without history, different or missing)."""
-        return [f for f in self.files if f.status in _LOCAL_CHANGES]
+        """The owned files changed in the repo: edited or deleted (or, without history, different or missing)."""
+        return [f for f in self.files if f.status in _LOCAL_CHANGES and f.ownership == OWNED]
+
+    @property
+    def seeded_edits(self) -> list[FileDrift]:
+        """The seeded files the team changed: information, never drift."""
+        return [f for f in self.files if f.status in _LOCAL_CHANGES and f.ownership != OWNED]
 
     @property
     def outdated(self) -> list[FileDrift]:
-        """The files the newest template version changes."""
-        return [f for f in self.files if f.status in (OUTDATED, MODIFIED_OUTDATED)]
+        """The files the newest template version changes (those copier never rewrites excepted)."""
+        return [f for f in self.files if f.status in (OUTDATED, MODIFIED_OUTDATED) and f.ownership != SKIPPED]
 
     @property
     def status(self) -> str:
-        """`error`, `up to date`, `behind`, `drifted` or `behind, drifted`."""
+        """`error`, `up to date`, or what is wrong of `behind`, `drifted` and `fixed answers differ`."""
         if self.error is not None:
             return "error"
-        states = [name for name, on in (("behind", self.behind), ("drifted", bool(self.drifted))) if on]
+        flags = (("behind", self.behind), ("drifted", bool(self.drifted)), ("fixed answers differ", bool(self.policy)))
+        states = [name for name, on in flags if on]
         return ", ".join(states) or "up to date"
 
     @property
     def exit_code(self) -> int:
-        """2 on error, 1 when behind or drifted, else 0."""
-        return 2 if self.error is not None else (1 if self.behind or self.drifted else 0)
+        """2 on error; 1 when behind, an owned file drifted or an answer contradicts the org's; else 0."""
+        if self.error is not None:
+            return 2
+        return 1 if self.behind or self.drifted or self.policy else 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as plain data, for `--json`."""
         data = asdict(self)
-        data.update(status=self.status, behind=self.behind, drifted=bool(self.drifted), exit_code=self.exit_code)
+        data.update(
+            status=self.status,
+            behind=self.behind,
+            drifted=bool(self.drifted),
+            seeded_edits=[f.path for f in self.seeded_edits],
+            exit_code=self.exit_code,
+        )
         return data
 
 
-def check(paths: Iterable[Path], source: TemplateSource | None = None, *, trusted: bool = False) -> list[RepoReport]:
-    """Check every repo in `paths`; a repo that cannot be checked gets a report with its error.
-
-    `trusted` is the user's consent to the template running code while it renders.
-    """
-    return [check_repo(path, source, trusted=trusted) for path in paths]
+def check(
+    paths: Iterable[Path], source: TemplateSource | None = None, *, trusted: bool = False, org: OrgAnswers | None = None
+) -> list[RepoReport]:
+    """Check every repo in `paths`; a repo that cannot be checked gets a report with its error."""
+    return [check_repo(path, source, trusted=trusted, org=org) for path in paths]
 
 
 def exit_code(reports: list[RepoReport]) -> int:
@@ -107,17 +127,23 @@ def exit_code(reports: list[RepoReport]) -> int:
     return max((r.exit_code for r in reports), default=0)
 
 
-def check_repo(repo: Path, source: TemplateSource | None = None, *, trusted: bool = False) -> RepoReport:
-    """Compare one repo with the newest version of its template (`source`, else the installed or newest tag)."""
+def check_repo(
+    repo: Path, source: TemplateSource | None = None, *, trusted: bool = False, org: OrgAnswers | None = None
+) -> RepoReport:
+    """Compare one repo with the newest version of its template (`source`, else the installed or newest tag).
+
+    `org`'s fixed answers are policy: the newest render uses them, and a recorded answer that
+    contradicts one is reported. `trusted` lets the template's own code run (its Jinja extensions).
+    """
     report = RepoReport(path=str(repo))
     try:
-        _fill(report, repo, source, trusted)
+        _fill(report, repo, source, trusted, org or OrgAnswers())
     except ScaffoldError as error:
         report.error = error.message
     return report
 
 
-def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: bool) -> None:
+def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: bool, org: OrgAnswers) -> None:
     if not repo.is_dir():
         raise ScaffoldError(f"{repo} is not a folder")
     recorded = read_recorded(repo)
@@ -125,8 +151,10 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
-    with fresh_render(newest_source, recorded, trusted=trusted) as fresh:
+    with fresh_render(newest_source, recorded, trusted=trusted, org=org) as fresh:
         report.newest = fresh.source.version
+        report.policy = fixed_violations(recorded.answers, fresh.answers, org)
+        owners = ownership_of_template(Path(fresh.source.src))
         now, newest = version_key(recorded.version), version_key(fresh.source.version)
         if now is not None and newest is not None and now > newest:
             raise ScaffoldError(
@@ -137,7 +165,7 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
         paths = sorted(set(base or {}) | set(fresh.files))
         ours = of_folder(repo, paths)
         report.base_known = base is not None
-        report.files = [FileDrift(p, classify(p, base, ours, fresh.files)) for p in paths]
+        report.files = [FileDrift(p, classify(p, base, ours, fresh.files), owners.of(p)) for p in paths]
         report.files = [f for f in report.files if f.status]
 
 
@@ -177,9 +205,10 @@ def format_reports(reports: list[RepoReport]) -> str:
             f"{report.path}: {report.status} (template {report.template}, version {report.version}, "
             f"newest {report.newest})"
         ]
+        lines.extend(f"  policy: {line}" for line in report.policy)
         listed = [f for f in report.files if f.status != UNCHANGED]
         width = max((len(f.status) for f in listed), default=0)
-        lines.extend(f"  {f.status:<{width}}  {f.path}" for f in listed)
+        lines.extend(f"  {f.status:<{width}}  {f.path}" + _note(f) for f in listed)
         counts: dict[str, int] = {}
         for drift in report.files:
             counts[drift.status] = counts.get(drift.status, 0) + 1
@@ -189,6 +218,12 @@ def format_reports(reports: list[RepoReport]) -> str:
             lines.append("  (no pristine render in the git history: edits and template changes cannot be told apart)")
         blocks.append("\n".join(lines))
     return "\n".join(blocks)
+
+
+def _note(drift: FileDrift) -> str:
+    if drift.ownership == OWNED or drift.status in (OUTDATED, UNCHANGED):
+        return ""
+    return f"  ({drift.ownership}: the team's file, not drift)"
 
 
 def format_json(reports: list[RepoReport]) -> str:

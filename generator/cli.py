@@ -157,8 +157,8 @@ def _summary(result: Any, pretend: bool) -> str:
         )
     if result.commit:
         lines.append(f"  git: first commit {result.commit[:12]}; pristine render kept on branch scaffold/pristine")
-    if not pretend:
-        lines.append(f"Next: cd {result.dest} && go test ./... && make run")
+    if result.message and not pretend:
+        lines.append(result.message)
     return "\n".join(lines)
 
 

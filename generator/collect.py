@@ -41,7 +41,7 @@ def collect_answers(
     an error.
     """
     org = org or OrgAnswers()
-    answers = {**check_given(config, given), **_fixed_answers(config, given, org)}
+    answers = {**check_given(config, given), **fixed_answers(config, given, org)}
     for question in config.questions:
         if question.computed or question.key in answers:
             continue
@@ -71,8 +71,11 @@ def _problem_of(question: Question, answers: Mapping[str, Any], candidate: Any) 
     return problem(question, candidate, answers)
 
 
-def _fixed_answers(config: TemplateConfig, given: Mapping[str, Any], org: OrgAnswers) -> dict[str, Any]:
-    """Return the org's fixed answers to this template's questions; keys it does not ask are ignored."""
+def fixed_answers(config: TemplateConfig, given: Mapping[str, Any], org: OrgAnswers) -> dict[str, Any]:
+    """Return the org's fixed answers to this template's questions; keys it does not ask are ignored.
+
+    Raise InvalidAnswerError when a `given` answer contradicts one.
+    """
     fixed: dict[str, Any] = {}
     for key, value in org.fixed.items():
         question = config.question(key)

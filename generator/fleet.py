@@ -169,7 +169,8 @@ def to_json(command: str, rows: Sequence[FleetRow]) -> str:
 # --- the per-repo jobs (module level, so worker processes can import them) --------------------------------------
 
 
-def _recorded_src(repo: Path) -> str | None:
+def recorded_src(repo: Path) -> str | None:
+    """Return the template source `repo`'s answers file records, or None when it cannot be read."""
     from generator.rerender import read_recorded
 
     try:
@@ -195,7 +196,7 @@ def pinned_source(repo: Path, org: OrgConfig) -> "TemplateSource | None":
     """Return the template version the org pins `repo`'s template to, or None to use the newest one."""
     from generator.rerender import read_recorded, source_for
 
-    pin = pinned_ref(org, _recorded_src(repo))
+    pin = pinned_ref(org, recorded_src(repo))
     return None if pin is None else source_for(read_recorded(repo), pin)
 
 
@@ -206,7 +207,7 @@ def check_report(repo: Path, org: OrgConfig, trust: bool = False) -> "RepoReport
     """
     from generator.check import check_repo
 
-    return check_repo(repo, pinned_source(repo, org), trusted=_consented(repo, trust, org))
+    return check_repo(repo, pinned_source(repo, org), trusted=_consented(repo, trust, org), org=org.answers)
 
 
 def check_job(repo: Path, org: OrgConfig, trust: bool = False) -> FleetRow:
@@ -224,7 +225,7 @@ def update_request(repo: Path, options: UpdateOptions, org: OrgConfig) -> "Updat
     """Return the update request for one repo: the options, with the org's pinned version and trusted sources."""
     from generator.update import UpdateRequest
 
-    src = _recorded_src(repo)
+    src = recorded_src(repo)
     return UpdateRequest(
         repo=repo,
         vcs_ref=options.vcs_ref or pinned_ref(org, src),
@@ -233,6 +234,7 @@ def update_request(repo: Path, options: UpdateOptions, org: OrgConfig) -> "Updat
         plan=options.plan,
         restore_deleted=options.restore_deleted,
         trusted=_consented(repo, options.trusted, org),
+        org=org.answers,
     )
 
 
@@ -240,7 +242,7 @@ def _consented(repo: Path, trust: bool, org: OrgConfig) -> bool:
     """Return whether the template `repo` records may run code: --trust, or a trusted entry admitting it."""
     from generator.trust.consent import consented
 
-    src = _recorded_src(repo)
+    src = recorded_src(repo)
     return trust or (src is not None and consented(src, trust, org))
 
 

@@ -11,9 +11,10 @@ from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
 from generator.errors import InvalidAnswerError, TemplateError
 from generator.pristine import commit_pristine
-from generator.questions import TemplateConfig, load_config
-from generator.render import render
+from generator.questions import TemplateConfig, load_config, render_value
+from generator.render import answers_file_name, render
 from generator.sources import TemplateSource, checkout
+from generator.template_meta import meta_of
 
 
 @dataclass
@@ -43,31 +44,58 @@ class NewResult:
     answers: dict[str, Any]
     version: str | None
     commit: str | None = None
+    message: str | None = None
+    """The template's `_message_after_copy`, rendered; None when it has none."""
 
 
-def template_config(source: TemplateSource) -> TemplateConfig:
-    """Load the questions of `source`, which must be on this machine."""
+def template_config(source: TemplateSource, *, trusted: bool = False) -> TemplateConfig:
+    """Load the questions of `source`, which must be on this machine (its own Jinja extensions when `trusted`)."""
     if source.local_path is None:
         raise TemplateError(f"template {source.src!r} is not a folder on this machine")
-    return load_config(source.local_path)
+    return load_config(source.local_path, trusted=trusted or source.bundled)
+
+
+def with_name(config: TemplateConfig, given: dict[str, Any], name: str) -> dict[str, Any]:
+    """Return `given` with NAME as the answer to the template's name question, when it has one.
+
+    The question is `_scaffold.name_question` (default `service_name`); a template without it gets
+    NAME as the destination folder only.
+    """
+    key = meta_of(config.settings).name_question
+    question = config.question(key)
+    if question is None or question.computed:
+        return dict(given)
+    if given.setdefault(key, name) != name:
+        raise InvalidAnswerError(
+            f"{key} {given[key]!r} differs from the NAME argument {name!r}; accepted: the same name, or no --data {key}"
+        )
+    return dict(given)
+
+
+def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Path) -> str | None:
+    """Return the template's `_message_after_copy` rendered for `answers` and `dest`, or None when it has none."""
+    message = config.settings.get("_message_after_copy")
+    if not message:
+        return None
+    env = config.questions[0].env if config.questions else None
+    conf = {"dst_path": str(dest), "answers_file": answers_file_name(config)}
+    context = {**answers, "_folder_name": dest.name, "_copier_conf": conf}
+    return str(render_value(str(message), context, env)).strip() or None
 
 
 def create(request: NewRequest) -> NewResult:
     """Create the repo `request` describes; on any failure nothing is left at the destination."""
     check_destination(request.dest)
-    given = dict(request.given)
-    if given.setdefault("service_name", request.name) != request.name:
-        raise InvalidAnswerError(
-            f"service_name {given['service_name']!r} differs from the NAME argument {request.name!r}; "
-            "accepted: the same name, or no --data service_name"
-        )
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
-        config = template_config(source)
+        config = template_config(source, trusted=request.trusted)
+        given = with_name(config, dict(request.given), request.name)
         answers = collect_answers(config, given, request.ask, request.org)
+        message = message_after_copy(config, answers, request.dest)
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
                 render(source, config, Path(tmp) / "render", answers, trusted=request.trusted)
-                return NewResult(request.dest, relative_files(Path(tmp) / "render"), answers, source.version)
+                files = relative_files(Path(tmp) / "render")
+                return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
             render(source, config, staging, answers, trusted=request.trusted)
             files = relative_files(staging)
@@ -76,4 +104,4 @@ def create(request: NewRequest) -> NewResult:
                 gitrepo.git(staging, "init", "-q")
                 commit = commit_pristine(staging, source, message_title="Create")
             put_in_place(staging, request.dest)
-    return NewResult(request.dest, files, answers, source.version, commit)
+    return NewResult(request.dest, files, answers, source.version, commit, message)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
 from generator.answers import parse_bool, validate_answer
@@ -26,6 +27,10 @@ class Question:
     when: Any = True
     validator: str = ""
     secret: bool = False
+    multiselect: bool = False
+    """Several of the choices may be picked; the answer is a list."""
+    env: SandboxedEnvironment | None = field(default=None, compare=False, repr=False)
+    """The Jinja environment its defaults, `when` and validator render in (the template's own filters)."""
 
     @property
     def computed(self) -> bool:
@@ -45,8 +50,12 @@ class TemplateConfig:
         return next((q for q in self.questions if q.key == key), None)
 
 
-def load_config(template_dir: Path) -> TemplateConfig:
-    """Read the copier.yml (or copier.yaml) of the template in `template_dir`."""
+def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
+    """Read the copier.yml (or copier.yaml) of the template in `template_dir`.
+
+    Its questions render in an environment like copier's: the filters copier always has, scaffold's own,
+    and the template's `_jinja_extensions`, which are imported only when `trusted` (they run Python).
+    """
     path = next((template_dir / n for n in ("copier.yml", "copier.yaml") if (template_dir / n).is_file()), None)
     if path is None:
         raise TemplateError(f"template {template_dir} has no copier.yml")
@@ -54,17 +63,21 @@ def load_config(template_dir: Path) -> TemplateConfig:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
         raise TemplateError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+    if not isinstance(data, dict):
+        raise TemplateError(f"{path} is not a mapping of questions and settings; accepted: a copier.yml")
     settings = {k: v for k, v in data.items() if k.startswith("_")}
-    questions = [_question(k, v) for k, v in data.items() if not k.startswith("_")]
+    env = _environment(settings, trusted)
+    questions = [_question(k, v, env) for k, v in data.items() if not k.startswith("_")]
     return TemplateConfig(questions=questions, settings=settings)
 
 
-def _question(key: str, spec: Any) -> Question:
+def _question(key: str, spec: Any, env: SandboxedEnvironment) -> Question:
     if not isinstance(spec, dict):  # copier's short form: `key: default`
-        return Question(key=key, type=_type_of(spec), default=spec)
+        return Question(key=key, type=_type_of(spec), default=spec, env=env)
     choices = spec.get("choices") or {}
     if isinstance(choices, list):
-        choices = {str(c): c for c in choices}
+        choices = dict(_choice(c) for c in choices)
+    choices = {label: (c.get("value") if isinstance(c, dict) else c) for label, c in choices.items()}
     return Question(
         key=key,
         type=spec.get("type") or _type_of(spec.get("default")),
@@ -74,7 +87,16 @@ def _question(key: str, spec: Any) -> Question:
         when=spec.get("when", True),
         validator=str(spec.get("validator") or ""),
         secret=bool(spec.get("secret", False)),
+        multiselect=bool(spec.get("multiselect", False)),
+        env=env,
     )
+
+
+def _choice(choice: Any) -> tuple[str, Any]:
+    """A list choice: a plain value, or copier's `[label, value]` pair."""
+    if isinstance(choice, list) and len(choice) == 2:
+        return str(choice[0]), choice[1]
+    return str(choice), choice
 
 
 def _type_of(value: Any) -> str:
@@ -87,27 +109,68 @@ def _type_of(value: Any) -> str:
     return "str"
 
 
-def _environment() -> SandboxedEnvironment:
-    return SandboxedEnvironment(extensions=[ScaffoldExtension])
+OWN_EXTENSION_PREFIX = "generator."
+_COPIER_EXTENSIONS = ("jinja2_ansible_filters.AnsibleCoreFiltersExtension",)  # what copier always loads
 
 
-def render_value(value: Any, answers: Mapping[str, Any]) -> Any:
+def foreign_extensions(settings: Mapping[str, Any]) -> list[str]:
+    """Return the template's `_jinja_extensions` other than scaffold's own (Python that runs when rendering)."""
+    extensions = [str(e) for e in settings.get("_jinja_extensions") or []]
+    return [e for e in extensions if not e.startswith(OWN_EXTENSION_PREFIX)]
+
+
+def _environment(settings: Mapping[str, Any], trusted: bool) -> SandboxedEnvironment:
+    foreign = foreign_extensions(settings)
+    extensions: list[Any] = [*_COPIER_EXTENSIONS, ScaffoldExtension]
+    if trusted:
+        extensions.extend(foreign)
+    envops = settings.get("_envops") or {}
+    delimiters = ("_start", "_end", "_prefix")  # the envops that change how copier.yml's own Jinja reads
+    options = {k: v for k, v in envops.items() if k.endswith(delimiters)}
+    try:
+        return SandboxedEnvironment(extensions=extensions, **options)
+    except (ImportError, AttributeError) as error:
+        raise TemplateError(
+            f"the template's Jinja extensions {', '.join(foreign)} cannot be loaded ({error}); "
+            "accepted: extensions installed beside scaffold"
+        ) from None
+
+
+def render_value(value: Any, answers: Mapping[str, Any], env: SandboxedEnvironment | None = None) -> Any:
     """Render a Jinja string (a default, a `when`) against the answers given so far."""
+    if isinstance(value, list):
+        return [render_value(v, answers, env) for v in value]
     if not isinstance(value, str) or "{" not in value:
         return value
-    return _environment().from_string(value).render(**answers)
+    env = env or _environment({}, trusted=False)
+    try:
+        return env.from_string(value).render(**answers)
+    except JinjaError as error:
+        raise TemplateError(f"the template's Jinja {value!r} cannot be rendered: {error}{_trust_hint(error)}") from None
+
+
+def _trust_hint(error: JinjaError) -> str:
+    unknown = str(error).startswith(("No filter named", "No test named"))
+    return " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""
 
 
 def is_asked(question: Question, answers: Mapping[str, Any]) -> bool:
     """Return whether `question` applies, given the answers so far (its `when`)."""
-    when = render_value(question.when, answers)
+    when = render_value(question.when, answers, question.env)
     if isinstance(when, str):
         return when.strip().lower() not in ("", "false", "no", "0", "off", "none")
     return bool(when)
 
 
 def convert(question: Question, value: Any) -> Any:
-    """Convert a typed or rendered answer to the question's type (int, float, bool or str)."""
+    """Convert a typed or rendered answer to the question's type (int, float, bool or str).
+
+    A multiselect answer is a list (a YAML list when typed, e.g. `[api, worker]`), each item converted.
+    """
+    if question.multiselect:
+        items = _yaml_list(question, value)
+        single = Question(key=question.key, type=question.type)
+        return [convert(single, item) for item in items]
     try:
         if question.type == "int":
             return int(str(value).strip())
@@ -117,15 +180,34 @@ def convert(question: Question, value: Any) -> Any:
         raise InvalidAnswerError(f"{question.key} {value!r} is not valid; accepted: a {question.type}") from None
     if question.type == "bool":
         return parse_bool(question.key, value)
-    return value if question.type in ("json", "yaml") else str(value)
+    if question.type in ("json", "yaml"):
+        return _yaml(question, value) if isinstance(value, str) else value
+    return str(value)
 
+
+def _yaml(question: Question, text: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError:
+        raise InvalidAnswerError(f"{question.key} {text!r} is not valid; accepted: {question.type} text") from None
+
+
+def _yaml_list(question: Question, value: Any) -> list[Any]:
+    parsed = _yaml(question, value) if isinstance(value, str) else value
+    if parsed is None:
+        return []
+    if isinstance(parsed, tuple | list):
+        return list(parsed)
+    if isinstance(parsed, str | int | float | bool):
+        return [parsed]
+    raise InvalidAnswerError(f"{question.key} {value!r} is not valid; accepted: a YAML list of choices, e.g. [a, b]")
 
 
 def default_for(question: Question, answers: Mapping[str, Any]) -> Any:
     """Return the question's default rendered against the answers so far, converted to its type."""
     if question.default is None:
         return None
-    return convert(question, render_value(question.default, answers))
+    return convert(question, render_value(question.default, answers, question.env))
 
 
 def problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
@@ -134,11 +216,13 @@ def problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
         converted = validate_answer(question.key, convert(question, value))
     except InvalidAnswerError as error:
         return error.message
-    if question.choices and converted not in question.choices.values():
+    picked = converted if question.multiselect else [converted]
+    if question.choices and any(item not in question.choices.values() for item in picked):
         accepted = ", ".join(str(v) for v in question.choices.values())
-        return f"{question.key} {value!r} is not one of the choices; accepted: {accepted}"
+        several = " (a YAML list of them)" if question.multiselect else ""
+        return f"{question.key} {value!r} is not one of the choices; accepted: {accepted}{several}"
     if question.validator:
-        message = str(render_value(question.validator, {**answers, question.key: converted})).strip()
+        message = str(render_value(question.validator, {**answers, question.key: converted}, question.env)).strip()
         if message:
             return message
     return ""

@@ -17,11 +17,14 @@ from typing import Any
 from packaging.version import Version
 
 from generator import sources
-from generator.collect import check_given, collect_answers
+from generator.answers_files import answers_file_of
+from generator.collect import check_given, collect_answers, fixed_answers
+from generator.config import OrgAnswers
 from generator.errors import InvalidAnswerError, RefusedError, TemplateError
 from generator.new import template_config
+from generator.policy import fixed_only
 from generator.questions import TemplateConfig, is_asked
-from generator.render import DEFAULT_ANSWERS_FILE, read_answers_file, render
+from generator.render import read_answers_file, render
 from generator.snapshots import Snapshot, of_render
 from generator.sources import TemplateSource
 
@@ -52,8 +55,9 @@ class FreshRender:
     """The files git would commit from `folder`."""
 
 
-def read_recorded(repo: Path, answers_file: str = DEFAULT_ANSWERS_FILE) -> Recorded:
-    """Read the repo's answers file; raise RefusedError when it is missing or corrupt."""
+def read_recorded(repo: Path, answers_file: str | None = None) -> Recorded:
+    """Read the repo's answers file (by default the one found in it); raise RefusedError when missing or corrupt."""
+    answers_file = answers_file or answers_file_of(repo)
     path = repo / answers_file
     restore = f"restore it with `git checkout -- {answers_file}`, or re-create the repo with scaffold new"
     if not path.is_file():
@@ -88,19 +92,24 @@ def source_for(recorded: Recorded, vcs_ref: str | None = None) -> TemplateSource
     return sources.resolve(recorded.src, vcs_ref)
 
 
-def answers_for(config: TemplateConfig, recorded: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+def answers_for(
+    config: TemplateConfig, recorded: Mapping[str, Any], data: Mapping[str, Any], org: OrgAnswers | None = None
+) -> dict[str, Any]:
     """Return the answers to render with: the recorded ones, changed by `data`, defaults for new questions.
 
     Recorded answers to questions the template no longer asks, or that no longer apply (`when`), are dropped.
+    The org's fixed answers replace recorded ones; `data` that contradicts one is an InvalidAnswerError.
     """
     check_given(config, data)
+    policy = fixed_only(org)
+    fixed_answers(config, data, policy)
     kept = {}
     for key, value in recorded.items():
         question = config.question(key)
-        if question is not None and not question.computed:
+        if question is not None and not question.computed and key not in policy.fixed:
             kept[key] = value
     try:
-        answers = collect_answers(config, {**kept, **data})
+        answers = collect_answers(config, {**kept, **data}, org=policy)
     except InvalidAnswerError as error:
         raise InvalidAnswerError(
             f"{error.message} (the answer recorded in the answers file; change it with --data KEY=VALUE)"
@@ -115,12 +124,20 @@ def answers_for(config: TemplateConfig, recorded: Mapping[str, Any], data: Mappi
 
 @contextmanager
 def fresh_render(
-    source: TemplateSource, recorded: Recorded, data: Mapping[str, Any] | None = None, *, trusted: bool = False
+    source: TemplateSource,
+    recorded: Recorded,
+    data: Mapping[str, Any] | None = None,
+    *,
+    trusted: bool = False,
+    org: OrgAnswers | None = None,
 ) -> Iterator[FreshRender]:
-    """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards."""
+    """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards.
+
+    `org`'s fixed answers win over the recorded ones.
+    """
     with sources.checkout(source) as local:
-        config = template_config(local)
-        answers = answers_for(config, recorded.answers, data or {})
+        config = template_config(local, trusted=trusted)
+        answers = answers_for(config, recorded.answers, data or {}, org)
         with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:
             folder = Path(tmp) / "render"
             render(local, config, folder, answers, trusted=trusted)

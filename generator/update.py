@@ -8,11 +8,12 @@ template's changes are applied, the user's edits are kept, and overlapping edits
 docs/updating.md describes the mechanism for users.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from generator import gitrepo
+from generator.config import OrgAnswers
 from generator.errors import GitError, RefusedError
 from generator.merge import (
     ADDED,
@@ -26,6 +27,7 @@ from generator.merge import (
     planned,
     reject_file_text,
 )
+from generator.ownership import hold_skipped, ownership_of_template
 from generator.pristine import (
     PRISTINE_BRANCH,
     branch_tip,
@@ -59,6 +61,8 @@ class UpdateRequest:
     restore_deleted: bool = False
     """Bring back the template files the user deleted (by default they stay deleted)."""
     trusted: bool = False
+    org: OrgAnswers | None = None
+    """The org's fixed answers, which win over recorded ones and which `data` may not contradict."""
 
 
 @dataclass
@@ -107,9 +111,11 @@ def update(request: UpdateRequest) -> UpdateResult:
             "Scaffold-Template-Version trailer), so there is nothing to merge from; accepted: a repo made by "
             "scaffold new with git, cloned with its full history"
         )
-    with fresh_render(source, recorded, request.data, trusted=request.trusted) as fresh:
-        _refuse_downgrade(repo, recorded.version, fresh.source.version, source.bundled)
+    with fresh_render(source, recorded, request.data, trusted=request.trusted, org=request.org) as rendered:
+        _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
         base_files = of_commit(repo, base.sha)
+        owners = ownership_of_template(Path(rendered.source.src))
+        fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners))
         paths = sorted(set(base_files) | set(fresh.files))
         ours = of_commit(repo, "HEAD", paths)
         result = UpdateResult(

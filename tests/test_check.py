@@ -41,12 +41,13 @@ def test_check_a_fresh_repo_is_up_to_date_and_exits_0(render_repo: RenderRepo) -
     assert repo_state(repo) == state
 
 
-def test_check_local_edits_and_deletions_are_drift_and_exit_1_with_json(render_repo: RenderRepo) -> None:
+def test_check_edits_to_owned_files_are_drift_and_seeded_edits_are_information(render_repo: RenderRepo) -> None:
     repo = render_repo("my-service")
-    append(repo / "cmd" / "my-service" / "main.go", "\n// Local.\n")
-    (repo / "compose.yaml").unlink()
+    append(repo / "cmd" / "my-service" / "main.go", "\n// Local.\n")  # seeded: the team's file
+    (repo / "compose.yaml").unlink()  # seeded
+    append(repo / "Dockerfile", "# Local.\n")  # owned by the template
     commit_all(repo, "Local changes")
-    (repo / "Makefile").write_text("all:\n")  # uncommitted edits count too: CI checks what it checked out
+    (repo / ".editorconfig").write_text("root = true\n")  # uncommitted edits count too: CI checks its checkout
 
     result = runner.invoke(app, ["check", str(repo), "--json"])
 
@@ -58,9 +59,24 @@ def test_check_local_edits_and_deletions_are_drift_and_exit_1_with_json(render_r
     assert report["version"] == report["newest"] == scaffold_version()
     statuses = file_statuses(report)
     assert statuses["cmd/my-service/main.go"] == "modified"
-    assert statuses["Makefile"] == "modified"
+    assert statuses["Dockerfile"] == statuses[".editorconfig"] == "modified"
     assert statuses["compose.yaml"] == "deleted"
-    assert statuses["Dockerfile"] == "unchanged"
+    assert statuses["go.mod"] == "unchanged"
+    assert sorted(report["seeded_edits"]) == ["cmd/my-service/main.go", "compose.yaml"]
+
+
+def test_check_a_repo_with_only_seeded_edits_exits_0_and_lists_them(render_repo: RenderRepo) -> None:
+    repo = render_repo("my-service")
+    append(repo / "cmd" / "my-service" / "main.go", "\n// Local.\n")
+    append(repo / "README.md", "\nOur notes.\n")
+    commit_all(repo, "The team's own changes")
+
+    result = runner.invoke(app, ["check", str(repo)])
+
+    assert result.exit_code == 0, result.output
+    assert f"{repo}: up to date" in result.stdout
+    assert "modified  README.md  (seeded: the team's file, not drift)" in result.stdout
+    assert "modified  cmd/my-service/main.go  (seeded: the team's file, not drift)" in result.stdout
 
 
 def test_check_behind_lists_outdated_files_and_those_both_sides_changed(
@@ -99,10 +115,12 @@ def test_check_behind_without_local_edits_is_behind_only(tmp_path: Path, render_
 def test_check_without_git_history_compares_with_a_render_of_the_same_version(render_repo: RenderRepo) -> None:
     repo = render_repo("my-service", git_init=False)
     append(repo / "go.mod", "// Local.\n")
+    append(repo / "Dockerfile", "# Local.\n")
 
     report = check_repo(repo)
 
-    assert report.status == "drifted" and file_statuses(report)["go.mod"] == "modified"
+    assert report.status == "drifted" and file_statuses(report)["Dockerfile"] == "modified"
+    assert [f.path for f in report.seeded_edits] == ["go.mod"]
 
 
 def test_check_several_repos_exits_with_the_worst_and_reports_errors_per_repo(

@@ -40,8 +40,8 @@ def fleet_source(tmp_path_factory: pytest.TempPathFactory) -> Path:
         first = repos / f"{state}-00"
         create(NewRequest(name=f"{state}-svc", dest=first, source=resolve(str(template), ref)))
         if state == "edited":
-            readme = first / "README.md"
-            readme.write_text(readme.read_text() + "\nOwned by the payments team.\n")
+            owned = first / ".dockerignore"  # a file the template owns: the edit is drift
+            owned.write_text(owned.read_text() + "\n# Owned by the payments team.\n")
         if state == "conflicting":
             gitignore = first / ".gitignore"
             gitignore.write_text(gitignore.read_text().replace(OLD_LINE, LOCAL_LINE))
@@ -92,14 +92,14 @@ def test_check_over_a_mixed_fleet_reports_every_repo_and_exits_with_the_worst(fl
             "current": ("up to date", 0, "v1.1.0"),
             "behind": ("behind", 1, "v1.0.0"),
             "edited": ("behind, drifted", 1, "v1.0.0"),
-            "conflicting": ("behind, drifted", 1, "v1.0.0"),
+            "conflicting": ("behind", 1, "v1.0.0"),  # its edit is to .gitignore, a seeded file: not drift
             "no-git": ("behind, drifted", 1, "v1.0.0"),  # without history, edits and template changes look alike
             "not-a-repo": ("error", 2, None),
         }[state]
         assert (row["result"], row["exit_code"], row["from_version"]) == expected, (name, row)
         assert row["to_version"] == (None if state == "not-a-repo" else "v1.1.0")
     assert "has no .copier-answers.yml" in str(rows["not-a-repo"]["detail"])
-    assert data["counts"] == {"up to date": 6, "behind": 8, "behind, drifted": 9, "error": 1}
+    assert data["counts"] == {"up to date": 6, "behind": 14, "behind, drifted": 3, "error": 1}
     assert err.count("[") >= 24 and "[24/24]" in err  # one progress line per repo on stderr, when not a terminal
 
 
@@ -144,12 +144,12 @@ def test_update_over_a_mixed_fleet_never_stops_and_summarises_each_repo(fleet_ro
         assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["_commit"] == "v1.1.0"
         assert NEW_LINE in (repo / ".gitignore").read_text()
         assert git(repo, "status", "--porcelain") == ""
-    assert "Owned by the payments team." in (fleet_root / "edited-00" / "README.md").read_text()
+    assert "Owned by the payments team." in (fleet_root / "edited-00" / ".dockerignore").read_text()
     for repo in names(fleet_root, "conflicting"):
         assert "<<<<<<<" in (repo / ".gitignore").read_text()
     assert sorted(p.name for p in (fleet_root / "not-a-repo").iterdir()) == ["notes.txt"]  # untouched
     code, out, _ = scaffold(fleet_root, "check", *map(str, names(fleet_root, "current", "behind", "edited")), "--json")
-    assert code == 1  # the edited ones stay drifted (their README), but every one is on v1.1.0 now
+    assert code == 1  # the edited ones stay drifted (their .dockerignore), but every one is on v1.1.0 now
     assert {row["to_version"] for row in json.loads(out)["repos"]} == {"v1.1.0"}
     assert {row["result"] for row in json.loads(out)["repos"]} == {"up to date", "drifted"}
 

@@ -194,7 +194,8 @@ def test_a_repo_from_a_local_git_template_updates_to_its_next_tag(tmp_path: Path
     assert (repo / ".github" / "CODEOWNERS").is_file()
     assert "Owned by the orders team." in readme.read_text()
     code, out, _ = scaffold(tmp_path, "check", str(repo))
-    assert code == 1 and "drifted" in out and "behind" not in out  # on v1.1.0, with its own README edit
+    assert code == 0 and "up to date" in out  # on v1.1.0; its README is seeded: the team's own edit, not drift
+    assert "modified  README.md  (seeded: the team's file, not drift)" in out
 
 
 def test_a_repo_from_a_gh_template_updates_when_the_host_gets_a_new_tag(
