@@ -1,0 +1,130 @@
+"""Other teams' copier templates through `scaffold new`, `update` and `check`, one copier feature at a time.
+
+The templates live in tests/foreign_templates: `webapp` has no service_name (its name question is
+`project_slug`), its own Jinja filter (tests/copier_ext.py), a multiselect question, conditional
+files, `_skip_if_exists`, `_exclude`, a custom `_answers_file` and `_message_after_copy`; `minimal`
+has no name question at all.
+"""
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli import scaffold
+from tests.template_repos import edit, git, release
+
+FOREIGN = Path(__file__).resolve().parent / "foreign_templates"
+ANSWERS = ".copier/answers.webapp.yml"
+
+
+def files_of(repo: Path) -> list[str]:
+    return sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file() and ".git" not in p.parts)
+
+
+def test_new_from_a_template_without_service_name_fills_its_name_question_and_uses_each_copier_feature(
+    tmp_path: Path,
+) -> None:
+    code, out, err = scaffold(
+        tmp_path,
+        "new",
+        "shop",
+        "--template",
+        str(FOREIGN / "webapp"),
+        "--defaults",
+        "--trust",
+        "--data",
+        "features=[worker, cron]",
+        "--data",
+        "use_docker=yes",
+    )
+
+    assert code == 0, err
+    repo = tmp_path / "shop"
+    assert files_of(repo) == sorted(
+        [ANSWERS, "Dockerfile", "Makefile", "README.md", "config/local.toml", "src/worker.py"]
+    )  # the Dockerfile and worker.py are conditional; notes.bak is excluded by _exclude
+    assert (repo / "README.md").read_text() == "# SHOP\n\nFeatures: worker, cron.\n"  # the template's `shout` filter
+    answers = yaml.safe_load((repo / ANSWERS).read_text())
+    assert (answers["project_slug"], answers["features"], answers["use_docker"]) == ("shop", ["worker", "cron"], True)
+    assert answers["_src_path"] == str(FOREIGN / "webapp")
+    assert "shop is ready: open shop/README.md" in out  # _message_after_copy, not the Go service's next steps
+    assert "go test" not in out
+
+
+def test_multiselect_defaults_are_accepted_and_a_choice_outside_them_is_one_line(tmp_path: Path) -> None:
+    code, _, err = scaffold(tmp_path, "new", "a", "-t", str(FOREIGN / "webapp"), "--defaults", "--trust")
+    assert code == 0, err
+    assert yaml.safe_load((tmp_path / "a" / ANSWERS).read_text())["features"] == ["api", "worker"]
+    assert not (tmp_path / "a" / "Dockerfile").exists()
+
+    code, _, err = scaffold(
+        tmp_path, "new", "b", "-t", str(FOREIGN / "webapp"), "--defaults", "--trust", "-d", "features=[api, db]"
+    )
+    assert code == 2
+    assert err.strip() == (
+        "error: features '[api, db]' is not one of the choices; accepted: api, worker, cron (a YAML list of them)"
+    )
+    assert not (tmp_path / "b").exists()
+
+
+def test_a_templates_own_filter_needs_trust_and_nothing_is_written_without_it(tmp_path: Path) -> None:
+    code, _, err = scaffold(tmp_path, "new", "shop", "-t", str(FOREIGN / "webapp"), "--defaults")
+
+    assert code == 2
+    assert "No filter named 'shout'" in err and "--trust" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "shop").exists()
+
+
+def test_a_template_without_any_name_question_takes_name_as_the_folder_only(tmp_path: Path) -> None:
+    code, out, err = scaffold(tmp_path, "new", "greeter", "-t", str(FOREIGN / "minimal"), "--defaults")
+
+    assert code == 0, err
+    assert (tmp_path / "greeter" / "hello.txt").read_text() == "hello, world\n"
+    assert "greeter" not in yaml.safe_load((tmp_path / "greeter" / ".copier-answers.yml").read_text()).values()
+    assert "go test" not in out
+
+
+@pytest.fixture
+def webapp_git(tmp_path: Path) -> Path:
+    """The webapp template as a git repo tagged v1.0.0."""
+    template = tmp_path / "webapp-template"
+    shutil.copytree(FOREIGN / "webapp", template)
+    git(template, "init", "-q")
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", "First version")
+    git(template, "tag", "v1.0.0")
+    return template
+
+
+def test_update_and_check_find_a_custom_answers_file_and_leave_skip_if_exists_files_alone(
+    tmp_path: Path, webapp_git: Path
+) -> None:
+    code, _, err = scaffold(tmp_path, "new", "shop", "-t", str(webapp_git), "--defaults", "--trust")
+    assert code == 0, err
+    repo = tmp_path / "shop"
+    (repo / "config" / "local.toml").write_text("debug = false  # ours\n")
+    (repo / "README.md").write_text((repo / "README.md").read_text() + "\nRun it with make.\n")
+    git(repo, "commit", "-q", "-am", "Our settings and notes")
+
+    code, out, _ = scaffold(tmp_path, "check", str(repo), "--trust")
+    assert code == 0, out  # README is seeded, local.toml is skip-if-exists: the team's files, not drift
+    assert "modified  README.md  (seeded: the team's file, not drift)" in out
+    assert "modified  config/local.toml  (skip-if-exists: the team's file, not drift)" in out
+
+    release(webapp_git, "v1.1.0", edit("template/Makefile.jinja", "run:", "run: deps"))
+    release(webapp_git, "v1.2.0", edit("template/config/local.toml.jinja", "debug = true", "debug = true\nport = 1"))
+    code, out, _ = scaffold(tmp_path, "check", str(repo), "--trust")
+    assert code == 1 and "behind" in out and re.search(r"\boutdated +Makefile\n", out), out
+
+    code, out, err = scaffold(tmp_path, "update", str(repo), "--trust")
+
+    assert code == 0, out + err
+    assert yaml.safe_load((repo / ANSWERS).read_text())["_commit"] == "v1.2.0"
+    assert (repo / "Makefile").read_text().startswith("run: deps\n")  # the template's change landed
+    assert (repo / "config" / "local.toml").read_text() == "debug = false  # ours\n"  # copier leaves it alone
+    assert (repo / "README.md").read_text().endswith("Run it with make.\n")
+    code, out, _ = scaffold(tmp_path, "check", str(repo), "--trust")
+    assert code == 0 and "up to date" in out, out
