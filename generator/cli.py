@@ -25,6 +25,7 @@ app = typer.Typer(
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
+CWD = Path(".")
 
 
 def reports_errors(command: F) -> F:
@@ -283,6 +284,40 @@ def check_command(
     code = exit_code(reports)
     if code:
         raise typer.Exit(code)
+
+
+@app.command("adopt")
+@reports_errors
+def adopt_command(
+    path: Annotated[Path, typer.Argument(help="The repo to adopt (a git repo; default: the current folder).")] = CWD,
+    template: Annotated[
+        str | None,
+        typer.Option("--template", "-t", help="Its template, when it has no copier answers file (or another one)."),
+    ] = None,
+    vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
+    data: DataOption = None,
+    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's own code.")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Bring a repo made by plain copier, or by hand, under scaffold update; no file changes."""
+    from generator import catalog
+    from generator import config as org_config
+    from generator.adopt import CURRENT, AdoptRequest, adopt
+
+    org = org_config.load(config)
+    source = catalog.resolve(template, vcs_ref, org) if template is not None else None
+    repo = path.resolve()
+    trusted = trust or (source is not None and org.trusts(source.recorded_src))
+    result = adopt(AdoptRequest(repo, source, parse_data(data or []), trusted, org.answers))
+    typer.echo(
+        f"Adopted {path}: template {result.template} {result.version}, merge base: the {result.base} "
+        f"(pristine render {result.pristine_commit[:12]} on scaffold/pristine, merge {result.merge_commit[:12]})."
+    )
+    if result.added_answers_file:
+        typer.echo(f"  added {result.added_answers_file} (the template and answers update will use)")
+    if result.base == CURRENT:
+        typer.echo("  The repo's differences from that render count as its own edits; review them with:")
+    typer.echo(f"Next: scaffold check {path} && scaffold update {path} --plan")
 
 
 def _run_fleet(command: str, repos: list[Path], job: Callable[[Path], Any], jobs: int | None, as_json: bool) -> None:

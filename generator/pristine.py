@@ -91,8 +91,10 @@ def _merged_side_parents(repo: Path, rev: str) -> set[str]:
     return {sha for line in log.stdout.splitlines() for sha in line.split()[1:]}
 
 
-def commit_render(repo: Path, render_dir: Path, parent: str, message: str) -> str:
+def commit_render(repo: Path, render_dir: Path, parent: str | None, message: str) -> str:
     """Commit the files of `render_dir` as the child of the pristine commit `parent`; return the new commit.
+
+    With `parent` None the commit starts a pristine history of its own (`scaffold adopt`).
 
     Neither the user's work tree nor their index is touched: the tree is built in a temporary index,
     with the render folder as the work tree, so every file the render no longer has is gone from it.
@@ -104,7 +106,8 @@ def commit_render(repo: Path, render_dir: Path, parent: str, message: str) -> st
         tree = gitrepo.git(repo, "write-tree", env=env).stdout.strip()
         message_file = Path(tmp) / "message"
         message_file.write_text(message, encoding="utf-8")
-        return gitrepo.git(repo, "commit-tree", tree, "-p", parent, "-F", str(message_file)).stdout.strip()
+        parents = ["-p", parent] if parent else []
+        return gitrepo.git(repo, "commit-tree", tree, *parents, "-F", str(message_file)).stdout.strip()
 
 
 def branch_tip(repo: Path) -> str | None:

@@ -1,0 +1,132 @@
+"""`scaffold adopt`: bring a repo made by plain copier, or by hand, under `scaffold update`.
+
+`update` merges from the pristine render a repo went through (pristine.py). A repo scaffold did not
+make has none, so adopt makes one and records it in the repo's history, changing none of its files:
+
+- a repo made by copier whose recorded version (`_commit`) can still be rendered: the render of that
+  version is the merge base, so the next update applies exactly the template's changes since then;
+- otherwise (a hand-made repo, or a version that is gone): a render of the current template version
+  for the given answers is the base, the repo's files count as the team's edits on top of it, and
+  the first update (`scaffold update --plan`, `check`) shows each difference for review.
+
+The render is committed with no parent and merged with git's `ours` strategy, so the repo's tree
+stays as it was (plus the answers file, when it had none).
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import gitrepo
+from generator.answers_files import find_answers_files
+from generator.config import OrgAnswers
+from generator.errors import RefusedError, ScaffoldError
+from generator.pristine import PRISTINE_BRANCH, commit_message, commit_render, newest_pristine, point_branch
+from generator.rerender import Recorded, fresh_render, read_recorded, source_for
+from generator.sources import BUNDLED_PREFIX, TemplateSource
+from generator.template_meta import DEFAULT_NAME_QUESTION
+from generator.update import refuse_unless_ready
+
+RECORDED, CURRENT = "recorded version", "current version"
+
+
+@dataclass
+class AdoptRequest:
+    """What the user asked `scaffold adopt` for."""
+
+    repo: Path
+    source: TemplateSource | None = None
+    """The template, for a repo without an answers file (or to replace the one it records)."""
+    data: dict[str, Any] = field(default_factory=dict)
+    trusted: bool = False
+    org: OrgAnswers | None = None
+
+
+@dataclass
+class AdoptResult:
+    """What `scaffold adopt` did."""
+
+    repo: Path
+    template: str
+    version: str | None
+    base: str
+    """RECORDED (the version the repo was made from) or CURRENT (the newest: the repo's files are edits)."""
+    pristine_commit: str
+    merge_commit: str
+    added_answers_file: str | None = None
+
+
+def adopt(request: AdoptRequest) -> AdoptResult:
+    """Record a pristine render in the repo's history so `update` can merge; raise RefusedError when not safe."""
+    repo = request.repo
+    refuse_unless_ready(repo)
+    if newest_pristine(repo) is not None:
+        raise RefusedError(f"{repo} is already under scaffold update (it has a pristine render); nothing to adopt")
+    recorded = _recorded(repo, request.source)
+    source, base = _base_source(recorded, request.source)
+    answers = recorded.answers or {DEFAULT_NAME_QUESTION: repo.resolve().name}  # as `scaffold new NAME` would
+    with fresh_render(
+        source, _as_recorded(recorded, answers, base), request.data, trusted=request.trusted, org=request.org
+    ) as fresh:
+        message = commit_message("Adopt", fresh.source)
+        pristine = commit_render(repo, fresh.folder, None, message)
+        answers_file = recorded.answers_file if recorded.answers_file in fresh.files else None
+        added = None if (repo / recorded.answers_file).is_file() or answers_file is None else answers_file
+        merge = _merge_keeping_files(repo, pristine, added, fresh.source, base)
+    point_branch(repo, pristine)
+    return AdoptResult(repo, fresh.source.recorded_src, fresh.source.version, base, pristine, merge, added)
+
+
+def _recorded(repo: Path, source: TemplateSource | None) -> Recorded:
+    if find_answers_files(repo):
+        return read_recorded(repo)
+    if source is None:
+        raise RefusedError(
+            f"{repo} has no copier answers file, so its template is unknown; accepted: --template SRC "
+            "(and --data KEY=VALUE for its answers)"
+        )
+    return Recorded(".copier-answers.yml", source.recorded_src, None, {})
+
+
+def _base_source(recorded: Recorded, given: TemplateSource | None) -> tuple[TemplateSource, str]:
+    """The template version to take as the base: the recorded one when it can be rendered, else the current one."""
+    if given is not None:
+        return given, CURRENT
+    if recorded.version is None:
+        return source_for(recorded), CURRENT
+    try:
+        at_version = source_for(recorded, recorded.version) if not _bundled(recorded) else source_for(recorded)
+    except ScaffoldError:
+        return source_for(recorded), CURRENT
+    if _bundled(recorded) and at_version.version != recorded.version:
+        return at_version, CURRENT  # the installed scaffold bundles another version
+    return at_version, RECORDED
+
+
+def _bundled(recorded: Recorded) -> bool:
+    return recorded.src.startswith(BUNDLED_PREFIX)
+
+
+def _as_recorded(recorded: Recorded, answers: Mapping[str, Any], base: str) -> Recorded:
+    version = recorded.version if base == RECORDED else None
+    return Recorded(recorded.answers_file, recorded.src, version, dict(answers))
+
+
+def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: TemplateSource, base: str) -> str:
+    """Merge the pristine commit with the `ours` strategy (the repo's files unchanged), adding the answers file."""
+    what = "the render of the version it was made from" if base == RECORDED else "a render of the current version"
+    message = (
+        f"Adopt under scaffold: template {source.recorded_src} {source.version or 'unversioned'}\n\n"
+        f"Merges {what} (branch {PRISTINE_BRANCH}) without changing any file, so scaffold update has a merge base."
+        + ("" if base == RECORDED else " The repo's differences from it count as its own edits.")
+        + "\n"
+    )
+    gitrepo.git(
+        repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "-s", "ours",
+        "--allow-unrelated-histories", pristine,
+    )
+    if added is not None:
+        gitrepo.git(repo, "checkout", pristine, "--", added)
+    gitrepo.git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+    return gitrepo.head(repo)
