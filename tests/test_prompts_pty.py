@@ -42,6 +42,7 @@ def test_answers_typed_at_the_prompts_are_validated_and_rendered(tmp_path: Path)
         answer(child, "Container memory limit", CLEAR_LINE + "1Gi\r")
         answer(child, "Container CPU limit", "\r")
         answer(child, "Runtime base image", "\r")
+        answer(child, "pip package the repo's CI installs scaffold from", "\r")
         child.expect_exact("Created pty-svc")
         child.expect(pexpect.EOF)
     finally:
