@@ -12,6 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from generator.answers import parse_bool, validate_answer
 from generator.errors import InvalidAnswerError, TemplateError
 from generator.jinja_ext import ScaffoldExtension
+from generator.trust.consent import OWN_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -109,18 +110,11 @@ def _type_of(value: Any) -> str:
     return "str"
 
 
-OWN_EXTENSION_PREFIX = "generator."
 _COPIER_EXTENSIONS = ("jinja2_ansible_filters.AnsibleCoreFiltersExtension",)  # what copier always loads
 
 
-def foreign_extensions(settings: Mapping[str, Any]) -> list[str]:
-    """Return the template's `_jinja_extensions` other than scaffold's own (Python that runs when rendering)."""
-    extensions = [str(e) for e in settings.get("_jinja_extensions") or []]
-    return [e for e in extensions if not e.startswith(OWN_EXTENSION_PREFIX)]
-
-
 def _environment(settings: Mapping[str, Any], trusted: bool) -> SandboxedEnvironment:
-    foreign = foreign_extensions(settings)
+    foreign = [str(e) for e in settings.get("_jinja_extensions") or [] if str(e) not in OWN_EXTENSIONS]
     extensions: list[Any] = [*_COPIER_EXTENSIONS, ScaffoldExtension]
     if trusted:
         extensions.extend(foreign)
