@@ -32,9 +32,10 @@ def git(cwd: Path, *args: str) -> str:
     return result.stdout
 
 
-def make_git_template(path: Path, tag: str | None = "v1.0.0") -> Path:
-    """Copy the bundled template to `path` as a git repo with one commit, tagged `tag`."""
-    shutil.copytree(bundled_templates_dir() / "go-service", path, ignore=shutil.ignore_patterns("__pycache__"))
+def make_git_template(path: Path, tag: str | None = "v1.0.0", source: Path | None = None) -> Path:
+    """Copy a template (by default the bundled one) to `path` as a git repo with one commit, tagged `tag`."""
+    source = source or bundled_templates_dir() / "go-service"
+    shutil.copytree(source, path, ignore=shutil.ignore_patterns("__pycache__"))
     git(path, "init", "-q")
     git(path, "add", "-A")
     git(path, "commit", "-q", "-m", "First version")

@@ -79,6 +79,11 @@ def stub_gh(folder: Path) -> Path:
     return folder
 
 
+def pr_create(title: str) -> list[str]:
+    """The start of the `gh` call the update step makes for a new pull request."""
+    return ["pr", "create", "--base", "main", "--head", "scaffold/update", "--title", title]
+
+
 def update_step(repo: Path) -> dict[str, object]:
     workflow = yaml.safe_load((repo / ".github" / "workflows" / "scaffold-update.yml").read_text())
     (step,) = [s for s in workflow["jobs"]["update"]["steps"] if s.get("id") == "update"]
@@ -133,18 +138,7 @@ def test_the_update_workflow_pushes_a_branch_and_opens_a_pull_request(
     assert "v1.0.0 -> v1.1.0" in out
     assert calls == [
         ["pr", "view", "scaffold/update"],
-        [
-            "pr",
-            "create",
-            "--base",
-            "main",
-            "--head",
-            "scaffold/update",
-            "--title",
-            "Update template to v1.1.0",
-            "--body-file",
-            str(tmp_path / "report.txt"),
-        ],
+        [*pr_create("Update template to v1.1.0"), "--body-file", str(tmp_path / "report.txt")],
     ]
     pushed = git(origin, "log", "-1", "--format=%P%n%s", "scaffold/update").splitlines()
     assert len(pushed[0].split()) == 2 and pushed[1].startswith("Update from template")  # the update's merge
@@ -170,16 +164,7 @@ def test_the_update_workflow_opens_a_draft_titled_as_a_conflict_when_markers_rem
 
     calls, _ = run_update_step(tmp_path, checkout)
 
-    assert calls[-1][:8] == [
-        "pr",
-        "create",
-        "--base",
-        "main",
-        "--head",
-        "scaffold/update",
-        "--title",
-        "Update template to v1.1.0 (conflicts to resolve)",
-    ]
+    assert calls[-1][:8] == pr_create("Update template to v1.1.0 (conflicts to resolve)")
     assert calls[-1][-1] == "--draft"
     assert "<<<<<<< HEAD\n# ours\n=======\n# theirs\n" in git(origin, "show", "scaffold/update:.dockerignore")
 

@@ -7,14 +7,13 @@ has no name question at all.
 """
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.cli import scaffold
-from tests.template_repos import edit, git, release
+from tests.template_repos import edit, git, make_git_template, release
 
 FOREIGN = Path(__file__).resolve().parent / "foreign_templates"
 ANSWERS = ".copier/answers.webapp.yml"
@@ -90,13 +89,7 @@ def test_a_template_without_any_name_question_takes_name_as_the_folder_only(tmp_
 @pytest.fixture
 def webapp_git(tmp_path: Path) -> Path:
     """The webapp template as a git repo tagged v1.0.0."""
-    template = tmp_path / "webapp-template"
-    shutil.copytree(FOREIGN / "webapp", template)
-    git(template, "init", "-q")
-    git(template, "add", "-A")
-    git(template, "commit", "-q", "-m", "First version")
-    git(template, "tag", "v1.0.0")
-    return template
+    return make_git_template(tmp_path / "webapp-template", "v1.0.0", FOREIGN / "webapp")
 
 
 def test_update_and_check_find_a_custom_answers_file_and_leave_skip_if_exists_files_alone(
