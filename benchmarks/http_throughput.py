@@ -32,7 +32,6 @@ BENCH_MAIN = f"""package main
 
 import (
 	"log/slog"
-	"net/http"
 	"os"
 
 	"{MODULE}/internal/buildinfo"
