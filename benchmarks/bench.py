@@ -12,6 +12,7 @@ import json
 import os
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -25,13 +26,14 @@ REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO / "tests" / "e2e"), str(REPO)]
 
 import cli_timing  # noqa: E402
+import http_throughput  # noqa: E402
 import image_build  # noqa: E402
 import memory_limits  # noqa: E402
 from podman_sandbox import Podman, missing_helpers, podman_unavailable_reason  # noqa: E402
 
 from generator.quantities import MIB  # noqa: E402
 
-PARTS = ("cli", "image", "memory")
+PARTS = ("cli", "image", "memory", "http")
 
 
 def log(line: str) -> None:
@@ -150,6 +152,35 @@ def run_image(podman: Podman, goroot: Path, quick: bool) -> tuple[list[list[str]
     return rows, asdict(fig)
 
 
+def run_http(quick: bool, results: dict[str, Any]) -> list[list[str]]:
+    """wrk through the generated service's middleware chain against its bare mux, and start-to-ready time."""
+    env, _ = go_env()
+    env["PATH"] = os.pathsep.join([str(Path(go_command()[0]).parent), env["PATH"]])
+    try:
+        fig = http_throughput.measure(env, quick, log)
+    except RuntimeError as error:
+        return [["HTTP figures", "skipped", str(error), "", ""]]
+    results["http"] = asdict(fig) | {"ratio": fig.ratio}
+    chained, bare = statistics.median(fig.chained_rps), statistics.median(fig.bare_rps)
+    ready = sorted(fig.ready_s)
+    return [
+        [
+            f"req/s, {fig.path} through the full middleware chain (wrk, {fig.connections} connections)",
+            f"{chained:,.0f}",
+            "the same binary's bare mux",
+            f"{bare:,.0f}",
+            ratio(chained, bare),
+        ],
+        [
+            f"process start to first /readyz 200 (median of {len(ready)})",
+            f"{statistics.median(ready) * 1000:.1f} ms",
+            "slowest start",
+            f"{ready[-1] * 1000:.1f} ms",
+            "",
+        ],
+    ]
+
+
 def survived(trials: list[memory_limits.Trial]) -> str:
     """`2/3 survived`, or the outcome of a single trial."""
     if len(trials) == 1:
@@ -218,6 +249,8 @@ def main() -> int:
     if "cli" in parts:
         cli_rows, results["cli"] = run_cli(args.quick)
         rows += cli_rows
+    if "http" in parts:
+        rows += run_http(args.quick, results)
     memory_text = ""
     if {"image", "memory"} & set(parts):
         reason = podman_unavailable_reason() or (

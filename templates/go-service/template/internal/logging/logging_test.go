@@ -2,6 +2,7 @@ package logging
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"log/slog"
 	"slices"
@@ -24,7 +25,7 @@ func TestNewWritesJSONLinesAtOrAboveTheLevel(t *testing.T) {
 			var out bytes.Buffer
 			level := new(slog.LevelVar)
 			level.Set(tt.level)
-			tt.log(New(&out, level))
+			tt.log(New(&out, level, "svc"))
 
 			var got []string
 			dec := json.NewDecoder(&out)
@@ -33,7 +34,7 @@ func TestNewWritesJSONLinesAtOrAboveTheLevel(t *testing.T) {
 				if err := dec.Decode(&line); err != nil {
 					t.Fatalf("output is not JSON lines: %v\n%s", err, out.String())
 				}
-				for _, key := range []string{"time", "level", "msg"} {
+				for _, key := range []string{"time", "level", "msg", "service"} {
 					if _, ok := line[key]; !ok {
 						t.Errorf("line %v has no %q", line, key)
 					}
@@ -50,7 +51,7 @@ func TestNewWritesJSONLinesAtOrAboveTheLevel(t *testing.T) {
 func TestNewFollowsLevelChanges(t *testing.T) {
 	var out bytes.Buffer
 	level := new(slog.LevelVar)
-	logger := New(&out, level)
+	logger := New(&out, level, "svc")
 	logger.Debug("before")
 	level.Set(slog.LevelDebug)
 	logger.Debug("after")
@@ -61,5 +62,31 @@ func TestNewFollowsLevelChanges(t *testing.T) {
 	}
 	if line.Msg != "after" || line.Level != "DEBUG" {
 		t.Errorf("line = %+v, want msg after at DEBUG", line)
+	}
+}
+
+func TestRecordsCarryTheServiceAndTheirContextsAttributes(t *testing.T) {
+	var out bytes.Buffer
+	logger := New(&out, new(slog.LevelVar), "orders")
+	ctx := WithAttrs(context.Background(), slog.String("request_id", "r1"))
+	ctx = WithAttrs(ctx, slog.String("trace_id", "t1"))
+	logger.InfoContext(ctx, "handled", "status", 200)
+	logger.With("component", "db").InfoContext(context.Background(), "plain")
+
+	dec := json.NewDecoder(&out)
+	var first, second map[string]any
+	if err := dec.Decode(&first); err != nil {
+		t.Fatal(err)
+	}
+	if err := dec.Decode(&second); err != nil {
+		t.Fatal(err)
+	}
+	for key, want := range map[string]any{"service": "orders", "request_id": "r1", "trace_id": "t1", "status": 200.0} {
+		if first[key] != want {
+			t.Errorf("first line %s = %v, want %v", key, first[key], want)
+		}
+	}
+	if second["service"] != "orders" || second["component"] != "db" || second["request_id"] != nil {
+		t.Errorf("second line = %v, want the service and component and no request_id", second)
 	}
 }

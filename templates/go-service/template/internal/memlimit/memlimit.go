@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"math"
 )
 
 // Sources of the effective memory limit, as Result.Source reports them.
@@ -46,7 +47,11 @@ func Derive(limit int64) int64 {
 
 // Format renders bytes in the largest unit Go's GOMEMLIMIT accepts that divides it exactly:
 // TiB, GiB, MiB, KiB, else B, such as 460MiB. It is the format of scaffold's format_go_bytes.
+// The runtime's "no limit", math.MaxInt64, is "none".
 func Format(bytes int64) string {
+	if bytes == math.MaxInt64 {
+		return "none"
+	}
 	for _, u := range []struct {
 		name string
 		size int64
@@ -70,8 +75,10 @@ type Result struct {
 
 // Apply sets the runtime's memory limit from the cgroup limit found in root (the file system
 // root, os.DirFS("/") in production) unless GOMEMLIMIT, read through getenv, already sets one that
-// the container can hold. setLimit is debug.SetMemoryLimit. It logs a warning when it lowers
-// GOMEMLIMIT's value or cannot read the cgroup, and never fails: at worst it changes nothing.
+// the container can hold. setLimit is debug.SetMemoryLimit. It never fails: at worst it changes
+// nothing. It logs a warning when it cannot read the cgroup, when it lowers GOMEMLIMIT's value,
+// and when GOMEMLIMIT is far below what the container's limit allows (a memory limit raised
+// without GOMEMLIMIT following it), which it keeps, since a lower value may be deliberate.
 func Apply(logger *slog.Logger, getenv func(string) string, root fs.FS, setLimit func(int64) int64) Result {
 	cgroup, err := CgroupLimit(root)
 	if err != nil {
@@ -90,8 +97,15 @@ func Apply(logger *slog.Logger, getenv func(string) string, root fs.FS, setLimit
 	case env == "":
 		setLimit(derived)
 		res.Limit, res.Source = derived, SourceCgroup
-	case env == "off" || current <= derived:
-		// "off" is a deliberate choice of no limit; a lower value leaves more headroom: keep both.
+	case env == "off":
+		// a deliberate choice of no limit
+	case current < derived/4*3:
+		logger.Warn("GOMEMLIMIT is far below what the container memory limit allows; keeping it",
+			"gomemlimit_env", env, "gomemlimit", current, "derived", derived,
+			"derived_human", Format(derived), "cgroup_limit", cgroup,
+			"fix", "unset GOMEMLIMIT to derive it from the container limit, or set it to "+Format(derived))
+	case current <= derived:
+		// a little lower leaves more headroom for memory outside the Go heap: keep it
 	default:
 		logger.Warn("GOMEMLIMIT is above what the container memory limit allows; lowering it",
 			"gomemlimit_env", env, "requested", current,

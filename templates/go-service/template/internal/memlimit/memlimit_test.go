@@ -2,6 +2,7 @@ package memlimit
 
 import (
 	"bytes"
+	"encoding/json"
 	"io/fs"
 	"log/slog"
 	"math"
@@ -57,7 +58,8 @@ func TestFormatUsesTheLargestExactUnit(t *testing.T) {
 		{1536, "1536B"},
 		{2048, "2KiB"},
 		{0, "0B"},
-		{math.MaxInt64, "9223372036854775807B"},
+		{math.MaxInt64, "none"},
+		{math.MaxInt64 - 1, "9223372036854775806B"},
 	}
 	for _, tt := range tests {
 		if got := Format(tt.bytes); got != tt.want {
@@ -70,6 +72,11 @@ func TestApply(t *testing.T) {
 	cgroup512Mi := map[string]string{
 		"proc/self/cgroup":         "0::/\n",
 		"sys/fs/cgroup/memory.max": "536870912\n",
+	}
+	// A limit raised from 512Mi to 1Gi with GOMEMLIMIT left at 512Mi's figure.
+	cgroup1Gi := map[string]string{
+		"proc/self/cgroup":         "0::/\n",
+		"sys/fs/cgroup/memory.max": "1073741824\n",
 	}
 	noCgroup := map[string]string{"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/memory.max": "max\n"}
 	tests := []struct {
@@ -89,6 +96,10 @@ func TestApply(t *testing.T) {
 			Result{math.MaxInt64, SourceNone, 0}, false, 0},
 		{"GOMEMLIMIT below the derived limit is kept", cgroup512Mi, "400MiB", 400 * mi,
 			Result{400 * mi, SourceEnv, 512 * mi}, false, 0},
+		{"GOMEMLIMIT at three quarters of the derived limit is kept quietly", cgroup512Mi, "345MiB", 345 * mi,
+			Result{345 * mi, SourceEnv, 512 * mi}, false, 0},
+		{"GOMEMLIMIT far below the derived limit is kept with a warning", cgroup1Gi, "460MiB", 460 * mi,
+			Result{460 * mi, SourceEnv, gi}, false, 1},
 		{"GOMEMLIMIT equal to the derived limit is kept", cgroup512Mi, "460MiB", 460 * mi,
 			Result{460 * mi, SourceEnv, 512 * mi}, false, 0},
 		{"GOMEMLIMIT above the derived limit is lowered", cgroup512Mi, "480MiB", 480 * mi,
@@ -150,4 +161,21 @@ func fixture(t *testing.T, files map[string]string) fs.FS {
 		}
 	}
 	return os.DirFS(root)
+}
+
+func TestTheDriftWarningNamesBothFiguresAndTheFix(t *testing.T) {
+	var logs bytes.Buffer
+	files := map[string]string{"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/memory.max": "1073741824\n"}
+	getenv := func(name string) string { return map[string]string{"GOMEMLIMIT": "460MiB"}[name] }
+	Apply(slog.New(slog.NewJSONHandler(&logs, nil)), getenv, fixture(t, files), func(int64) int64 { return 460 * mi })
+	var line map[string]any
+	if err := json.Unmarshal(logs.Bytes(), &line); err != nil {
+		t.Fatalf("want one JSON line, got %q: %v", logs.String(), err)
+	}
+	if line["gomemlimit_env"] != "460MiB" || line["derived_human"] != "921MiB" || line["cgroup_limit"] != float64(gi) {
+		t.Errorf("warning = %v, want GOMEMLIMIT 460MiB, derived 921MiB and the 1GiB cgroup limit", line)
+	}
+	if fix, _ := line["fix"].(string); !strings.Contains(fix, "unset GOMEMLIMIT") || !strings.Contains(fix, "921MiB") {
+		t.Errorf("fix = %q, want it to say to unset GOMEMLIMIT or set 921MiB", fix)
+	}
 }

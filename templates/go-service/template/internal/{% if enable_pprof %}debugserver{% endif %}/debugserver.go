@@ -1,5 +1,7 @@
-// Package debugserver serves net/http/pprof on a server of its own, so profiles never share the
-// service's port and its address can stay on loopback (reach it with kubectl port-forward).
+// Package debugserver serves what is for operators only, on a server of its own: net/http/pprof,
+// the metrics in the Prometheus format (/metrics) and as expvar JSON (/debug/vars). None of it
+// shares the service's port, and its address stays on loopback unless explicitly allowed
+// (reach it with kubectl port-forward).
 package debugserver
 
 import (
@@ -9,10 +11,13 @@ import (
 	"time"
 )
 
-// Routes returns a mux serving the profiles under /debug/pprof/. It is a mux of its own:
-// importing net/http/pprof also adds them to http.DefaultServeMux, which nothing serves.
-func Routes() *http.ServeMux {
+// Routes returns a mux serving the profiles under /debug/pprof/, metrics at /metrics and vars
+// at /debug/vars. It is a mux of its own: importing net/http/pprof and expvar also adds their
+// handlers to http.DefaultServeMux, which nothing serves.
+func Routes(metrics, vars http.Handler) *http.ServeMux {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metrics)
+	mux.Handle("GET /debug/vars", vars)
 	// Index also serves each named profile, such as /debug/pprof/heap and /debug/pprof/goroutine.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
@@ -23,11 +28,11 @@ func Routes() *http.ServeMux {
 	return mux
 }
 
-// New returns the pprof server, logging its own errors to logs at level ERROR. Its caller serves
-// it on a listener it binds itself.
-func New(logs slog.Handler) *http.Server {
+// New returns the debug server for Routes(metrics, vars), logging its own errors to logs at level
+// ERROR. Its caller serves it on a listener it binds itself.
+func New(logs slog.Handler, metrics, vars http.Handler) *http.Server {
 	return &http.Server{
-		Handler:           Routes(),
+		Handler:           Routes(metrics, vars),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		// No WriteTimeout: pprof refuses (400) a CPU profile or trace that would last longer,

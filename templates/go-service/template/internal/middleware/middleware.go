@@ -1,0 +1,80 @@
+// Package middleware wraps the service's handler with what every request needs: panic recovery,
+// a request ID, the W3C trace context, an access log line, metrics and a deadline.
+//
+// Each piece is a func(http.Handler) http.Handler of its own; Chain puts them in order.
+package middleware
+
+import (
+	"net/http"
+)
+
+// Middleware wraps a handler in another.
+type Middleware func(http.Handler) http.Handler
+
+// Chain returns h wrapped in each of mw, the first outermost: a request goes through mw[0] first.
+func Chain(h http.Handler, mw ...Middleware) http.Handler {
+	for i := len(mw) - 1; i >= 0; i-- {
+		h = mw[i](h)
+	}
+	return h
+}
+
+// responseWriter records the status and size of a response. Pieces that need them share one.
+type responseWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+// record returns w as a *responseWriter, wrapping it unless a piece further out already did.
+func record(w http.ResponseWriter) *responseWriter {
+	if rw, ok := w.(*responseWriter); ok {
+		return rw
+	}
+	return &responseWriter{ResponseWriter: w}
+}
+
+func (w *responseWriter) WriteHeader(status int) {
+	if w.status == 0 && status >= http.StatusOK {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Flush keeps streaming handlers working through a plain http.Flusher type assertion.
+func (w *responseWriter) Flush() {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	_ = http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection's own writer.
+func (w *responseWriter) Unwrap() http.ResponseWriter {
+	return w.ResponseWriter
+}
+
+// Status is the status sent, 200 if the handler wrote a body without one, 0 if nothing yet.
+func (w *responseWriter) Status() int {
+	return w.status
+}
+
+// route names the request's route for logs and metrics: the ServeMux pattern that matched it,
+// such as "GET /items/{id}", so that paths with IDs in them do not each become a series of
+// their own. The mux sets the pattern on the request it was given, which is why no piece
+// between the mux and the pieces calling route may replace the request.
+func route(r *http.Request) string {
+	if r.Pattern == "" {
+		return "unmatched"
+	}
+	return r.Pattern
+}

@@ -1,0 +1,28 @@
+package middleware
+
+import (
+	"net/http"
+	"time"
+)
+
+// Observer receives each request's outcome, for metrics.
+type Observer interface {
+	// Started is called when a request arrives.
+	Started()
+	// Finished is called once it is answered, with its route (the matched pattern, or
+	// "unmatched"), its status and how long it took.
+	Finished(route string, status int, elapsed time.Duration)
+}
+
+// Observe reports every request to o.
+func Observe(o Observer) Middleware {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			o.Started()
+			rw := record(w)
+			defer func() { o.Finished(route(r), rw.Status(), time.Since(start)) }()
+			next.ServeHTTP(rw, r)
+		})
+	}
+}
