@@ -24,7 +24,7 @@ _IN_PROGRESS = (
     ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue", "git cherry-pick --abort"),
     ("REVERT_HEAD", "a revert", "git revert --continue", "git revert --abort"),
     ("sequencer", "a cherry-pick or revert", "git cherry-pick --continue", "git cherry-pick --abort"),
-    ("BISECT_LOG", "a bisect", "git bisect good/bad", "git bisect reset"),
+    ("BISECT_START", "a bisect", "git bisect good/bad", "git bisect reset"),
     ("MERGE_HEAD", "a merge", "resolve the conflicts and `git commit`", "git merge --abort"),
 )
 
