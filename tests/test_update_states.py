@@ -21,14 +21,11 @@ from tests.conftest import RenderRepo
 from tests.template_repos import make_git_template, release
 from tests.template_versions import (
     append,
-    as_version,
     commit_all,
     git,
     insert_before,
     is_merging,
-    later_version,
     repo_state,
-    template_copy,
     template_file,
     work_tree,
 )
@@ -47,29 +44,6 @@ def repo(render_repo: RenderRepo) -> Path:
     return render_repo("my-service")
 
 
-@pytest.fixture
-def version(tmp_path: Path) -> Callable[..., TemplateSource]:
-    """Return a function making a later bundled template version, edited by `edit`."""
-
-    def make(edit: Callable[[Path], None], steps: int = 1) -> TemplateSource:
-        template = template_copy(tmp_path, f"template-{steps}")
-        edit(template)
-        return as_version(template, later_version(steps))
-
-    return make
-
-
-@pytest.fixture
-def installed(monkeypatch: pytest.MonkeyPatch) -> Callable[[TemplateSource], None]:
-    """Return a function that makes `scaffold update` and `check` see `source` as the installed bundled template."""
-
-    def install(source: TemplateSource) -> None:
-        monkeypatch.setattr("generator.update.source_for", lambda recorded, vcs_ref=None: source)
-        monkeypatch.setattr("generator.check.source_for", lambda recorded, vcs_ref=None: source)
-
-    return install
-
-
 def refused(repo: Path, *args: str) -> str:
     """Run `scaffold update` expecting a refusal with nothing changed; return its one-line message."""
     before = repo_state(repo)
@@ -81,11 +55,11 @@ def refused(repo: Path, *args: str) -> str:
 
 
 def test_a_release_committed_without_its_changes_is_offered_again_and_check_says_behind(
-    repo: Path, version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
+    repo: Path, new_version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
 ) -> None:
     insert_before(repo / "Dockerfile", r"^ENTRYPOINT", USER_LABEL)
     commit_all(repo, "Label the image")
-    installed(version(label_in_dockerfile))
+    installed(new_version(label_in_dockerfile))
     code, _, _ = scaffold(repo, "update")
     assert code == 1 and is_merging(repo)
     git(repo, "checkout", "HEAD", "--", ".")  # the user keeps their side of everything, answers file included
@@ -111,7 +85,7 @@ def test_a_stale_index_lock_is_refused_before_anything_is_written(repo: Path) ->
 
 @pytest.mark.parametrize("how", ["gitignore", "info-exclude"])
 def test_an_ignored_file_where_the_release_adds_one_is_refused_by_name_then_the_update_settles(
-    repo: Path, version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None], how: str
+    repo: Path, new_version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None], how: str
 ) -> None:
     if how == "gitignore":
         append(repo / ".gitignore", "local.env\n")
@@ -119,7 +93,7 @@ def test_an_ignored_file_where_the_release_adds_one_is_refused_by_name_then_the_
     else:
         append(repo / ".git" / "info" / "exclude", "local.env\n")
     (repo / "local.env").write_text("TOKEN=secret\n")
-    installed(version(lambda t: template_file(t, "local.env").write_text("PORT=8080\n")))
+    installed(new_version(lambda t: template_file(t, "local.env").write_text("PORT=8080\n")))
 
     message = refused(repo)
 
@@ -135,10 +109,10 @@ def test_an_ignored_file_where_the_release_adds_one_is_refused_by_name_then_the_
 
 
 def test_files_excluded_through_info_exclude_still_land_in_the_pristine_render_so_updates_settle(
-    repo: Path, version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
+    repo: Path, new_version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
 ) -> None:
     append(repo / ".git" / "info" / "exclude", "*.md\n")
-    installed(version(lambda t: template_file(t, "SECURITY.md").write_text("Report problems privately.\n")))
+    installed(new_version(lambda t: template_file(t, "SECURITY.md").write_text("Report problems privately.\n")))
 
     first = update(UpdateRequest(repo=repo))
     head = git(repo, "rev-parse", "HEAD")
@@ -150,13 +124,13 @@ def test_files_excluded_through_info_exclude_still_land_in_the_pristine_render_s
 
 
 def test_rej_refuses_to_overwrite_an_existing_rej_file_and_leaves_everything_as_it_was(
-    repo: Path, version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
+    repo: Path, new_version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
 ) -> None:
     insert_before(repo / "Dockerfile", r"^ENTRYPOINT", USER_LABEL)
     append(repo / ".gitignore", "*.rej\n")
     commit_all(repo, "Label the image")
     (repo / "Dockerfile.rej").write_text("my own notes\n")
-    installed(version(label_in_dockerfile))
+    installed(new_version(label_in_dockerfile))
     journal = repo / ".git" / "scaffold-update.json"
 
     message = refused(repo, "--conflict", "rej")
@@ -291,7 +265,7 @@ def test_an_update_after_copier_update_merges_the_answers_file_without_a_conflic
 
 
 def test_plan_and_summary_say_a_renamed_file_took_your_edits_with_it(
-    repo: Path, version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
+    repo: Path, new_version: Callable[..., TemplateSource], installed: Callable[[TemplateSource], None]
 ) -> None:
     append(repo / ".editorconfig", "# ours\n")
     commit_all(repo, "Our editor settings")
@@ -300,7 +274,7 @@ def test_plan_and_summary_say_a_renamed_file_took_your_edits_with_it(
         (template / "template" / "config").mkdir()
         template_file(template, ".editorconfig").rename(template_file(template, "config/editorconfig"))
 
-    installed(version(rename))
+    installed(new_version(rename))
 
     code, plan, _ = scaffold(repo, "update", "--plan")
     assert code == 0
