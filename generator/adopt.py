@@ -22,11 +22,18 @@ from generator import gitrepo
 from generator.answers_files import find_answers_files
 from generator.config import OrgAnswers
 from generator.errors import RefusedError, ScaffoldError
-from generator.pristine import PRISTINE_BRANCH, commit_message, commit_render, newest_pristine, point_branch
+from generator.pristine import (
+    PRISTINE_BRANCH,
+    commit_message,
+    commit_render,
+    newest_pristine,
+    point_branch,
+    render_tree,
+)
+from generator.refusals import refuse_unless_ready
 from generator.rerender import Recorded, fresh_render, read_recorded, source_for
 from generator.sources import BUNDLED_PREFIX, TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
-from generator.update import refuse_unless_ready
 
 RECORDED, CURRENT = "recorded version", "current version"
 
@@ -70,7 +77,7 @@ def adopt(request: AdoptRequest) -> AdoptResult:
         source, _as_recorded(recorded, answers, base), request.data, trusted=request.trusted, org=request.org
     ) as fresh:
         message = commit_message("Adopt", fresh.source)
-        pristine = commit_render(repo, fresh.folder, None, message)
+        pristine = commit_render(repo, render_tree(repo, fresh.folder, fresh.files), None, message)
         answers_file = recorded.answers_file if recorded.answers_file in fresh.files else None
         added = None if (repo / recorded.answers_file).is_file() or answers_file is None else answers_file
         merge = _merge_keeping_files(repo, pristine, added, fresh.source, base)

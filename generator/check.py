@@ -16,8 +16,8 @@ from generator.config import OrgAnswers
 from generator.errors import ScaffoldError
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
-from generator.pristine import newest_pristine
-from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
+from generator.pristine import contained_pristine, pristine_history
+from generator.rerender import Recorded, fresh_render, read_recorded, same_template, source_for, version_key
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
 
@@ -161,7 +161,7 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
                 f"{repo} is on template version {recorded.version}, newer than the newest available {newest}; "
                 "accepted: a newer scaffold (or template) to check it with"
             )
-        base = _base_files(repo, fresh.files if now == newest else None)
+        base = _base_files(repo, recorded, fresh.files if now == newest else None)
         paths = sorted(set(base or {}) | set(fresh.files))
         ours = of_folder(repo, paths)
         report.base_known = base is not None
@@ -169,10 +169,16 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
         report.files = [f for f in report.files if f.status]
 
 
-def _base_files(repo: Path, same_version_render: Snapshot | None) -> Snapshot | None:
-    """The pristine render of the repo's version: from its history, else a render of that same version."""
+def _base_files(repo: Path, recorded: Recorded, same_version_render: Snapshot | None) -> Snapshot | None:
+    """The pristine render the repo contains: from its history, else a render of that same version.
+
+    Not simply the newest pristine commit: one whose merge was abandoned is in the history without its
+    changes, and the answers file says which render the repo really holds (as `scaffold update` decides).
+    """
     if gitrepo.is_repo(repo):
-        pristine = newest_pristine(repo)
+        answers = (repo / recorded.answers_file).read_bytes()
+        history = pristine_history(repo)
+        pristine = contained_pristine(repo, history, recorded.answers_file, answers, recorded.version)
         if pristine is not None:
             return of_commit(repo, pristine.sha)
     return same_version_render

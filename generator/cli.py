@@ -3,6 +3,7 @@
 Heavy imports (copier, questionary) happen inside the commands, so `scaffold --help` stays fast.
 """
 
+import dataclasses
 import functools
 import sys
 from collections.abc import Callable
@@ -226,6 +227,14 @@ def update_command(
         bool, typer.Option("--restore-deleted", help="Bring back template files you deleted (default: they stay gone).")
     ] = False,
     trust: TrustOption = False,
+    template: Annotated[
+        str | None,
+        typer.Option(
+            "--template",
+            metavar="SRC",
+            help="Move the repo to another template (a bundled name, folder or git URL); one repo at a time.",
+        ),
+    ] = None,
     from_file: FromFileOption = None,
     jobs: JobsOption = None,
     as_json: JsonOption = False,
@@ -244,10 +253,18 @@ def update_command(
     org = org_config.load(config)
     repos = fleet.repo_paths(paths or ([] if from_file else [Path(".")]), from_file)
     options = fleet.UpdateOptions(vcs_ref, parse_data(data or []), conflict, plan, restore_deleted, trust)
+    if template is not None and (len(repos) != 1 or from_file is not None or as_json):
+        raise ScaffoldError(
+            f"--template moves one repo at a time ({len(repos)} given); accepted: one PATH, no --from-file, no --json"
+        )
     if len(repos) != 1 or from_file is not None or as_json:
         _run_fleet("update", repos, functools.partial(fleet.update_job, options=options, org=org), jobs, as_json)
         return
     request = fleet.update_request(repos[0].resolve(), options, org)
+    if template is not None:
+        from generator import sources
+
+        request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
     result = update(request)
     typer.echo(format_result(result))
     if result.exit_code:

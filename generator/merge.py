@@ -15,8 +15,11 @@ from generator.errors import GitError
 
 # What --plan says will happen to a file.
 CREATE, UPDATE, MERGE, CONFLICT, SKIP, DELETE = "create", "update", "merge", "conflict", "skip", "delete"
+RENAME = "rename"
 # What the update's summary says happened to a file.
 UPDATED, ADDED, REMOVED, KEPT, CONFLICTED = "updated", "added", "removed", "kept", "conflicted"
+RENAMED = "renamed"
+EDITS_MOVED = "your edits moved with it"
 
 USER_DELETED = "you deleted it and the template changed it: it stays deleted; --restore-deleted brings it back"
 USER_EDITED_REMOVED = "you edited it and the template removed it: your file is kept"
@@ -57,6 +60,30 @@ def planned(
         return FileEntry(path, MERGE, "the template's change merges with your edits")
     note = "you added a file here too" if base is None else "you and the template changed the same lines"
     return FileEntry(path, CONFLICT, note)
+
+
+def planned_rename(
+    path: str, source: str, base: bytes | None, ours: bytes | None, ours_here: bytes | None, theirs: bytes | None
+) -> FileEntry | None:
+    """Return what an update will do where the template renamed `source` to `path`; None: no plain rename.
+
+    git's merge follows the rename: the user's file moves to `path`, with their edits merged into the
+    template's version. That is no plain rename when the user deleted `source` or has a `path` of their own.
+    """
+    if base is None or ours is None or theirs is None or ours_here is not None:
+        return None
+    if ours == base:
+        return FileEntry(path, RENAME, f"from {source}")
+    if merges_cleanly(base, ours, theirs):
+        return FileEntry(path, RENAME, f"from {source}; {EDITS_MOVED}")
+    return FileEntry(path, CONFLICT, f"renamed from {source}; you and the template changed the same lines")
+
+
+def renamed(path: str, source: str, base: bytes | None, before: bytes | None, conflict_note: str | None) -> FileEntry:
+    """Return what an update did to a file the template renamed from `source` and git's merge moved to `path`."""
+    if conflict_note is not None:
+        return FileEntry(path, CONFLICTED, f"renamed from {source}; {conflict_note}")
+    return FileEntry(path, RENAMED, f"from {source}" + (f"; {EDITS_MOVED}" if before != base else ""))
 
 
 def outcome(

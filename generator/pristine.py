@@ -8,6 +8,8 @@ trailers, so the history can be found again after a clone that did not fetch the
 """
 
 import tempfile
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,7 +52,13 @@ _FIELD, _RECORD = "\x1f", "\x1e"
 
 
 def newest_pristine(repo: Path, rev: str = "HEAD") -> PristineCommit | None:
-    """Return the newest pristine commit in the history of `rev`, found by its trailers, or None.
+    """Return the newest pristine commit in the history of `rev`, found by its trailers, or None."""
+    history = pristine_history(repo, rev)
+    return history[0] if history else None
+
+
+def pristine_history(repo: Path, rev: str = "HEAD") -> list[PristineCommit]:
+    """Return the pristine commits in the history of `rev`, found by their trailers, newest first.
 
     The branch is not needed: every update merges its pristine commit, so the history holds them all,
     even in a fresh clone that never fetched `scaffold/pristine`. A commit counts only when it is the
@@ -69,7 +77,7 @@ def newest_pristine(repo: Path, rev: str = "HEAD") -> PristineCommit | None:
         check=False,
     )
     if log.returncode != 0:
-        return None
+        return []
     found: list[tuple[str, list[str], str, str]] = []
     for record in log.stdout.split(_RECORD):
         fields = record.strip("\n").split(_FIELD)
@@ -79,10 +87,31 @@ def newest_pristine(repo: Path, rev: str = "HEAD") -> PristineCommit | None:
     for sha, parents, _, _ in reversed(found):  # oldest first, so parents are decided before children
         chain[sha] = not parents or (len(parents) == 1 and chain.get(parents[0], False))
     merged = _merged_side_parents(repo, rev)
-    for sha, parents, template, version in found:
-        if chain[sha] and (not parents or sha in merged):
-            return PristineCommit(sha, template, version)
-    return None
+    return [
+        PristineCommit(sha, template, version)
+        for sha, parents, template, version in found
+        if chain[sha] and (not parents or sha in merged)
+    ]
+
+
+def contained_pristine(
+    repo: Path, history: list[PristineCommit], answers_file: str, answers: bytes | None, version: str | None
+) -> PristineCommit | None:
+    """Return the pristine commit whose render the branch really contains, among `history` (newest first).
+
+    A pristine commit can be in the history without its changes: a merge that was abandoned and then
+    committed as it stood. The branch's own answers file says which render it holds, since an update
+    always leaves it exactly as the pristine render has it: the newest pristine commit with the same
+    answers file (`answers`, its content), else the newest of the recorded `version`, else (an answers
+    file another tool rewrote, e.g. `copier update`) the newest pristine commit.
+    """
+    if not history:
+        return None
+    recorded = gitrepo.read_objects(repo, [f"{p.sha}:{answers_file}" for p in history])
+    for pristine, content in zip(history, recorded, strict=True):
+        if answers is not None and content == answers:
+            return pristine
+    return next((p for p in history if version is not None and p.version == version), history[0])
 
 
 def _merged_side_parents(repo: Path, rev: str) -> set[str]:
@@ -91,23 +120,75 @@ def _merged_side_parents(repo: Path, rev: str) -> set[str]:
     return {sha for line in log.stdout.splitlines() for sha in line.split()[1:]}
 
 
-def commit_render(repo: Path, render_dir: Path, parent: str | None, message: str) -> str:
-    """Commit the files of `render_dir` as the child of the pristine commit `parent`; return the new commit.
+def render_tree(repo: Path, render_dir: Path, files: Iterable[str], env: Mapping[str, str] | None = None) -> str:
+    """Write the git tree of `files` (paths below `render_dir`) into `repo`'s objects; return its id.
+
+    Neither the user's work tree nor their index is touched: the tree is built in a temporary index,
+    with the render folder as the work tree. The files are named one by one and added with --force,
+    so the repo's own ignore rules (`.git/info/exclude`, `core.excludesFile`) cannot leave any out:
+    the tree is exactly the render. `env` can send the objects elsewhere (see `scratch_objects`).
+    """
+    with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
+        listing = Path(tmp) / "files"
+        listing.write_bytes(b"".join(f"{path}\0".encode() for path in files))
+        index_env = {**(env or {}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        gitrepo.git(
+            repo, "--literal-pathspecs", f"--work-tree={render_dir}", "add", "--force",
+            f"--pathspec-from-file={listing}", "--pathspec-file-nul", env=index_env,
+        )
+        return gitrepo.git(repo, "write-tree", env=index_env).stdout.strip()
+
+
+def commit_render(repo: Path, tree: str, parent: str | None, message: str) -> str:
+    """Commit the render `tree` as the child of the pristine commit `parent`; return the new commit.
 
     With `parent` None the commit starts a pristine history of its own (`scaffold adopt`).
 
-    Neither the user's work tree nor their index is touched: the tree is built in a temporary index,
-    with the render folder as the work tree, so every file the render no longer has is gone from it.
-    No branch moves; see `point_branch`.
+    If that commit is already in the history of HEAD (the same render, merged before but abandoned,
+    committed in the same second), a note in the message makes it a new commit, so that git merges
+    it from `parent` again rather than finding it already merged. No branch moves; see `point_branch`.
     """
-    with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
-        env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        gitrepo.git(repo, f"--work-tree={render_dir}", "add", "--all", env=env)
-        tree = gitrepo.git(repo, "write-tree", env=env).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="scaffold-message-") as tmp:
         message_file = Path(tmp) / "message"
         message_file.write_text(message, encoding="utf-8")
         parents = ["-p", parent] if parent else []
+        sha = gitrepo.git(repo, "commit-tree", tree, *parents, "-F", str(message_file)).stdout.strip()
+        if gitrepo.git(repo, "merge-base", "--is-ancestor", sha, "HEAD", check=False).returncode != 0:
+            return sha
+        title, _, rest = message.partition("\n")
+        message_file.write_text(f"{title}\n\nApplied again: an earlier merge of this render did not keep it.\n{rest}")
         return gitrepo.git(repo, "commit-tree", tree, *parents, "-F", str(message_file)).stdout.strip()
+
+
+@contextmanager
+def scratch_objects(repo: Path) -> Iterator[dict[str, str]]:
+    """Yield the environment that makes git write new objects to a temporary store, reading `repo`'s too.
+
+    `--plan` promises no git objects: its trees go there and are removed afterwards.
+    """
+    objects = gitrepo.git(repo, "rev-parse", "--path-format=absolute", "--git-path", "objects").stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="scaffold-objects-") as tmp:
+        yield {"GIT_OBJECT_DIRECTORY": tmp, "GIT_ALTERNATE_OBJECT_DIRECTORIES": objects}
+
+
+def template_renames(repo: Path, base: str, tree: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the files the template renamed between the pristine commit `base` and the render `tree`, old -> new.
+
+    git's own rename detection (`diff-tree -M`), the one its merge uses to carry your edits to the new path.
+    """
+    out = gitrepo.git(repo, "diff-tree", "-r", "-z", "-M", "--name-status", base, tree, env=env).stdout
+    fields = out.split("\0")
+    renames: dict[str, str] = {}
+    at = 0
+    while at < len(fields) and fields[at]:
+        status = fields[at]
+        if status.startswith(("R", "C")):
+            if status.startswith("R"):
+                renames[fields[at + 1]] = fields[at + 2]
+            at += 3
+        else:
+            at += 2
+    return renames
 
 
 def branch_tip(repo: Path) -> str | None:

@@ -12,37 +12,50 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from generator import gitrepo
+from generator import gitrepo, update_journal
 from generator.config import OrgAnswers
-from generator.errors import GitError, RefusedError
+from generator.errors import GitError, RefusedError, ScaffoldError
 from generator.merge import (
     ADDED,
     CONFLICTED,
     KEPT,
     REMOVED,
+    RENAMED,
     UPDATED,
     FileEntry,
     favouring_ours,
     outcome,
     planned,
+    planned_rename,
     reject_file_text,
+    renamed,
 )
 from generator.ownership import hold_skipped, ownership_of_template
 from generator.pristine import (
     PRISTINE_BRANCH,
+    PristineCommit,
     branch_tip,
     commit_message,
     commit_render,
-    newest_pristine,
     point_branch,
+    render_tree,
+    scratch_objects,
+    template_renames,
+)
+from generator.refusals import (
+    contained_base,
+    refuse_missing_answers,
+    refuse_overwriting_untracked,
+    refuse_unless_ready,
 )
 from generator.rerender import FreshRender, fresh_render, read_recorded, same_template, source_for, version_key
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
+from generator.update_journal import Journal
 
 INLINE, REJ = "inline", "rej"
 CONFLICT_STYLES = (INLINE, REJ)
-_SUMMARY_ORDER = (UPDATED, ADDED, REMOVED, KEPT, CONFLICTED)
+_SUMMARY_ORDER = (UPDATED, ADDED, RENAMED, REMOVED, KEPT, CONFLICTED)
 
 
 @dataclass
@@ -63,6 +76,8 @@ class UpdateRequest:
     trusted: bool = False
     org: OrgAnswers | None = None
     """The org's fixed answers, which win over recorded ones and which `data` may not contradict."""
+    move: bool = False
+    """`source` is another template the user moves the repo to (`--template`), not the one its history has."""
 
 
 @dataclass
@@ -95,24 +110,25 @@ class UpdateResult:
 
 
 def update(request: UpdateRequest) -> UpdateResult:
-    """Update the repo `request.repo`; raise RefusedError, before writing anything, when it is not safe to."""
+    """Update the repo `request.repo`; raise RefusedError, before writing anything, when it is not safe to.
+
+    Once the merge has started, any failure of scaffold's own puts the repo back as it was (HEAD,
+    index, work tree, refs) before the error is raised; only real content conflicts are left to the user.
+    """
     repo = request.repo
     refuse_unless_ready(repo)
     recorded = read_recorded(repo)
+    base = contained_base(repo, recorded, moving=request.move)
     source = request.source or source_for(recorded, request.vcs_ref)
-    if not same_template(source.recorded_src, recorded.src):
+    if not request.move and not same_template(source.recorded_src, recorded.src):
         raise RefusedError(
-            f"{repo} was made from template {recorded.src}, not {source.recorded_src}; accepted: its own template"
+            f"{repo} was made from template {recorded.src}, not {source.recorded_src}; accepted: its own template, "
+            "or move the repo with scaffold update --template SRC"
         )
-    base = newest_pristine(repo)
-    if base is None:
-        raise RefusedError(
-            f"{repo} has no pristine render in its history (the commit scaffold new makes, with a "
-            "Scaffold-Template-Version trailer), so there is nothing to merge from; accepted: a repo made by "
-            "scaffold new with git, cloned with its full history"
-        )
+    refuse_missing_answers(repo, recorded, base, request.data)
     with fresh_render(source, recorded, request.data, trusted=request.trusted, org=request.org) as rendered:
-        _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
+        if not request.move:
+            _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
         base_files = of_commit(repo, base.sha)
         owners = ownership_of_template(Path(rendered.source.src))
         fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners))
@@ -120,24 +136,23 @@ def update(request: UpdateRequest) -> UpdateResult:
         ours = of_commit(repo, "HEAD", paths)
         result = UpdateResult(
             repo=repo,
-            template=recorded.src,
+            template=fresh.source.recorded_src if request.move else recorded.src,
             from_version=recorded.version,
             to_version=fresh.source.version,
             planned=request.plan,
             changed_answers={k: v for k, v in fresh.answers.items() if recorded.answers.get(k) != v},
             conflict_style=request.conflict,
         )
+        deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
         if request.plan:
-            for path in paths:
-                entry = planned(
-                    path, base_files.get(path), ours.get(path), fresh.files.get(path),
-                    restore_deleted=request.restore_deleted,
-                )
-                if entry is not None:
-                    result.files.append(entry)
+            with scratch_objects(repo) as scratch:
+                tree = render_tree(repo, fresh.folder, fresh.files, scratch)
+                renames = template_renames(repo, base.sha, tree, scratch)
+            result.files = _plan(paths, base_files, ours, fresh.files, renames, request.restore_deleted)
             result.up_to_date = fresh.files == base_files and not result.files
             return result
-        deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
+        written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
+        refuse_overwriting_untracked(repo, written)
         if fresh.files == base_files:
             result.up_to_date = not deleted
             if deleted:
@@ -145,35 +160,26 @@ def update(request: UpdateRequest) -> UpdateResult:
                 result.merge_commit = gitrepo.head(repo)
                 result.files = [FileEntry(p, ADDED, "restored: you had deleted it") for p in deleted]
             return result
-        _merge(request, result, fresh, base.sha, base_files, deleted)
+        _merge(request, result, fresh, base, base_files, deleted, recorded.answers_file)
         return result
 
 
-def refuse_unless_ready(repo: Path) -> None:
-    """Raise RefusedError unless `repo` is the top of a git repo with commits, no merge going on, all committed."""
-    if not repo.is_dir():
-        raise RefusedError(f"{repo} is not a folder; accepted: the folder of a repo made by scaffold new")
-    if not gitrepo.is_repo(repo):
-        raise RefusedError(
-            f"{repo} is not a git repository (or not its top folder), and scaffold update merges with git; "
-            "accepted: the top folder of a repo made by scaffold new"
-        )
-    if gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
-        raise RefusedError(f"{repo} has no commits yet; accepted: a repo made by scaffold new")
-    if _merging(repo):
-        raise RefusedError(
-            f"a merge is in progress in {repo} (an earlier update's conflicts?); finish it with `git commit` "
-            "or undo it with `git merge --abort`, then update again"
-        )
-    dirty = [line[3:] for line in gitrepo.git(repo, "status", "--porcelain").stdout.splitlines() if line.strip()]
-    if dirty:
-        more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
-        raise RefusedError(
-            f"{repo} has uncommitted changes ({dirty[0]}{more}); commit or stash them, then update again"
-        )
-    branch = gitrepo.git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
-    if branch == PRISTINE_BRANCH:
-        raise RefusedError(f"{repo} has {PRISTINE_BRANCH} checked out; accepted: your own branch (git switch main)")
+def _plan(
+    paths: list[str], base: Snapshot, ours: Snapshot, theirs: Snapshot, renames: dict[str, str], restore: bool
+) -> list[FileEntry]:
+    entries: dict[str, FileEntry] = {}
+    folded: set[str] = set()
+    for old, new in renames.items():
+        entry = planned_rename(new, old, base.get(old), ours.get(old), ours.get(new), theirs.get(new))
+        if entry is not None:
+            entries[new] = entry
+            folded.add(old)
+    for path in paths:
+        if path not in entries and path not in folded:
+            entry = planned(path, base.get(path), ours.get(path), theirs.get(path), restore_deleted=restore)
+            if entry is not None:
+                entries[path] = entry
+    return [entries[path] for path in sorted(entries)]
 
 
 def _refuse_downgrade(repo: Path, current: str | None, target: str | None, bundled: bool) -> None:
@@ -197,32 +203,63 @@ def _merge(
     request: UpdateRequest,
     result: UpdateResult,
     fresh: FreshRender,
-    base_sha: str,
+    base: PristineCommit,
     base_files: Snapshot,
     deleted: list[str],
+    answers_file: str,
 ) -> None:
-    """Commit the fresh render on the pristine branch and merge it; fill `result` with what happened."""
+    """Commit the fresh render on the pristine branch and merge it; fill `result` with what happened.
+
+    A journal in the git folder records the starting point until the update is done, so a killed
+    update can be told from the user's work on the next run (see update_journal).
+    """
     repo = request.repo
-    pristine_sha = commit_render(repo, fresh.folder, base_sha, commit_message("Update", fresh.source))
+    tree = render_tree(repo, fresh.folder, fresh.files)
+    pristine_sha = commit_render(repo, tree, base.sha, commit_message("Update", fresh.source))
+    renames = template_renames(repo, base.sha, pristine_sha)
     before = gitrepo.head(repo)
-    old_tip = branch_tip(repo)
-    point_branch(repo, pristine_sha)
+    journal = Journal(before, branch_tip(repo), pristine_sha)
+    journal_file = update_journal.journal_path(repo)
+    update_journal.write(journal_file, journal)
+    try:
+        notes = _apply(request, result, fresh, journal, journal_file, deleted, answers_file)
+    except BaseException as error:
+        _roll_back(repo, journal, error)
+        journal_file.unlink(missing_ok=True)
+        if isinstance(error, ScaffoldError):
+            raise type(error)(f"{error.message}; {repo} is as it was before the update", error.exit_code) from None
+        raise
+    journal_file.unlink(missing_ok=True)
+    result.pristine_commit = pristine_sha
+    result.files = _summary(repo, before, base_files, fresh.files, notes, renames)
+
+
+def _apply(
+    request: UpdateRequest,
+    result: UpdateResult,
+    fresh: FreshRender,
+    journal: Journal,
+    journal_file: Path,
+    deleted: list[str],
+    answers_file: str,
+) -> dict[str, str]:
+    """Merge the pristine commit and settle what scaffold decides; commit unless conflicts are left."""
+    repo = request.repo
+    point_branch(repo, journal.pristine)
     merge = gitrepo.git(
         repo, "merge", "--no-ff", "--no-commit", "--no-verify", "-m", _merge_message(result), PRISTINE_BRANCH,
         check=False,
     )
     if merge.returncode != 0 and not _merging(repo):
-        point_branch(repo, old_tip)
         detail = (merge.stderr or merge.stdout).strip().splitlines()
-        raise GitError(f"git merge failed in {repo}: {detail[-1] if detail else 'no output'}; nothing was changed")
-    notes = _settle_conflicts(repo, request.conflict, keep_deleted=not request.restore_deleted)
-    if deleted:
-        gitrepo.git(repo, "checkout", pristine_sha, "--", *deleted)
+        raise GitError(f"git merge failed in {repo}: {detail[-1] if detail else 'no output'}")
+    # The answers file is scaffold's to write: the new render's, whoever (copier or scaffold) wrote the last one.
+    gitrepo.git(repo, "checkout", journal.pristine, "--", answers_file, *deleted)
+    notes = _settle_conflicts(repo, request.conflict, request.restore_deleted, journal, journal_file)
     if not notes:
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         result.merge_commit = gitrepo.head(repo)
-    result.pristine_commit = pristine_sha
-    result.files = _summary(repo, before, base_files, fresh.files, notes)
+    return notes
 
 
 def _merge_message(result: UpdateResult) -> str:
@@ -236,31 +273,52 @@ def _merge_message(result: UpdateResult) -> str:
     )
 
 
-def _settle_conflicts(repo: Path, style: str, *, keep_deleted: bool) -> dict[str, str]:
+def _settle_conflicts(
+    repo: Path, style: str, restore_deleted: bool, journal: Journal, journal_file: Path
+) -> dict[str, str]:
     """Resolve what the update decides by itself; return {path: where its conflict is} for what is left.
 
     A file the user deleted stays deleted; a file the user edited and the template removed is kept;
     with `rej`, a file changed on both sides keeps the user's lines and gets its template hunks in FILE.rej.
+    The `.rej` files are written first and the files staged last, in one command: until then git
+    refuses to commit, so a commit can never drop the template's change without its `.rej`.
     """
     notes: dict[str, str] = {}
+    removed: list[str] = []
+    staged: list[str] = []
+    both: list[str] = []
     for path, stages in sorted(_unmerged(repo).items()):
-        if stages == {1, 3}:  # deleted by the user, changed by the template
-            if keep_deleted:
-                gitrepo.git(repo, "rm", "--quiet", "--force", "--", path)
+        if stages == {1, 3} and not restore_deleted:  # deleted by the user, changed by the template
+            removed.append(path)
         elif stages == {1, 2}:  # edited by the user, removed by the template
-            gitrepo.git(repo, "add", "--", path)
+            staged.append(path)
         elif {2, 3} <= stages and style == REJ:
-            base, ours, theirs = gitrepo.read_objects(repo, [f":1:{path}", f":2:{path}", f":3:{path}"])
-            merged, hunks = favouring_ours(path, base or b"", ours or b"", theirs or b"")
-            (repo / path).write_bytes(merged)
-            gitrepo.git(repo, "add", "--", path)
-            if hunks is not None:
-                (repo / f"{path}.rej").write_bytes(reject_file_text(path, hunks))
-                notes[path] = f"your version kept; the template's conflicting change is in {path}.rej"
+            both.append(path)
         elif {2, 3} <= stages:
             notes[path] = "conflict markers in the file: resolve them, then git add it"
         else:
             notes[path] = "git could not merge it; see git status"
+    sides = gitrepo.read_objects(repo, [f":{stage}:{path}" for path in both for stage in (1, 2, 3)])
+    merged: dict[str, bytes] = {}
+    for at, path in enumerate(both):
+        base, ours, theirs = sides[3 * at : 3 * at + 3]
+        merged[path], hunks = favouring_ours(path, base or b"", ours or b"", theirs or b"")
+        if hunks is None:
+            continue
+        rej = repo / f"{path}.rej"
+        if rej.exists() or rej.is_symlink():
+            raise RefusedError(
+                f"{path}.rej already exists in {repo}, where the template's conflicting change would go; "
+                "move it out of the way, then update again"
+            )
+        update_journal.write_rej(repo, journal_file, journal, f"{path}.rej", reject_file_text(path, hunks))
+        notes[path] = f"your version kept; the template's conflicting change is in {path}.rej"
+    for path, content in merged.items():
+        (repo / path).write_bytes(content)
+    if removed:
+        gitrepo.git(repo, "rm", "--quiet", "--force", "--", *removed)
+    if staged or merged:
+        gitrepo.git(repo, "add", "--", *staged, *merged)
     return notes
 
 
@@ -282,21 +340,46 @@ def _restore_without_merge(repo: Path, pristine_sha: str, paths: list[str]) -> N
     )
 
 
+def _roll_back(repo: Path, journal: Journal, error: BaseException) -> None:
+    """Put the repo back as the update found it: HEAD, index, work tree, `scaffold/pristine`; no `.rej` left."""
+    try:
+        gitrepo.git(repo, "reset", "--quiet", "--hard", journal.head)
+        update_journal.remove_rej(repo, journal)
+        point_branch(repo, journal.pristine_before)
+    except ScaffoldError as failed:
+        reason = error.message if isinstance(error, ScaffoldError) else type(error).__name__
+        raise GitError(
+            f"{reason}; putting {repo} back failed too ({failed.message}): run `git merge --abort`"
+        ) from None
+
+
 def _summary(
-    repo: Path, before: str, base: Snapshot, theirs: Snapshot, notes: dict[str, str]
+    repo: Path, before: str, base: Snapshot, theirs: Snapshot, notes: dict[str, str], renames: dict[str, str]
 ) -> list[FileEntry]:
-    """Say what happened to each file the template changed or the merge touched, from the files themselves."""
+    """Say what happened to each file the template changed or the merge touched, from the files themselves.
+
+    A file the template renamed, and git's merge moved (with the user's edits, if any), is one line
+    at its new path.
+    """
     touched = gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", before).stdout.split("\0")
     template_changed = {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)}
     paths = sorted({p for p in touched if p} | template_changed | set(notes))
     old = of_commit(repo, before, paths)
     new = of_folder(repo, [p for p in paths if p not in notes])
-    entries = [
-        entry
-        for path in paths
-        if (entry := outcome(path, base.get(path), old.get(path), new.get(path), theirs.get(path), notes.get(path)))
-    ]
-    return sorted(entries, key=lambda e: (_SUMMARY_ORDER.index(e.status), e.path))
+    entries: dict[str, FileEntry] = {}
+    folded: set[str] = set()
+    for source, path in renames.items():
+        moved = old.get(source) is not None and new.get(source) is None and old.get(path) is None
+        if moved and (path in notes or new.get(path) is not None):
+            entries[path] = renamed(path, source, base.get(source), old.get(source), notes.get(path))
+            folded.add(source)
+    for path in paths:
+        if path in entries or path in folded:
+            continue
+        entry = outcome(path, base.get(path), old.get(path), new.get(path), theirs.get(path), notes.get(path))
+        if entry is not None:
+            entries[path] = entry
+    return sorted(entries.values(), key=lambda e: (_SUMMARY_ORDER.index(e.status), e.path))
 
 
 def format_result(result: UpdateResult) -> str:

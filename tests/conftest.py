@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from generator.new import NewRequest, create
-from generator.sources import resolve
+from generator.sources import TemplateSource, resolve
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -64,3 +64,27 @@ def _no_user_org_config(tmp_path_factory: pytest.TempPathFactory, monkeypatch: p
     """Keep the developer's own org config ($SCAFFOLD_CONFIG, ~/.config/scaffold/config.toml) out of every test."""
     monkeypatch.delenv("SCAFFOLD_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+
+
+@pytest.fixture
+def new_version(tmp_path: Path) -> Callable[..., TemplateSource]:
+    """Return a function making a later template version: a copy of the bundled one, edited by `edit`."""
+    from tests.template_versions import as_version, later_version, template_copy
+
+    def make(edit: Callable[[Path], None], steps: int = 1, name: str = "") -> TemplateSource:
+        template = template_copy(tmp_path, name or f"template-{steps}")
+        edit(template)
+        return as_version(template, later_version(steps))
+
+    return make
+
+
+@pytest.fixture
+def installed(monkeypatch: pytest.MonkeyPatch) -> Callable[[TemplateSource], None]:
+    """Return a function that makes `scaffold update` and `check` see `source` as the installed bundled template."""
+
+    def install(source: TemplateSource) -> None:
+        monkeypatch.setattr("generator.update.source_for", lambda recorded, vcs_ref=None: source)
+        monkeypatch.setattr("generator.check.source_for", lambda recorded, vcs_ref=None: source)
+
+    return install

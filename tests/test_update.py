@@ -18,7 +18,6 @@ from generator.update import UpdateRequest, update
 from tests.conftest import RenderRepo
 from tests.template_versions import (
     append,
-    as_version,
     assert_go_repo_passes,
     commit_all,
     git,
@@ -54,28 +53,6 @@ def summary_line(output: str, path: str) -> str:
 @pytest.fixture
 def repo(render_repo: RenderRepo) -> Path:
     return render_repo("my-service")
-
-
-@pytest.fixture
-def new_version(tmp_path: Path) -> Callable[..., TemplateSource]:
-    """Return a function making a later template version: a copy of the bundled one, edited by `edit`."""
-
-    def make(edit: Callable[[Path], None], steps: int = 1, name: str = "") -> TemplateSource:
-        template = template_copy(tmp_path, name or f"template-{steps}")
-        edit(template)
-        return as_version(template, later_version(steps))
-
-    return make
-
-
-@pytest.fixture
-def installed(monkeypatch: pytest.MonkeyPatch) -> Callable[[TemplateSource], None]:
-    """Return a function that makes `scaffold update` see `source` as the installed bundled template."""
-
-    def install(source: TemplateSource) -> None:
-        monkeypatch.setattr("generator.update.source_for", lambda recorded, vcs_ref=None: source)
-
-    return install
 
 
 def label_in_dockerfile(template: Path) -> None:

@@ -1,0 +1,158 @@
+"""The states of a repo `scaffold update` will not start from; each check raises RefusedError, writing nothing.
+
+An update merges, so it needs what a merge needs: a branch checked out, no other git operation half
+done, nothing uncommitted, no lock left by another git. It also needs to know the template version
+the branch really contains and that nothing the user keeps outside git is where it would write.
+"""
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from generator import gitrepo, update_journal
+from generator.errors import RefusedError
+from generator.pristine import PRISTINE_BRANCH, PristineCommit, contained_pristine, pristine_history
+from generator.rerender import Recorded, same_template, version_key
+from generator.sources import BUNDLED_PREFIX
+
+# The files git keeps while an operation waits for the user, with how to finish or abort it.
+_IN_PROGRESS = (
+    ("rebase-merge", "a rebase", "git rebase --continue", "git rebase --abort"),
+    ("rebase-apply/applying", "a `git am`", "git am --continue", "git am --abort"),
+    ("rebase-apply", "a rebase", "git rebase --continue", "git rebase --abort"),
+    ("CHERRY_PICK_HEAD", "a cherry-pick", "git cherry-pick --continue", "git cherry-pick --abort"),
+    ("REVERT_HEAD", "a revert", "git revert --continue", "git revert --abort"),
+    ("sequencer", "a cherry-pick or revert", "git cherry-pick --continue", "git cherry-pick --abort"),
+    ("BISECT_START", "a bisect", "git bisect good/bad", "git bisect reset"),
+    ("MERGE_HEAD", "a merge", "resolve the conflicts and `git commit`", "git merge --abort"),
+)
+
+
+def refuse_unless_ready(repo: Path) -> None:
+    """Raise RefusedError unless `repo` is the clean top of a git repo, on a branch, with no git operation going on."""
+    if not repo.is_dir():
+        raise RefusedError(f"{repo} is not a folder; accepted: the folder of a repo made by scaffold new")
+    if not gitrepo.is_repo(repo):
+        raise RefusedError(
+            f"{repo} is not a git repository (or not its top folder), and scaffold update merges with git; "
+            "accepted: the top folder of a repo made by scaffold new"
+        )
+    if gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
+        raise RefusedError(f"{repo} has no commits yet; accepted: a repo made by scaffold new")
+    names = ["index.lock", *(name for name, *_ in _IN_PROGRESS)]
+    paths = _git_paths(repo, names)
+    if paths["index.lock"].exists():
+        raise RefusedError(
+            f"{paths['index.lock']} exists: another git command is running in {repo}, or one was killed; "
+            "if none is running, delete that file, then update again"
+        )
+    update_journal.recover(repo)
+    for name, what, finish, abort in _IN_PROGRESS:
+        if paths[name].exists():
+            raise RefusedError(
+                f"{what} is in progress in {repo}; finish it ({finish}) or abort it ({abort}), then update again"
+            )
+    dirty = [line[3:] for line in gitrepo.git(repo, "status", "--porcelain", "-uall").stdout.splitlines() if line]
+    if dirty:
+        more = f" and {len(dirty) - 1} more" if len(dirty) > 1 else ""
+        raise RefusedError(
+            f"{repo} has uncommitted changes ({dirty[0]}{more}); commit or stash them, then update again"
+        )
+    branch = gitrepo.git(repo, "symbolic-ref", "--quiet", "--short", "HEAD", check=False).stdout.strip()
+    if not branch:
+        raise RefusedError(
+            f"{repo} has a detached HEAD, and an update commits a merge on a branch; "
+            "accepted: a branch checked out (git switch main)"
+        )
+    if branch == PRISTINE_BRANCH:
+        raise RefusedError(f"{repo} has {PRISTINE_BRANCH} checked out; accepted: your own branch (git switch main)")
+
+
+def _git_paths(repo: Path, names: list[str]) -> dict[str, Path]:
+    args = [arg for name in names for arg in ("--git-path", name)]
+    out = gitrepo.git(repo, "rev-parse", "--path-format=absolute", *args).stdout.splitlines()
+    return dict(zip(names, map(Path, out), strict=True))
+
+
+def contained_base(repo: Path, recorded: Recorded, *, moving: bool = False) -> PristineCommit:
+    """Return the pristine commit whose render the branch contains; refuse when the answers file contradicts it.
+
+    `_commit` must be a version the template has had (one in the history; for a git template, any
+    version, since `copier update` may have moved it on); `_src_path` must be the template of the
+    history, unless the repo is `moving` to another template on the user's explicit request.
+    """
+    history = pristine_history(repo)
+    if not history:
+        raise RefusedError(
+            f"{repo} has no pristine render in its history (the commit scaffold new makes, with a "
+            "Scaffold-Template-Version trailer), so there is nothing to merge from; accepted: a repo made by "
+            "scaffold new with git, cloned with its full history"
+        )
+    name = recorded.answers_file
+    known = ", ".join(dict.fromkeys(p.version for p in history))
+    if recorded.version is None:
+        raise RefusedError(
+            f"{name} in {repo} has no _commit, so the template version the repo is on is unknown; "
+            f"accepted: one of the versions its history holds ({known}); restore it with `git checkout`"
+        )
+    bundled = recorded.src.startswith(BUNDLED_PREFIX)
+    if recorded.version not in {p.version for p in history} and (bundled or version_key(recorded.version) is None):
+        raise RefusedError(
+            f"_commit {recorded.version!r} in {name} of {repo} is not a version of template {recorded.src}; "
+            f"accepted: one of the versions its history holds ({known})"
+        )
+    answers = (repo / name).read_bytes()
+    base = contained_pristine(repo, history, name, answers, recorded.version)
+    assert base is not None  # the history is not empty
+    if not moving and not same_template(recorded.src, base.template):
+        raise RefusedError(
+            f"_src_path {recorded.src} in {name} of {repo} is not the template its history was rendered from "
+            f"({base.template}); accepted: {base.template}, or move the repo with scaffold update --template SRC"
+        )
+    return base
+
+
+def refuse_missing_answers(repo: Path, recorded: Recorded, base: PristineCommit, given: Iterable[str]) -> None:
+    """Refuse when the answers file lacks answers the repo's pristine render had (a default would replace them)."""
+    content = gitrepo.read_objects(repo, [f"{base.sha}:{recorded.answers_file}"])[0]
+    try:
+        before = yaml.safe_load(content or b"") or {}
+    except yaml.YAMLError:
+        return
+    missing = sorted(
+        str(k) for k in (before if isinstance(before, dict) else {})
+        if not str(k).startswith("_") and k not in recorded.answers and k not in set(given)
+    )
+    if missing:
+        raise RefusedError(
+            f"{recorded.answers_file} in {repo} lacks the answer(s) {', '.join(missing)} it was rendered with; "
+            f"accepted: restore them (git checkout {base.sha[:12]} -- {recorded.answers_file} has them), "
+            f"or give them with --data {missing[0]}=VALUE"
+        )
+
+
+def refuse_overwriting_untracked(repo: Path, written: Iterable[str]) -> None:
+    """Refuse when a file git does not track (an ignored one) is where the update would write `written`."""
+    tracked = set(gitrepo.git(repo, "ls-files", "-z").stdout.split("\0"))
+    tracked_dirs = {path.rsplit("/", depth)[0] for path in tracked for depth in range(1, path.count("/") + 1)}
+    in_the_way: list[str] = []
+    for path in sorted(written):
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            prefix = "/".join(parts[:depth])
+            target = repo / prefix
+            occupied = target.is_symlink() or target.exists()
+            if not occupied or prefix in tracked:
+                continue
+            if depth == len(parts) or not target.is_dir():
+                if prefix not in tracked_dirs:
+                    in_the_way.append(prefix)
+                break
+    if in_the_way:
+        found = list(dict.fromkeys(in_the_way))
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        raise RefusedError(
+            f"{repo} has files git does not track (ignored) where the update would write: "
+            f"{', '.join(found[:3])}{more}; move them out of the way (or commit them), then update again"
+        )

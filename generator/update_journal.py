@@ -1,0 +1,91 @@
+"""What a running `scaffold update` has written, kept in the repo's git folder until it finishes.
+
+An update that is killed (SIGKILL, a power cut) cannot clean up after itself. Its journal lets the
+next run tell its leftovers from the user's files: once the user has undone the interrupted merge
+(`git merge --abort`), the next update removes the `.rej` files it wrote, if they are unchanged, and
+points `scaffold/pristine` back where it was. Nothing else is ever touched on the journal's word.
+"""
+
+import hashlib
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from generator import gitrepo
+from generator.errors import RefusedError
+from generator.pristine import branch_tip, point_branch
+
+JOURNAL_NAME = "scaffold-update.json"
+
+
+@dataclass
+class Journal:
+    """The state an update started from, and the files it wrote outside git."""
+
+    head: str
+    """The commit HEAD was on."""
+    pristine_before: str | None
+    """Where `scaffold/pristine` pointed (None: the branch was missing)."""
+    pristine: str
+    """The pristine commit the update merges."""
+    rej: dict[str, str] = field(default_factory=dict)
+    """The `.rej` files written, path -> sha256 of their content."""
+
+
+def journal_path(repo: Path) -> Path:
+    """Return where the journal of an update of `repo` lives (inside its git folder)."""
+    where = gitrepo.git(repo, "rev-parse", "--path-format=absolute", "--git-path", JOURNAL_NAME).stdout.strip()
+    return Path(where)
+
+
+def write(path: Path, journal: Journal) -> None:
+    """Write the journal atomically, so that it is either the old or the new one after a kill."""
+    partial = path.with_name(path.name + ".tmp")
+    partial.write_text(json.dumps(asdict(journal), indent=2), encoding="utf-8")
+    os.replace(partial, path)
+
+
+def write_rej(repo: Path, path: Path, journal: Journal, rel: str, content: bytes) -> None:
+    """Record the `.rej` file `rel` in the journal, then write it, so a kill never leaves one unrecorded."""
+    journal.rej[rel] = hashlib.sha256(content).hexdigest()
+    write(path, journal)
+    (repo / rel).write_bytes(content)
+
+
+def remove_rej(repo: Path, journal: Journal) -> None:
+    """Delete the `.rej` files the update wrote that are still as it wrote them."""
+    for rel, digest in journal.rej.items():
+        file = repo / rel
+        if file.is_file() and not file.is_symlink() and hashlib.sha256(file.read_bytes()).hexdigest() == digest:
+            file.unlink()
+
+
+def recover(repo: Path) -> None:
+    """Deal with the journal of an earlier update of `repo` that was interrupted, if there is one.
+
+    While its merge is still in progress, refuse and say how to undo it. Once it is undone (HEAD is
+    where the interrupted update started), remove its leftovers. If the user committed it instead,
+    the journal is simply dropped: the next update finds what the branch contains from its history.
+    """
+    path = journal_path(repo)
+    if not path.is_file():
+        return
+    try:
+        journal = Journal(**json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError):
+        path.unlink()
+        return
+    merging = gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False).stdout.strip()
+    if merging == journal.pristine:
+        raise RefusedError(
+            f"an earlier scaffold update of {repo} was interrupted and its merge is still in progress; "
+            "undo it with `git merge --abort`, then update again"
+        )
+    if merging:
+        return  # someone else's merge: the usual refusal says so
+    if gitrepo.head(repo) == journal.head:
+        remove_rej(repo, journal)
+        if branch_tip(repo) == journal.pristine:
+            point_branch(repo, journal.pristine_before)
+    path.unlink()
