@@ -31,8 +31,8 @@ from tests.template_versions import (
 )
 
 runner = CliRunner()
-TEMPLATE_LABEL = 'LABEL org.opencontainers.image.title="{{ service_name }}"\n'
-RENDERED_LABEL = 'LABEL org.opencontainers.image.title="my-service"'
+TEMPLATE_LABEL = 'LABEL org.opencontainers.image.vendor="{{ service_name }}"\n'
+RENDERED_LABEL = 'LABEL org.opencontainers.image.vendor="my-service"'
 USER_LABEL = 'LABEL team="payments"\n'
 MAIN_GO = "cmd/my-service/main.go"
 MAIN_GO_TEMPLATE = "cmd/{{ service_name }}/main.go.jinja"

@@ -37,7 +37,7 @@ from tests.template_versions import GIT_IDENTITY, append, commit_all, git, inser
 
 SCAFFOLD = str(Path(sys.executable).parent / "scaffold")
 USER_LABEL = 'LABEL team="payments"\n'
-TEMPLATE_LABEL = 'LABEL org.opencontainers.image.title="{{ service_name }}"\n'
+TEMPLATE_LABEL = 'LABEL org.opencontainers.image.vendor="{{ service_name }}"\n'
 USER_FILE = "notes/ours.md"
 IGNORED_FILE = "local.env"
 READ_ONLY = {"rev-parse", "status", "symbolic-ref", "log", "cat-file", "ls-tree", "ls-files", "diff-tree", "diff",

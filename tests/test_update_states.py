@@ -30,8 +30,8 @@ from tests.template_versions import (
     work_tree,
 )
 
-TEMPLATE_LABEL = 'LABEL org.opencontainers.image.title="{{ service_name }}"\n'
-RENDERED_LABEL = 'LABEL org.opencontainers.image.title="my-service"'
+TEMPLATE_LABEL = 'LABEL org.opencontainers.image.vendor="{{ service_name }}"\n'
+RENDERED_LABEL = 'LABEL org.opencontainers.image.vendor="my-service"'
 USER_LABEL = 'LABEL team="payments"\n'
 
 

@@ -24,7 +24,7 @@ from generator.version import DISTRIBUTION
 from tests.conftest import REPO_ROOT, run
 from tests.template_versions import GIT_IDENTITY, append, assert_go_repo_passes, commit_all, git, insert_before
 
-LABEL = 'LABEL org.opencontainers.image.title="{{ service_name }}"\n'
+LABEL = 'LABEL org.opencontainers.image.vendor="{{ service_name }}"\n'
 
 
 def copy_source_tree(dest: Path) -> None:
@@ -134,7 +134,7 @@ def test_update_offline_with_wheel_b_after_wheel_a_and_its_template_are_gone(
     updated = run([*prefix, str(tool.scaffold), "update"], cwd=repo, env=no_network)
 
     assert f"{version_a} -> {version_b}" in updated.stdout
-    assert 'LABEL org.opencontainers.image.title="my-service"' in (repo / "Dockerfile").read_text()
+    assert 'LABEL org.opencontainers.image.vendor="my-service"' in (repo / "Dockerfile").read_text()
     assert (repo / "cmd" / "my-service" / "main.go").read_text().endswith("// Owned by the payments team.\n")
     assert yaml.safe_load((repo / ".copier-answers.yml").read_text())["_commit"] == version_b
     assert git(repo, "status", "--porcelain") == ""
