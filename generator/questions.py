@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from jinja2 import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
 from generator.answers import parse_bool, validate_answer
-from generator.errors import InvalidAnswerError, TemplateError
+from generator.errors import InvalidAnswerError, TemplateError, shown, yaml_problem
 from generator.jinja_ext import ScaffoldExtension
 
 
@@ -53,7 +54,7 @@ def load_config(template_dir: Path) -> TemplateConfig:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
-        raise TemplateError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+        raise TemplateError(f"{path} is not valid YAML: {yaml_problem(error)}") from None
     settings = {k: v for k, v in data.items() if k.startswith("_")}
     questions = [_question(k, v) for k, v in data.items() if not k.startswith("_")]
     return TemplateConfig(questions=questions, settings=settings)
@@ -95,7 +96,14 @@ def render_value(value: Any, answers: Mapping[str, Any]) -> Any:
     """Render a Jinja string (a default, a `when`) against the answers given so far."""
     if not isinstance(value, str) or "{" not in value:
         return value
-    return _environment().from_string(value).render(**answers)
+    try:
+        return _environment().from_string(value).render(**answers)
+    except JinjaError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise TemplateError(
+            f"the template's copier.yml value {shown(value)} cannot be rendered: {reason}; "
+            "accepted: Jinja using the answers before it and scaffold's filters"
+        ) from None
 
 
 def is_asked(question: Question, answers: Mapping[str, Any]) -> bool:
@@ -114,11 +122,12 @@ def convert(question: Question, value: Any) -> Any:
         if question.type == "float":
             return float(str(value).strip())
     except ValueError:
-        raise InvalidAnswerError(f"{question.key} {value!r} is not valid; accepted: a {question.type}") from None
+        validate_answer(question.key, value)  # a question scaffold knows says precisely what it accepts
+        kind = "a whole number, such as 8080" if question.type == "int" else "a number, such as 0.5"
+        raise InvalidAnswerError(f"{question.key} {shown(value)} is not valid; accepted: {kind}") from None
     if question.type == "bool":
         return parse_bool(question.key, value)
     return value if question.type in ("json", "yaml") else str(value)
-
 
 
 def default_for(question: Question, answers: Mapping[str, Any]) -> Any:
@@ -136,7 +145,7 @@ def problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
         return error.message
     if question.choices and converted not in question.choices.values():
         accepted = ", ".join(str(v) for v in question.choices.values())
-        return f"{question.key} {value!r} is not one of the choices; accepted: {accepted}"
+        return f"{question.key} {shown(value)} is not one of the choices; accepted: {accepted}"
     if question.validator:
         message = str(render_value(question.validator, {**answers, question.key: converted})).strip()
         if message:
