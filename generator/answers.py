@@ -149,15 +149,18 @@ _VALIDATORS = {
 KNOWN_KEYS = tuple(_VALIDATORS)
 
 
+def control_character(text: str) -> str | None:
+    """Return the first control character in `text` (newline, tab, NUL, ESC, a bidi override...), if any."""
+    return next((c for c in text if unicodedata.category(c) in _CONTROL_CATEGORIES), None)
+
+
 def reject_control_characters(key: str, value: Any) -> None:
     """Raise InvalidAnswerError when a text answer holds a control character (newline, tab, NUL, ESC...).
 
     Answers end up in file names, Go source, YAML and shell lines, where such a character either
     breaks the file or hides what is really there.
     """
-    if not isinstance(value, str):
-        return
-    found = next((c for c in value if unicodedata.category(c) in _CONTROL_CATEGORIES), None)
+    found = control_character(value) if isinstance(value, str) else None
     if found is not None:
         raise InvalidAnswerError(
             f"{key} {shown(value)} contains the control character {found!r}; "

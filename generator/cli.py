@@ -124,9 +124,11 @@ def new(
     from generator import catalog
     from generator import config as org_config
     from generator import new as new_module
+    from generator.answers import reject_control_characters
     from generator.render import read_answers_file
     from generator.trust.consent import consented
 
+    reject_control_characters("service_name", name)  # before the folder named after it is looked at
     if dest is not None and str(dest).lower() in _FLAG_WORDS:
         raise ScaffoldError(
             f"DEST {str(dest)!r} looks like a value for a flag, and flags take none; "

@@ -7,11 +7,18 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.errors import DestinationError
+from generator.answers import control_character
+from generator.errors import DestinationError, shown
 
 
 def check_destination(dest: Path) -> None:
-    """Raise DestinationError unless `dest` is missing or an empty folder."""
+    """Raise DestinationError unless `dest` is missing or an empty folder, under folders, named in plain text."""
+    found = control_character(str(dest))
+    if found is not None:
+        raise DestinationError(
+            f"destination {shown(str(dest))} contains the control character {found!r}; "
+            "accepted: a path without newlines, tabs or other control characters"
+        )
     if dest.is_file() or dest.is_symlink():
         raise DestinationError(f"destination {str(dest)!r} is a file; accepted: a new or empty folder")
     if dest.is_dir() and any(dest.iterdir()):

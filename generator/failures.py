@@ -22,7 +22,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from generator.errors import EXIT_BUG, EXIT_CANCELLED, ScaffoldError, TemplateError, yaml_problem
+from generator.errors import EXIT_BUG, EXIT_CANCELLED, ScaffoldError, TemplateError, shown, yaml_problem
 
 DEBUG_ENV = "SCAFFOLD_DEBUG"
 
@@ -70,7 +70,7 @@ def translate(error: BaseException) -> ScaffoldError | None:
 
 
 def _os_error(error: OSError) -> ScaffoldError:
-    where = f"{error.filename!s}: " if error.filename is not None else ""
+    where = f"{shown(str(error.filename))}: " if error.filename is not None else ""
     accepted = _OS_ACCEPTED.get(error.errno or 0)
     message = f"{where}{str(error.strerror).lower()}"
     return ScaffoldError(f"{message}; accepted: {accepted}" if accepted else message)
