@@ -106,7 +106,7 @@ ConfigOption = Annotated[
 @app.command()
 def new(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Service name: the binary, image and Kubernetes name.")],
-    dest: Annotated[Path | None, typer.Argument(metavar="[DEST]", help="Folder to create (default: ./NAME).")] = None,
+    dest: Annotated[Path | None, typer.Argument(metavar="DEST", help="Folder to create (default: ./NAME).")] = None,
     template: TemplateOption = None,
     vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Use the default for every answer not given.")] = False,

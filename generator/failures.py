@@ -14,6 +14,7 @@ and `scaffold --help` stays fast.
 
 import errno
 import os
+import re
 import sys
 import traceback
 from collections.abc import Sequence
@@ -25,6 +26,7 @@ from typer.core import TyperGroup
 from generator.errors import EXIT_BUG, EXIT_CANCELLED, ScaffoldError, TemplateError, shown, yaml_problem
 
 DEBUG_ENV = "SCAFFOLD_DEBUG"
+_STAGING = re.compile(r"^.*/\.[^/]*\.scaffold-[^/]+/")  # destination.staging_for's folder
 
 _OS_ACCEPTED = {
     errno.EEXIST: "a path whose parents are folders (or missing), not files",
@@ -57,23 +59,26 @@ def translate(error: BaseException) -> ScaffoldError | None:
             "standard input closed before every question was answered; nothing was written; "
             "accepted: a terminal, or --defaults with --data KEY=VALUE"
         )
-    if isinstance(error, OSError) and error.strerror:
-        return _os_error(error)
     if _is_instance(error, "yaml", "YAMLError"):
         return TemplateError(f"not valid YAML: {yaml_problem(error)}")
     if _is_instance(error, "jinja2", "TemplateError"):
         return TemplateError(f"the template cannot be rendered: {_describe(error)}; the template needs fixing")
     if _raised_inside("copier", error):
-        # copier validates answers and paths with plain ValueError/TypeError: a template or answer problem
-        return TemplateError(f"the template cannot be rendered: {_describe(error)}")
+        # copier checks answers and paths with plain ValueError/TypeError/OSError: a template or answer problem
+        reason = _os_problem(error) if isinstance(error, OSError) and error.strerror else _describe(error)
+        return TemplateError(f"the template cannot be rendered: {reason}")
+    if isinstance(error, OSError) and error.strerror:
+        accepted = _OS_ACCEPTED.get(error.errno or 0)
+        return ScaffoldError(f"{_os_problem(error)}; accepted: {accepted}" if accepted else _os_problem(error))
     return None
 
 
-def _os_error(error: OSError) -> ScaffoldError:
-    where = f"{shown(str(error.filename))}: " if error.filename is not None else ""
-    accepted = _OS_ACCEPTED.get(error.errno or 0)
-    message = f"{where}{str(error.strerror).lower()}"
-    return ScaffoldError(f"{message}; accepted: {accepted}" if accepted else message)
+def _os_problem(error: OSError) -> str:
+    if error.filename is None:
+        return str(error.strerror).lower()
+    # inside the staging folder the repo is rendered in, name the path as it will be in the repo
+    path = _STAGING.sub("", str(error.filename))
+    return f"{shown(path)}: {str(error.strerror).lower()}"
 
 
 def _is_instance(error: BaseException, module: str, name: str) -> bool:
@@ -88,7 +93,7 @@ def _raised_inside(package: str, error: BaseException) -> bool:
 
 
 def _describe(error: BaseException) -> str:
-    text = first_line(str(error))
+    text = first_line(str(error)).rstrip(".")
     lineno = getattr(error, "lineno", None)
     where = f" (line {lineno})" if isinstance(lineno, int) and text else ""
     return f"{text}{where}" if text else type(error).__name__
@@ -180,5 +185,5 @@ def _usage_error(error: Any) -> int:
         return int(error.exit_code)
     ctx = getattr(error, "ctx", None)
     hint = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
-    typer.echo(f"error: {_one_line(error.format_message())}{hint}", err=True)
+    typer.echo(f"error: {_one_line(error.format_message()).rstrip('.')}{hint}", err=True)
     return int(getattr(error, "exit_code", 2))

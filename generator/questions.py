@@ -99,7 +99,7 @@ def render_value(value: Any, answers: Mapping[str, Any]) -> Any:
     try:
         return _environment().from_string(value).render(**answers)
     except JinjaError as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        reason = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else type(error).__name__
         raise TemplateError(
             f"the template's copier.yml value {shown(value)} cannot be rendered: {reason}; "
             "accepted: Jinja using the answers before it and scaffold's filters"
