@@ -118,6 +118,7 @@ def run_cli(quick: bool) -> tuple[list[list[str]], dict[str, Any]]:
     heavy = ", ".join(imports) if imports else "none of copier, questionary, jinja2"
     pairs = [
         ("scaffold new --defaults", "copier copy --defaults"),
+        ("scaffold new --defaults", "copier copy + git init + commit"),
         ("scaffold new --defaults", "cookiecutter --no-input"),
         ("scaffold new --defaults --no-git", "copier copy --defaults"),
         ("scaffold --help", "python -c pass"),

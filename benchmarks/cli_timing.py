@@ -106,10 +106,20 @@ def new_commands() -> dict[str, Callable[[Path], float]]:
         "copier copy --defaults": lambda w: timed(
             [tool("copier"), "copy", "--defaults", "--trust", "--quiet", str(template_dir()), str(w / NAME)], w
         ),
+        "copier copy + git init + commit": copier_copy_and_commit,
         "cookiecutter --no-input": lambda w: timed(
             [tool("cookiecutter"), "--no-input", "-o", str(w), str(cookiecutter_template())], w
         ),
     }
+
+
+def copier_copy_and_commit(work: Path) -> float:
+    """`copier copy` then `git init`, `git add` and a commit: what `scaffold new` does with its git step, by hand."""
+    repo = work / NAME
+    seconds = timed([tool("copier"), "copy", "--defaults", "--trust", "--quiet", str(template_dir()), str(repo)], work)
+    for args in (["init", "--quiet"], ["add", "--all"], ["commit", "--quiet", "--no-verify", "-m", "Create"]):
+        seconds += timed(["git", *args], repo)
+    return seconds
 
 
 def cookiecutter_matches_copier() -> str:

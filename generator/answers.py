@@ -4,11 +4,13 @@ Keys here are scaffold's public interface (`--data`, answers files, org defaults
 """
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Any
 
-from generator.errors import InvalidAnswerError
+from generator.errors import InvalidAnswerError, shown
 from generator.quantities import (
+    CPU_ACCEPTED,
     MEMORY_ACCEPTED,
     SMALLEST_MEMORY_LIMIT,
     QuantityError,
@@ -20,18 +22,22 @@ SUPPORTED_GO_VERSIONS = ("1.27", "1.26", "1.25")
 RUNTIME_IMAGES = ("distroless", "scratch", "alpine")
 LOWEST_PORT = 1024  # a non-root process cannot bind below this without extra capabilities
 HIGHEST_PORT = 65535
+LARGEST_QUANTITY = 2**63 - 1  # bytes or millicores: Kubernetes and the Go runtime hold them in an int64
 
-_SERVICE_NAME = re.compile(r"^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$")
-_MODULE_ELEMENT = re.compile(r"^[A-Za-z0-9_.~+-]+$")
+_SERVICE_NAME = re.compile(r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_MODULE_ELEMENT = re.compile(r"[A-Za-z0-9_.~+-]+")
+# Control (newline, tab, NUL, ESC), format (bidi overrides, zero-width), lone surrogates, line and
+# paragraph separators: characters that break a file or hide what is really in it.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
 
 
 def _service_name(value: Any) -> str:
     text = str(value)
-    if not _SERVICE_NAME.match(text):
+    if not _SERVICE_NAME.fullmatch(text):
         raise InvalidAnswerError(
-            f"service_name {text!r} is not valid; accepted: 1-63 lowercase letters, digits and '-', "
+            f"service_name {shown(text)} is not valid; accepted: 1-63 lowercase letters, digits and '-', "
             "starting with a letter and not ending with '-' (a Go binary name and a DNS-1123 label)"
         )
     return text
@@ -43,11 +49,11 @@ def _module_path(value: Any) -> str:
     if (
         not text
         or len(text) > 255
-        or any(not _MODULE_ELEMENT.match(e) or e.startswith(".") or e.endswith(".") for e in elements)
-        or not re.match(r"^[a-z0-9.-]+$", elements[0])
+        or any(not _MODULE_ELEMENT.fullmatch(e) or e.startswith(".") or e.endswith(".") for e in elements)
+        or not re.fullmatch(r"[a-z0-9.-]+", elements[0])
     ):
         raise InvalidAnswerError(
-            f"module_path {text!r} is not a valid Go module path; accepted: slash-separated elements of "
+            f"module_path {shown(text)} is not a valid Go module path; accepted: slash-separated elements of "
             "letters, digits and '._~+-', a lowercase first element, such as github.com/acme/my-service"
         )
     return text
@@ -57,7 +63,8 @@ def _description(value: Any) -> str:
     text = str(value).strip()
     if not text or "\n" in text or len(text) > 200 or '"' in text or "`" in text:
         raise InvalidAnswerError(
-            f"description {text!r} is not valid; accepted: one line of 1-200 characters without quotes or backticks"
+            f"description {shown(text)} is not valid; "
+            "accepted: one line of 1-200 characters without quotes or backticks"
         )
     return text
 
@@ -66,7 +73,7 @@ def _go_version(value: Any) -> str:
     text = str(value).strip()
     if text not in SUPPORTED_GO_VERSIONS:
         raise InvalidAnswerError(
-            f"go_version {text!r} is not supported; accepted: {', '.join(SUPPORTED_GO_VERSIONS)}"
+            f"go_version {shown(text)} is not supported; accepted: {', '.join(SUPPORTED_GO_VERSIONS)}"
         )
     return text
 
@@ -75,7 +82,7 @@ def _port(key: str, value: Any) -> int:
     text = str(value).strip()
     if not text.isdigit() or not LOWEST_PORT <= int(text) <= HIGHEST_PORT:
         raise InvalidAnswerError(
-            f"{key} {text!r} is not valid; accepted: a whole number from {LOWEST_PORT} to {HIGHEST_PORT} "
+            f"{key} {shown(text)} is not valid; accepted: a whole number from {LOWEST_PORT} to {HIGHEST_PORT} "
             "(the service runs as a non-root user)"
         )
     return int(text)
@@ -90,7 +97,7 @@ def parse_bool(key: str, value: Any) -> bool:
         return True
     if text in _FALSE:
         return False
-    raise InvalidAnswerError(f"{key} {value!r} is not valid; accepted: true or false (yes/no, 1/0)")
+    raise InvalidAnswerError(f"{key} {shown(value)} is not valid; accepted: true or false (yes/no, 1/0)")
 
 
 def _memory_limit(value: Any) -> str:
@@ -101,24 +108,28 @@ def _memory_limit(value: Any) -> str:
         raise InvalidAnswerError(str(error)) from None
     if size < SMALLEST_MEMORY_LIMIT:
         raise InvalidAnswerError(
-            f"memory_limit {text!r} is below 64Mi, too small for a Go service; accepted: {MEMORY_ACCEPTED}"
+            f"memory_limit {shown(text)} is below 64Mi, too small for a Go service; accepted: {MEMORY_ACCEPTED}"
         )
+    if size > LARGEST_QUANTITY:
+        raise InvalidAnswerError(f"memory_limit {shown(text)} is above 8Ei; accepted: {MEMORY_ACCEPTED}")
     return text
 
 
 def _cpu_limit(value: Any) -> str:
     text = str(value).strip()
     try:
-        parse_cpu(text)
+        millicores = parse_cpu(text)
     except QuantityError as error:
         raise InvalidAnswerError(str(error)) from None
+    if millicores > LARGEST_QUANTITY:
+        raise InvalidAnswerError(f"cpu_limit {shown(text)} is too large; accepted: {CPU_ACCEPTED}")
     return text
 
 
 def _runtime_image(value: Any) -> str:
     text = str(value).strip()
     if text not in RUNTIME_IMAGES:
-        raise InvalidAnswerError(f"runtime_image {text!r} is not valid; accepted: {', '.join(RUNTIME_IMAGES)}")
+        raise InvalidAnswerError(f"runtime_image {shown(text)} is not valid; accepted: {', '.join(RUNTIME_IMAGES)}")
     return text
 
 
@@ -138,11 +149,32 @@ _VALIDATORS = {
 KNOWN_KEYS = tuple(_VALIDATORS)
 
 
+def control_character(text: str) -> str | None:
+    """Return the first control character in `text` (newline, tab, NUL, ESC, a bidi override...), if any."""
+    return next((c for c in text if unicodedata.category(c) in _CONTROL_CATEGORIES), None)
+
+
+def reject_control_characters(key: str, value: Any) -> None:
+    """Raise InvalidAnswerError when a text answer holds a control character (newline, tab, NUL, ESC...).
+
+    Answers end up in file names, Go source, YAML and shell lines, where such a character either
+    breaks the file or hides what is really there.
+    """
+    found = control_character(value) if isinstance(value, str) else None
+    if found is not None:
+        raise InvalidAnswerError(
+            f"{key} {shown(value)} contains the control character {found!r}; "
+            "accepted: one line of text without tabs or other control characters"
+        )
+
+
 def validate_answer(key: str, value: Any) -> Any:
     """Return `value` normalised for `key` (ports as int, flags as bool), or raise InvalidAnswerError.
 
-    Keys scaffold does not know (a custom template's own questions) are returned unchanged.
+    Text answers never hold control characters; otherwise, keys scaffold does not know (a custom
+    template's own questions) are returned unchanged.
     """
+    reject_control_characters(key, value)
     validator = _VALIDATORS.get(key)
     return validator(value) if validator else value
 
@@ -153,7 +185,7 @@ def validate_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     port, pprof_port = normalised.get("port"), normalised.get("pprof_port")
     if normalised.get("enable_pprof", True) and port is not None and port == pprof_port:
         raise InvalidAnswerError(
-            f"pprof_port {pprof_port!r} is the same as port; accepted: a port other than {port}"
+            f"pprof_port {shown(pprof_port)} is the same as port; accepted: a port other than {port}"
         )
     return normalised
 
@@ -163,7 +195,7 @@ def problem_with(key: str, value: Any, port: Any = None) -> str:
     try:
         normalised = validate_answer(key, value)
         if key == "pprof_port" and port not in (None, "") and normalised == validate_answer("port", port):
-            return f"pprof_port {normalised!r} is the same as port; accepted: a port other than {port}"
+            return f"pprof_port {shown(normalised)} is the same as port; accepted: a port other than {port}"
     except InvalidAnswerError as error:
         return error.message
     return ""

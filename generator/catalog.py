@@ -43,6 +43,11 @@ def resolve(template: str | None, vcs_ref: str | None, org: OrgConfig) -> Templa
     return sources.resolve(name, vcs_ref)
 
 
+def names(org: OrgConfig) -> list[str]:
+    """Return the names `--template` accepts without a path or URL: the catalog's, then the bundled ones."""
+    return [*org.templates, *(name for name in sources.bundled_names() if name not in org.templates)]
+
+
 def entry_src(entry: CatalogEntry, org: OrgConfig) -> str:
     """Return an entry's source, with a relative folder taken relative to the config file."""
     src = entry.src

@@ -1,6 +1,7 @@
 """The `scaffold` command line: parses arguments, calls the function that does the work, prints the result.
 
-Heavy imports (copier, questionary) happen inside the commands, so `scaffold --help` stays fast.
+Failures are turned into one line and an exit code in one place, generator/failures.py. Heavy imports
+(copier, questionary, Jinja) happen inside the commands, so `scaffold --help` stays fast.
 """
 
 import dataclasses
@@ -8,11 +9,12 @@ import functools
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from generator.errors import ScaffoldError
+from generator.failures import DEBUG_ENV, ReportingGroup
 
 if TYPE_CHECKING:
     from generator.collect import Ask
@@ -20,27 +22,13 @@ if TYPE_CHECKING:
 app = typer.Typer(
     name="scaffold",
     help="Create production-grade Go service repositories and keep them up to date.",
+    cls=ReportingGroup,
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain help: flags shown as flags, and no rich import for --help
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
 CWD = Path(".")
-
-
-def reports_errors(command: F) -> F:
-    """Turn a ScaffoldError into its one-line message on stderr and its exit code: the one place that does."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except ScaffoldError as error:
-            typer.echo(f"error: {error.message}", err=True)
-            raise typer.Exit(error.exit_code) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def parse_data(pairs: list[str]) -> dict[str, str]:
@@ -67,6 +55,12 @@ def _root(
     version: Annotated[
         bool, typer.Option("--version", callback=_version_callback, is_eager=True, help="Print the version.")
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            "--debug", envvar=DEBUG_ENV, show_envvar=False, help=f"Show the traceback of a bug (or {DEBUG_ENV}=1)."
+        ),
+    ] = False,
 ) -> None:
     """Create production-grade Go service repositories and keep them up to date."""
 
@@ -78,6 +72,30 @@ DataOption = Annotated[
 TRUST_HELP = "Allow the template to run code: its tasks, migrations and Jinja extensions."
 TRUST_BUILD_HELP = "Allow compiling and running the template's code (go build, go test) and its tasks."
 TrustOption = Annotated[bool, typer.Option("--trust", help=TRUST_HELP)]
+
+
+def _complete_template(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Complete `--template` with the org catalog's and the bundled templates' names."""
+    from generator import catalog
+    from generator import config as org_config
+
+    try:
+        org = org_config.load(ctx.params.get("config"))
+    except ScaffoldError:
+        org = org_config.OrgConfig()  # a broken config still completes the bundled names
+    return [name for name in catalog.names(org) if name.startswith(incomplete)]
+
+
+TemplateOption = Annotated[
+    str | None,
+    typer.Option(
+        "--template",
+        "-t",
+        metavar="NAME|FOLDER|URL",
+        help="Catalog or bundled template name, folder, or git URL (gh:/gl: too).",
+        autocompletion=_complete_template,
+    ),
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -89,19 +107,16 @@ ConfigOption = Annotated[
 
 
 @app.command()
-@reports_errors
 def new(
-    name: Annotated[str, typer.Argument(help="Service name: the binary, image and Kubernetes name.")],
-    dest: Annotated[Path | None, typer.Argument(help="Folder to create (default: ./NAME).")] = None,
-    template: Annotated[
-        str | None,
-        typer.Option("--template", "-t", help="Catalog or bundled template name, folder, or git URL (gh:/gl: too)."),
-    ] = None,
+    name: Annotated[str, typer.Argument(metavar="NAME", help="Service name: the binary, image and Kubernetes name.")],
+    dest: Annotated[Path | None, typer.Argument(metavar="DEST", help="Folder to create (default: ./NAME).")] = None,
+    template: TemplateOption = None,
     vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Use the default for every answer not given.")] = False,
     data: DataOption = None,
     answers_file: Annotated[
-        Path | None, typer.Option("--answers-file", help="A YAML file of answers (copier's answers format).")
+        Path | None,
+        typer.Option("--answers-file", metavar="FILE", help="A YAML file of answers (copier's answers format)."),
     ] = None,
     pretend: Annotated[bool, typer.Option("--pretend", help="Show what would be written; write nothing.")] = False,
     git: Annotated[bool, typer.Option("--git/--no-git", help="git init the new repo with one commit.")] = True,
@@ -112,20 +127,27 @@ def new(
     from generator import catalog
     from generator import config as org_config
     from generator import new as new_module
+    from generator.answers import reject_control_characters
     from generator.render import read_answers_file
     from generator.trust.consent import consented
 
+    reject_control_characters("service_name", name)  # before the folder named after it is looked at
+    if dest is not None and str(dest).lower() in _FLAG_WORDS:
+        raise ScaffoldError(
+            f"DEST {str(dest)!r} looks like a value for a flag, and flags take none; "
+            f"accepted: --defaults (or --git, --pretend) alone, or ./{dest} for a folder of that name"
+        )
     org = org_config.load(config)
 
     given: dict[str, Any] = {}
     if answers_file is not None:
-        if not answers_file.is_file():
-            raise ScaffoldError(f"--answers-file {str(answers_file)!r} does not exist; accepted: a YAML answers file")
-        given.update((k, v) for k, v in read_answers_file(answers_file).items() if not k.startswith("_"))
+        given.update((k, v) for k, v in read_answers_file(_answers_file(answers_file)).items() if not k.startswith("_"))
     given.update(parse_data(data or []))
     ask: Ask | None = None
     if not defaults and sys.stdin.isatty():
-        from generator.prompts import ask
+        from generator.prompts import TerminalPrompts
+
+        ask = TerminalPrompts()
     source = catalog.resolve(template, vcs_ref, org)
     request = new_module.NewRequest(
         name=name,
@@ -140,6 +162,18 @@ def new(
     )
     result = new_module.create(request)
     typer.echo(_summary(result, pretend))
+
+
+_FLAG_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
+
+
+def _answers_file(path: Path) -> Path:
+    """Return `path` if it can be an answers file; raise a one-line error naming the problem."""
+    if path.is_dir():
+        raise ScaffoldError(f"--answers-file {str(path)!r} is a folder; accepted: a YAML answers file")
+    if not path.exists():
+        raise ScaffoldError(f"--answers-file {str(path)!r} does not exist; accepted: a YAML answers file")
+    return path
 
 
 def _summary(result: Any, pretend: bool) -> str:
@@ -164,10 +198,12 @@ def _summary(result: Any, pretend: bool) -> str:
     return "\n".join(lines)
 
 
-@app.command()
-@reports_errors
+# A value such as -5Mi starts with '-': take it as the argument (and refuse it as a quantity), not as an option.
+@app.command(context_settings={"ignore_unknown_options": True})
 def memlimit(
-    memory_limit: Annotated[str, typer.Argument(help="Container memory limit, e.g. 512Mi, 1Gi, 256M.")],
+    memory_limit: Annotated[
+        str, typer.Argument(metavar="QUANTITY", help="Container memory limit, e.g. 512Mi, 1Gi, 256M.")
+    ],
 ) -> None:
     """Print the GOMEMLIMIT derived from a container memory limit (e.g. 512Mi -> 460MiB)."""
     from generator.answers import validate_answer
@@ -187,7 +223,6 @@ JobsOption = Annotated[
 
 
 @app.command("templates")
-@reports_errors
 def templates_command(config: ConfigOption = None, as_json: JsonOption = False) -> None:
     """List the org's template catalog and the bundled templates, with each one's newest version."""
     import json
@@ -204,7 +239,6 @@ def templates_command(config: ConfigOption = None, as_json: JsonOption = False) 
 
 
 @app.command("update")
-@reports_errors
 def update_command(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Repos to update (default: the current folder); several run at once.")
@@ -272,7 +306,6 @@ def update_command(
 
 
 @app.command("check")
-@reports_errors
 def check_command(
     paths: Annotated[
         list[Path] | None, typer.Argument(help="Repos to check (default: the current folder); several run at once.")
@@ -304,7 +337,6 @@ def check_command(
 
 
 @app.command("adopt")
-@reports_errors
 def adopt_command(
     path: Annotated[Path, typer.Argument(help="The repo to adopt (a git repo; default: the current folder).")] = CWD,
     template: Annotated[
@@ -365,7 +397,6 @@ app.add_typer(template_app, name="template")
 
 
 @template_app.command("init")
-@reports_errors
 def template_init(
     dest: Annotated[Path, typer.Argument(help="Folder to create the org template in (a new git repo).")],
     data: Annotated[
@@ -409,7 +440,6 @@ def template_init(
 
 
 @template_app.command("test")
-@reports_errors
 def template_test(
     path: Annotated[str, typer.Argument(help="Template folder (its working tree) or bundled template name.")] = ".",
     skip: Annotated[
@@ -445,7 +475,6 @@ def template_test(
 
 
 @template_app.command("upgrade")
-@reports_errors
 def template_upgrade(
     path: Annotated[Path, typer.Argument(help="The org template repo (made by scaffold template init).")] = Path("."),
 ) -> None:

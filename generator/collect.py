@@ -1,16 +1,26 @@
 """Turn given answers, defaults and (optionally) prompts into a complete, validated set of answers."""
 
 import functools
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from generator.answers import validate_answers
 from generator.config import OrgAnswers
-from generator.errors import ConfigError, InvalidAnswerError
+from generator.errors import ConfigError, InvalidAnswerError, ScaffoldError
 from generator.questions import Question, TemplateConfig, convert, default_for, is_asked, problem
 
 Ask = Callable[[Question, Any, Callable[[Any], str]], Any]
 """Asks one question: (question, default, problem-of-a-candidate) -> the accepted answer."""
+
+EXIT_NOT_CONFIRMED = 1
+
+
+@runtime_checkable
+class Confirms(Protocol):
+    """An `Ask` that also shows the summary of the answers after the last question and asks to go on."""
+
+    def confirm(self, summary: Sequence[tuple[str, str]]) -> bool:
+        """Show (name, value) rows; return whether to create the repo."""
 
 
 def check_given(config: TemplateConfig, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -42,6 +52,7 @@ def collect_answers(
     """
     org = org or OrgAnswers()
     answers = {**check_given(config, given), **fixed_answers(config, given, org)}
+    asked = False
     for question in config.questions:
         if question.computed or question.key in answers:
             continue
@@ -52,6 +63,7 @@ def collect_answers(
         if ask is not None:
             value = ask(question, default, functools.partial(_problem_of, question, answers))
             answers[question.key] = convert(question, value)
+            asked = True
             continue
         if default is None:
             raise InvalidAnswerError(
@@ -63,8 +75,32 @@ def collect_answers(
         if message:
             raise InvalidAnswerError(message)
         answers[question.key] = default
-    ordered = {q.key: answers[q.key] for q in config.questions if q.key in answers}
-    return validate_answers(ordered)
+    # A given answer to a question that does not apply (pprof_port with enable_pprof=false) is left out,
+    # as if never given: the template would otherwise still validate it.
+    ordered = {q.key: answers[q.key] for q in config.questions if q.key in answers and is_asked(q, answers)}
+    checked = validate_answers(ordered)
+    if asked and isinstance(ask, Confirms) and not ask.confirm(summary(config, checked)):
+        raise ScaffoldError("not created: the answers were not confirmed; nothing was written", EXIT_NOT_CONFIRMED)
+    return checked
+
+
+def summary(config: TemplateConfig, answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return (name, value) rows: every answer, then the figures the template derives from them."""
+    rows = []
+    for question in config.questions:
+        if question.computed:
+            value = default_for(question, answers)
+            if value is not None:
+                rows.append((question.key, f"{value} (derived)"))
+        elif question.key in answers:
+            rows.append((question.key, "********" if question.secret else _text(answers[question.key])))
+    return rows
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
 
 
 def _problem_of(question: Question, answers: Mapping[str, Any], candidate: Any) -> str:

@@ -7,15 +7,27 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from generator.errors import DestinationError
+from generator.answers import control_character
+from generator.errors import DestinationError, shown
 
 
 def check_destination(dest: Path) -> None:
-    """Raise DestinationError unless `dest` is missing or an empty folder."""
+    """Raise DestinationError unless `dest` is missing or an empty folder, under folders, named in plain text."""
+    found = control_character(str(dest))
+    if found is not None:
+        raise DestinationError(
+            f"destination {shown(str(dest))} contains the control character {found!r}; "
+            "accepted: a path without newlines, tabs or other control characters"
+        )
     if dest.is_file() or dest.is_symlink():
         raise DestinationError(f"destination {str(dest)!r} is a file; accepted: a new or empty folder")
     if dest.is_dir() and any(dest.iterdir()):
         raise DestinationError(f"destination {str(dest)!r} exists and is not empty; accepted: a new or empty folder")
+    blocking = next((p for p in dest.parents if p.exists() or p.is_symlink()), None)
+    if blocking is not None and not blocking.is_dir():
+        raise DestinationError(
+            f"destination {str(dest)!r} is under {str(blocking)!r}, which is a file; accepted: a path under folders"
+        )
 
 
 @contextmanager
@@ -24,17 +36,29 @@ def staging_for(dest: Path) -> Iterator[Path]:
 
     Parents of `dest` that had to be created are removed again if nothing was put in place.
     """
-    created = _create_parents(dest.parent)
-    staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.scaffold-", dir=dest.parent))
+    created: list[Path] = []
+    try:
+        created = _create_parents(dest.parent)
+        staging = Path(tempfile.mkdtemp(prefix=f".{dest.name}.scaffold-", dir=dest.parent))
+    except OSError as error:
+        _remove_empty(created)
+        raise DestinationError(
+            f"destination {str(dest)!r} cannot be created: {str(error.strerror).lower()}; "
+            "accepted: a folder you can write to"
+        ) from None
     staging.chmod(0o777 & ~_umask())  # mkdtemp makes it private; the repo should get the usual mode
     try:
         yield staging
     finally:
         shutil.rmtree(staging, ignore_errors=True)
         if not dest.exists():
-            for folder in created:
-                if folder.is_dir() and not any(folder.iterdir()):
-                    folder.rmdir()
+            _remove_empty(created)
+
+
+def _remove_empty(folders: list[Path]) -> None:
+    for folder in folders:  # deepest first
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _umask() -> int:
@@ -45,7 +69,12 @@ def _umask() -> int:
 
 def _create_parents(folder: Path) -> list[Path]:
     missing = [p for p in [folder, *folder.parents] if not p.exists()]
-    folder.mkdir(parents=True, exist_ok=True)
+    for parent in reversed(missing):  # one at a time, so a failure leaves only what `missing` can clean up
+        try:
+            parent.mkdir()
+        except OSError:
+            _remove_empty(missing)
+            raise
     return missing  # deepest first, so they can be removed in this order
 
 

@@ -1,10 +1,16 @@
 """The one family of user-facing failures, each carrying its exit code and a one-line message."""
 
+from typing import Any
+
+EXIT_BAD_INPUT = 2
+EXIT_BUG = 70  # sysexits.h EX_SOFTWARE: an internal software error
+EXIT_CANCELLED = 130  # what a shell reports for a command ended by Ctrl-C
+
 
 class ScaffoldError(Exception):
     """A failure to report to the user as one line, without a traceback."""
 
-    exit_code = 2
+    exit_code = EXIT_BAD_INPUT
 
     def __init__(self, message: str, exit_code: int | None = None) -> None:
         super().__init__(message)
@@ -42,3 +48,18 @@ class RefusedError(ScaffoldError):
 
     Raised before anything is written, so the repo is exactly as it was.
     """
+
+
+def yaml_problem(error: Any) -> str:
+    """Describe a PyYAML error in one line with its line and column, e.g. "line 2, column 7: expected ..."."""
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    problem = getattr(error, "problem", None) or (str(error).strip().splitlines() or [type(error).__name__])[0]
+    if mark is None:
+        return str(problem)
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def shown(value: Any, limit: int = 100) -> str:
+    """Return `value` quoted for a one-line message: control characters escaped, cut to about `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 4]}...{text[-1]} ({len(str(value))} characters)"

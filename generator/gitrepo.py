@@ -6,6 +6,7 @@ that nothing a repository's own config or files could name is executed: no hooks
 command, no `ext::` transport, no implicit bare repository found inside a rendered folder.
 """
 
+import functools
 import os
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
@@ -85,6 +86,7 @@ def _env(cwd: Path) -> dict[str, str]:
     return env
 
 
+@functools.lru_cache(maxsize=64)  # asked before every git command: once per folder and key is enough
 def _configured(cwd: Path, key: str) -> bool:
     where = cwd if cwd.is_dir() else Path.cwd()
     env = hardened(os.environ)

@@ -15,6 +15,8 @@ limit, so the heap gets half (the generator refuses such targets; the service st
 import re
 from decimal import Decimal
 
+from generator.errors import shown
+
 KIB = 1024
 MIB = 1024 * KIB
 
@@ -46,9 +48,9 @@ def parse_memory(quantity: str) -> int:
         scale = _BINARY_SUFFIXES.get(suffix) or _DECIMAL_SUFFIXES.get(suffix) or 1
         value = Decimal(match.group("number")) * scale
     else:
-        raise QuantityError(f"memory_limit {text!r} is not valid; accepted: {MEMORY_ACCEPTED}")
+        raise QuantityError(f"memory_limit {shown(text)} is not valid; accepted: {MEMORY_ACCEPTED}")
     if value != value.to_integral_value():
-        raise QuantityError(f"memory_limit {text!r} is not a whole number of bytes; accepted: {MEMORY_ACCEPTED}")
+        raise QuantityError(f"memory_limit {shown(text)} is not a whole number of bytes; accepted: {MEMORY_ACCEPTED}")
     return int(value)
 
 
@@ -57,10 +59,10 @@ def parse_cpu(quantity: str) -> int:
     text = str(quantity).strip()
     match = re.match(r"^(?:([0-9]+)m|([0-9]+(?:\.[0-9]{1,3})?|\.[0-9]{1,3}))$", text)
     if not match:
-        raise QuantityError(f"cpu_limit {text!r} is not valid; accepted: {CPU_ACCEPTED}")
+        raise QuantityError(f"cpu_limit {shown(text)} is not valid; accepted: {CPU_ACCEPTED}")
     millicores = int(match.group(1)) if match.group(1) else int(Decimal(match.group(2)) * 1000)
     if millicores <= 0:
-        raise QuantityError(f"cpu_limit {text!r} is zero; accepted: {CPU_ACCEPTED}")
+        raise QuantityError(f"cpu_limit {shown(text)} is zero; accepted: {CPU_ACCEPTED}")
     return millicores
 
 

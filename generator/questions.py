@@ -10,7 +10,7 @@ from jinja2 import TemplateError as JinjaError
 from jinja2.sandbox import SandboxedEnvironment
 
 from generator.answers import parse_bool, validate_answer
-from generator.errors import InvalidAnswerError, TemplateError
+from generator.errors import InvalidAnswerError, TemplateError, shown, yaml_problem
 from generator.jinja_ext import ScaffoldExtension
 from generator.trust.consent import OWN_EXTENSIONS
 
@@ -63,7 +63,7 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
-        raise TemplateError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
+        raise TemplateError(f"{path} is not valid YAML: {yaml_problem(error)}") from None
     if not isinstance(data, dict):
         raise TemplateError(f"{path} is not a mapping of questions and settings; accepted: a copier.yml")
     settings = {k: v for k, v in data.items() if k.startswith("_")}
@@ -140,7 +140,11 @@ def render_value(value: Any, answers: Mapping[str, Any], env: SandboxedEnvironme
     try:
         return env.from_string(value).render(**answers)
     except JinjaError as error:
-        raise TemplateError(f"the template's Jinja {value!r} cannot be rendered: {error}{_trust_hint(error)}") from None
+        reason = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else type(error).__name__
+        raise TemplateError(
+            f"the template's copier.yml value {shown(value)} cannot be rendered: {reason}{_trust_hint(error)}; "
+            "accepted: Jinja using the answers before it and scaffold's filters"
+        ) from None
 
 
 def _trust_hint(error: JinjaError) -> str:
@@ -171,7 +175,9 @@ def convert(question: Question, value: Any) -> Any:
         if question.type == "float":
             return float(str(value).strip())
     except ValueError:
-        raise InvalidAnswerError(f"{question.key} {value!r} is not valid; accepted: a {question.type}") from None
+        validate_answer(question.key, value)  # a question scaffold knows says precisely what it accepts
+        kind = "a whole number, such as 8080" if question.type == "int" else "a number, such as 0.5"
+        raise InvalidAnswerError(f"{question.key} {shown(value)} is not valid; accepted: {kind}") from None
     if question.type == "bool":
         return parse_bool(question.key, value)
     if question.type in ("json", "yaml"):
@@ -214,7 +220,7 @@ def problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
     if question.choices and any(item not in question.choices.values() for item in picked):
         accepted = ", ".join(str(v) for v in question.choices.values())
         several = " (a YAML list of them)" if question.multiselect else ""
-        return f"{question.key} {value!r} is not one of the choices; accepted: {accepted}{several}"
+        return f"{question.key} {shown(value)} is not one of the choices; accepted: {accepted}{several}"
     if question.validator:
         message = str(render_value(question.validator, {**answers, question.key: converted}, question.env)).strip()
         if message:

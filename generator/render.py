@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from generator import gitrepo
-from generator.errors import TemplateError
+from generator.errors import TemplateError, yaml_problem
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
 from generator.trust.consent import foreign_extensions, require_consent
@@ -124,7 +124,9 @@ def read_answers_file(path: Path) -> dict[str, Any]:
     """Read an answers file (copier's format), returning its mapping; raise TemplateError when unreadable."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as error:
+    except yaml.YAMLError as error:
+        raise TemplateError(f"answers file {path} is not valid YAML: {yaml_problem(error)}") from None
+    except (OSError, UnicodeDecodeError) as error:
         raise TemplateError(f"answers file {path} cannot be read: {str(error).splitlines()[0]}") from None
     if not isinstance(data, dict):
         raise TemplateError(f"answers file {path} is not a mapping of answers; accepted: copier's answers format")

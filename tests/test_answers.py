@@ -1,6 +1,6 @@
 import pytest
 
-from generator.answers import problem_with, validate_answer, validate_answers
+from generator.answers import KNOWN_KEYS, problem_with, validate_answer, validate_answers
 from generator.errors import InvalidAnswerError
 
 
@@ -71,3 +71,15 @@ def test_choices_list_what_is_accepted(key: str, value: str) -> None:
 
 def test_answers_of_a_custom_template_pass_through_unchanged() -> None:
     assert validate_answer("team_slack_channel", "#payments") == "#payments"
+
+
+CONTROL_CHARACTERS = ["\n", "\t", "\r", "\x00", "\x1b", "\x7f", "\u202e", "\u2028"]
+
+
+@pytest.mark.parametrize("key", [*KNOWN_KEYS, "a_custom_question"])
+@pytest.mark.parametrize("control", CONTROL_CHARACTERS, ids=repr)
+def test_every_text_answer_refuses_control_characters_anywhere(key: str, control: str) -> None:
+    for value in (f"svc{control}", f"{control}svc", f"s{control}vc"):
+        with pytest.raises(InvalidAnswerError) as error:
+            validate_answer(key, value)
+        assert error.value.message.startswith(f"{key} {value!r} contains the control character {control!r}")

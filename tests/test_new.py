@@ -117,6 +117,15 @@ BAD_INPUTS = [
     (["new", "svc", "--template", "no-such-template"], "template 'no-such-template' was not found"),
     (["new", "svc", "--answers-file", "missing.yml"], "--answers-file 'missing.yml' does not exist"),
     (["memlimit", "1GB"], "memory_limit '1GB' is not valid"),
+    (["memlimit", "-5Mi"], "memory_limit '-5Mi' is not valid"),  # a value, not an option
+    (["new", "inj9\n"], "service_name 'inj9\\n' contains the control character '\\n'"),
+    (["new", "svc", "-d", "module_path=github.com/a/svc\n"], "module_path 'github.com/a/svc\\n' contains the control"),
+    (["new", "svc", "-d", "port=abc"], "port 'abc' is not valid; accepted: a whole number from 1024 to 65535"),
+    (["new", "svc", "--defaults", "true"], "DEST 'true' looks like a value for a flag, and flags take none"),
+    (["new", "svc", "dest", "extra"], "Got unexpected extra argument(s) (extra); see `scaffold new --help`"),
+    (["new", "svc", "--bogus"], "No such option: --bogus; see `scaffold new --help`"),
+    (["new", "svc", "--answers-file", "."], "--answers-file '.' is a folder; accepted: a YAML answers file"),
+    (["new", "svc", "-d", "memory_limit=9Ei"], "memory_limit '9Ei' is above 8Ei"),
 ]
 
 

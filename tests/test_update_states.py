@@ -104,8 +104,9 @@ def test_an_ignored_file_where_the_release_adds_one_is_refused_by_name_then_the_
     assert (repo / "local.env").read_text() == "PORT=8080\n"
     assert scaffold(repo, "update")[1].endswith("nothing to do.\n")
     report = check_repo(repo)
-    assert not report.behind  # settled; the edited .gitignore is the only drift
-    assert [f.path for f in report.drifted] == ([".gitignore"] if how == "gitignore" else [])
+    assert not report.behind  # settled; the edited .gitignore (a seeded file) is the only local change
+    assert report.drifted == []
+    assert [f.path for f in report.seeded_edits] == ([".gitignore"] if how == "gitignore" else [])
 
 
 def test_files_excluded_through_info_exclude_still_land_in_the_pristine_render_so_updates_settle(

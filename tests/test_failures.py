@@ -1,0 +1,143 @@
+"""Failures from copier, Jinja, YAML, the file system and scaffold's own bugs, as a user sees them."""
+
+import os
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.cli import scaffold
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def template(root: Path, questions: str, files: dict[str, str] | None = None) -> Path:
+    """A small copier template: a service_name question, `questions` (copier.yml text) and `files`."""
+    root.mkdir()
+    (root / "copier.yml").write_text(
+        f"_subdirectory: template\nservice_name:\n  type: str\n  default: svc\n{questions}", encoding="utf-8"
+    )
+    (root / "template").mkdir()
+    (root / "template" / "README.md").write_text("hello\n")
+    for name, text in (files or {}).items():
+        (root / "template" / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / "template" / name).write_text(text)
+    return root
+
+
+def one_line_error(work: Path, *args: str) -> str:
+    """Run scaffold; check it exits 2 with one line on stderr and writes nothing; return the message."""
+    code, out, err = scaffold(work, *args)
+    assert code == 2, (out, err)
+    assert err.startswith("error: ") and err.count("\n") == 1, err
+    assert tree(work) == []
+    return err.removeprefix("error: ").rstrip("\n")
+
+
+@pytest.fixture
+def work(tmp_path: Path) -> Path:
+    (tmp_path / "work").mkdir()
+    return tmp_path / "work"
+
+
+def test_a_question_default_that_trips_the_jinja_sandbox_is_one_line(tmp_path: Path, work: Path) -> None:
+    src = template(tmp_path / "t", "x:\n  type: str\n  default: \"{{ ''.__class__.__mro__ }}\"\n")
+    message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
+    assert "value \"{{ ''.__class__.__mro__ }}\" cannot be rendered: access to attribute '__class__'" in message
+
+
+def test_an_unknown_filter_in_a_question_default_is_one_line(tmp_path: Path, work: Path) -> None:
+    src = template(tmp_path / "t", 'x:\n  type: str\n  default: "{{ service_name | nofilter }}"\n')
+    message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
+    assert "'{{ service_name | nofilter }}' cannot be rendered: No filter named 'nofilter'; accepted: Jinja" in message
+
+
+def test_a_symlink_beside_a_folder_of_the_same_name_is_one_line(tmp_path: Path, work: Path) -> None:
+    src = template(tmp_path / "t", "", {"foo/f": "x\n"})
+    (src / "template" / "foo.jinja").symlink_to("README.md")
+    message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
+    assert message == "the template cannot be rendered: 'foo/f': not a directory"
+
+
+def test_a_file_name_rendering_to_dot_dot_is_one_line(tmp_path: Path, work: Path) -> None:
+    src = template(tmp_path / "t", "part:\n  type: str\n  default: '..'\n", {"sub/{{ part }}.jinja": "x\n"})
+    message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
+    assert message.startswith("the template cannot be rendered: ")
+
+
+def test_a_multiselect_answer_given_with_data_is_one_line(tmp_path: Path, work: Path) -> None:
+    src = template(tmp_path / "t", "tags:\n  type: str\n  multiselect: true\n  choices: [a, b]\n  default: [a]\n")
+    message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src), "--data", "tags=c")
+    assert "'c'" in message
+
+
+def test_a_destination_under_a_file_is_one_line(work: Path) -> None:
+    (work / "afile").write_text("mine\n")
+    code, _, err = scaffold(work, "new", "svc", "afile/svc", "--defaults")
+    assert code == 2
+    assert err == "error: destination 'afile/svc' is under 'afile', which is a file; accepted: a path under folders\n"
+    assert tree(work) == ["afile"]
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through file modes")
+def test_an_unwritable_destination_is_one_line_and_leaves_no_parents(work: Path) -> None:
+    (work / "locked").mkdir(mode=0o555)
+    try:
+        message = one_line_error(work / "locked", "new", "svc", "a/b/svc", "--defaults")
+    finally:
+        (work / "locked").chmod(0o755)
+    assert message == "destination 'a/b/svc' cannot be created: permission denied; accepted: a folder you can write to"
+
+
+def test_an_answers_file_with_bad_yaml_names_the_line_and_column(work: Path) -> None:
+    (work / "answers.yml").write_text("memory_limit: 1Gi\nport: [8080\n")
+    code, _, err = scaffold(work, "new", "svc", "--defaults", "--answers-file", "answers.yml")
+    assert code == 2
+    assert err.startswith("error: answers file answers.yml is not valid YAML: line 3, column 1: expected ',' or ']'")
+
+
+def test_an_answer_to_a_question_that_does_not_apply_is_left_out(work: Path) -> None:
+    code, _, err = scaffold(work, "new", "svc", "--defaults", "-d", "enable_pprof=false", "-d", "pprof_port=8080")
+    assert code == 0, err
+    recorded = yaml.safe_load((work / "svc" / ".copier-answers.yml").read_text())
+    assert recorded["enable_pprof"] is False
+    assert "pprof_port" not in recorded
+
+
+def _bug(_: str) -> str:
+    raise ZeroDivisionError("division by zero")
+
+
+def test_a_bug_is_one_line_saying_where_to_report_it_and_the_traceback_needs_debug(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("generator.quantities.gomemlimit_for", _bug)
+    code, out, err = scaffold(work, "memlimit", "512Mi")
+    assert code == 70
+    assert out == ""
+    assert err.count("\n") == 1
+    assert err.startswith("error: unexpected ZeroDivisionError: division by zero; this is a bug in scaffold, please")
+    assert "SCAFFOLD_DEBUG=1" in err and "--debug" in err
+
+    code, _, err = scaffold(work, "--debug", "memlimit", "512Mi")
+    assert code == 70
+    assert err.startswith("Traceback (most recent call last):")
+    assert 'in _bug\n    raise ZeroDivisionError("division by zero")' in err
+    assert err.splitlines()[-1].startswith("error: unexpected ZeroDivisionError")
+
+    monkeypatch.setenv("SCAFFOLD_DEBUG", "1")
+    code, _, err = scaffold(work, "memlimit", "512Mi")
+    assert code == 70
+    assert err.startswith("Traceback (most recent call last):")
+
+
+def test_help_shows_flags_as_flags(work: Path) -> None:
+    code, out, _ = scaffold(work, "new", "--help")
+    assert code == 0
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip().startswith("--")}
+    assert lines["--defaults"].split()[1] == "Use"  # no value after the flag
+    assert lines["--pretend"].split()[1] == "Show"
+    assert "<bool>" not in out
+    assert "Usage: scaffold new [OPTIONS] {NAME} [DEST]" in out
