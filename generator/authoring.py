@@ -22,7 +22,7 @@ from generator import gitrepo, sources, verify
 from generator.answers import validate_answer
 from generator.config import placeholders
 from generator.destination import check_destination, put_in_place, staging_for
-from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError
+from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError, TemplateRefusedError
 from generator.questions import TemplateConfig, load_config
 from generator.trust.consent import require_consent_to_build
 from generator.version import scaffold_version
@@ -93,14 +93,8 @@ def init_template(
 
 
 def _copy_template(source_dir: Path, into: Path) -> None:
-    for entry in source_dir.iterdir():
-        if entry.name in (".git", "__pycache__"):
-            continue
-        target = into / entry.name
-        if entry.is_dir():
-            shutil.copytree(entry, target, ignore=_IGNORED, symlinks=True)
-        else:
-            shutil.copy2(entry, target, follow_symlinks=False)
+    """Copy a template's working tree; links are copied as links, never followed out of the template."""
+    shutil.copytree(source_dir, into, ignore=_IGNORED, symlinks=True, dirs_exist_ok=True)
 
 
 def _commit_bundled(repo: Path, bundled_name: str, verb: str) -> None:
@@ -347,6 +341,8 @@ def run_template_tests(
             service = str(answers.get("service_name") or "my-service")
             try:
                 create(NewRequest(service, dest, source, given=answers, git_init=False, trusted=trusted))
+            except TemplateRefusedError:
+                raise  # not a failed check: the template is refused as a whole
             except ScaffoldError as error:
                 failed = verify.CheckResult("render", "failed", error.message)
                 results.append(AnswerSetResult(name, answers, [failed]))

@@ -35,6 +35,12 @@ class TemplateError(ScaffoldError):
     """A template that cannot be found, read or rendered."""
 
 
+class TemplateRefusedError(TemplateError):
+    """A template refused before it reached the user's folder: it tried what no template may do, or what needs
+    consent the user did not give. The message names the file or setting and the rule.
+    """
+
+
 class GitError(ScaffoldError):
     """A git command that failed where scaffold needed it to succeed."""
 

@@ -7,11 +7,11 @@ from typing import Any
 import yaml
 
 from generator import gitrepo
-from generator.errors import TemplateError, yaml_problem
+from generator.errors import TemplateError, TemplateRefusedError, yaml_problem
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
 from generator.trust.consent import foreign_extensions, require_consent
-from generator.trust.guard import check_rendered, inside_path
+from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 
@@ -36,11 +36,13 @@ def render(
     render leaves `dest`. The answers file records `source.recorded_src` and, for versioned sources,
     `source.version`.
     """
-    from copier.errors import CopierError
+    from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError
     from jinja2 import TemplateError as JinjaError
 
     require_consent(source, config, trusted)
     inside_path("_answers_file", answers_file_name(config))
+    if source.local_path is not None:
+        check_template_tree(source.local_path, source.recorded_src)
     try:
         worker = _guarded_worker_class()(
             src_path=source.src,
@@ -56,11 +58,26 @@ def render(
         )
         with gitrepo.hardened_environ(), worker:
             worker.run_copy()
+    except ForbiddenPathError as error:
+        raise TemplateRefusedError(
+            f"template {source.recorded_src} is refused: {_first_line(error)}: it reads or writes outside the template "
+            f"or the new repo ({NEVER})"
+        ) from None
+    except UnsafeTemplateError as error:
+        raise TemplateRefusedError(f"template {source.recorded_src} is refused: {_first_line(error)}") from None
     except (CopierError, JinjaError) as error:
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise TemplateError(f"template {source.recorded_src} could not be rendered: {first_line}") from None
+        raise TemplateError(f"template {source.recorded_src} could not be rendered: {_first_line(error)}") from None
+    except (AssertionError, OSError, ValueError, TypeError, LookupError) as error:
+        # copier's own failures on odd templates (a rendered file where a folder was, a name it cannot
+        # write): the template, not scaffold, is what the user has to fix
+        what = f"{type(error).__name__}: {_first_line(error)}" if str(error).strip() else type(error).__name__
+        raise TemplateError(f"template {source.recorded_src} could not be rendered: {what}") from None
     check_rendered(dest, source.recorded_src)
     record_source(dest / answers_file_name(config), source)
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
 
 
 @functools.cache

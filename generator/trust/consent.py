@@ -8,7 +8,7 @@ canonical identity. Templates bundled with scaffold ship inside it and need none
 
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import TemplateError
+from generator.errors import TemplateRefusedError
 
 if TYPE_CHECKING:
     from generator.config import OrgConfig
@@ -63,7 +63,7 @@ def require_consent(source: "TemplateSource", config: "TemplateConfig", consent:
     """Raise TemplateError when the template wants to run code and neither consent nor bundling covers it."""
     wanted = describe_wanted(config)
     if wanted and not consent and not source.bundled:
-        raise TemplateError(
+        raise TemplateRefusedError(
             f"template {source.recorded_src} wants to run code on this machine: {wanted}; refused: {HOW_TO_CONSENT}"
         )
 
@@ -71,7 +71,7 @@ def require_consent(source: "TemplateSource", config: "TemplateConfig", consent:
 def require_consent_to_build(source: "TemplateSource", consent: bool) -> None:
     """Raise TemplateError unless the template's Go code may be compiled and run (`scaffold template test`)."""
     if not consent and not source.bundled:
-        raise TemplateError(
+        raise TemplateRefusedError(
             f"template {source.recorded_src}: `template test` compiles and runs its code (go build, go test); "
             f"refused: {HOW_TO_CONSENT}"
         )

@@ -10,7 +10,7 @@ read from the template) stay on beneath them.
 import os
 from pathlib import Path, PurePosixPath
 
-from generator.errors import TemplateError
+from generator.errors import TemplateRefusedError
 
 NEVER = "refused, trusted or not"
 
@@ -26,16 +26,16 @@ def is_git_name(name: str) -> bool:
 
 
 def inside_path(what: str, value: str) -> PurePosixPath:
-    """Return `value` as a relative path inside the new repo, outside `.git`; raise TemplateError naming `what`.
+    """Return `value` as a relative path inside the new repo, outside `.git`; raise TemplateRefusedError naming `what`.
 
     `what` names where the value comes from, e.g. `_answers_file` or `answer set name`.
     """
     text = str(value)
     path = PurePosixPath(text.replace("\\", "/"))
     if not text.strip() or path.is_absolute() or ".." in path.parts or text.startswith("~"):
-        raise TemplateError(f"{what} {text!r} points outside the new repo; accepted: a path inside it ({NEVER})")
+        raise TemplateRefusedError(f"{what} {text!r} points outside the new repo; accepted: a path inside it ({NEVER})")
     if any(is_git_name(part) for part in path.parts):
-        raise TemplateError(f"{what} {text!r} is at or under .git; accepted: a path outside .git ({NEVER})")
+        raise TemplateRefusedError(f"{what} {text!r} is at or under .git; accepted: a path outside .git ({NEVER})")
     return path
 
 
@@ -45,8 +45,9 @@ def check_rendered(root: Path, template: str) -> None:
     Called on every render before git or the user's folder ever sees it.
     """
 
-    def refuse(path: Path, rule: str) -> TemplateError:
-        return TemplateError(f"template {template} renders {path.relative_to(root).as_posix()}: {rule} ({NEVER})")
+    def refuse(path: Path, rule: str) -> TemplateRefusedError:
+        where = path.relative_to(root).as_posix()
+        return TemplateRefusedError(f"template {template} renders {where}: {rule} ({NEVER})")
 
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
@@ -61,6 +62,28 @@ def check_rendered(root: Path, template: str) -> None:
         if _is_bare_repo(dirs, files):
             raise refuse(here / "HEAD", "a git repository (HEAD, objects, refs) inside the new repo")
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
+
+
+def check_template_tree(folder: Path, template: str) -> None:
+    """Raise TemplateRefusedError if a link in the template's folder points outside it (its own `.git` aside).
+
+    copier would either follow such a link, reading the user's files into the new repo, or copy it, leaving
+    a link out of the new repo; both are refused before copier starts.
+    """
+    root = folder.resolve()
+    for here, dirs, files in os.walk(root):
+        if Path(here) == root and ".git" in dirs:
+            dirs.remove(".git")  # the template's own repository, which copier never renders
+        for name in dirs + files:
+            path = Path(here) / name
+            if path.is_symlink():
+                target = os.readlink(path)
+                if os.path.isabs(target) or not (Path(here) / target).resolve().is_relative_to(root):
+                    where = path.relative_to(root).as_posix()
+                    raise TemplateRefusedError(
+                        f"template {template} has {where}, a link to {target}, outside the template ({NEVER})"
+                    )
+        dirs[:] = [d for d in dirs if not (Path(here) / d).is_symlink()]
 
 
 def _is_bare_repo(dirs: list[str], files: list[str]) -> bool:

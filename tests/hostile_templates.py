@@ -1,0 +1,202 @@
+"""A gallery of small hostile copier templates, one per attack, and the world they attack.
+
+Each attack turns a tiny benign template into a hostile one. Those that would run a command make it
+create the canary file; those that would read or write outside the new repo aim at the `outside`
+folder, whose files a test snapshots before and compares after. Templates cannot carry a `.git`
+folder or a symlink in this repo's own history, so the gallery is code that writes them.
+"""
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from tests.template_repos import git
+
+
+@dataclass(frozen=True)
+class World:
+    """Where an attack aims: a folder outside every destination, and a canary no command may create."""
+
+    root: Path
+
+    @property
+    def outside(self) -> Path:
+        return self.root / "outside"
+
+    @property
+    def canary(self) -> Path:
+        return self.root / "canary"
+
+    @property
+    def command(self) -> str:
+        """A shell command an attack runs: it creates the canary."""
+        return f"touch {self.canary}"
+
+    def prepare(self) -> "World":
+        self.outside.mkdir(parents=True)
+        (self.outside / "secret.yml").write_text("token: s3cr3t-from-outside\n")
+        (self.outside / "victim.yml").write_text("mine: true\n")
+        (self.outside / "keep.txt").write_text("the user's file\n")
+        return self
+
+    def snapshot(self) -> dict[str, bytes]:
+        """Every file under the outside folder, with its content (a link's target)."""
+        found = {}
+        for path in sorted(self.outside.rglob("*")):
+            name = path.relative_to(self.outside).as_posix()
+            found[name] = (
+                os.readlink(path).encode() if path.is_symlink() else path.read_bytes() if path.is_file() else b""
+            )
+        return found
+
+
+def benign_template(folder: Path) -> Path:
+    """Write a minimal template: a service_name question, one rendered file and copier's answers file."""
+    folder.mkdir(parents=True)
+    (folder / "copier.yml").write_text("service_name:\n  type: str\n  default: svc\n  help: The service name\n")
+    (folder / "README.md.jinja").write_text("# {{ service_name }}\n")
+    answers = "# Changes here will be overwritten by Copier\n{{ _copier_answers|to_nice_yaml -}}\n"
+    (folder / "{{ _copier_conf.answers_file }}.jinja").write_text(answers)
+    return folder
+
+
+def settings(**changes: object) -> Callable[[Path, World], None]:
+    """Return an attack that sets copier settings (`_answers_file`, `_tasks`, ...) in copier.yml."""
+
+    def attack(template: Path, world: World) -> None:
+        config = yaml.safe_load((template / "copier.yml").read_text())
+        config.update({key: _filled(value, world) for key, value in changes.items()})
+        (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    return attack
+
+
+def _filled(value: object, world: World) -> object:
+    if isinstance(value, str):
+        return value.format(world=world)
+    if isinstance(value, list):
+        return [_filled(v, world) for v in value]
+    if isinstance(value, dict):
+        return {k: _filled(v, world) for k, v in value.items()}
+    return value
+
+
+def files(entries: dict[str, str]) -> Callable[[Path, World], None]:
+    """Return an attack that adds template files (names and contents may use {world.*})."""
+
+    def attack(template: Path, world: World) -> None:
+        for name, content in entries.items():
+            path = template / name.format(world=world)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(content.format(world=world))
+
+    return attack
+
+
+def symlink(name: str, target: str, **copier_settings: object) -> Callable[[Path, World], None]:
+    """Return an attack that adds a symlink to the template (target may use {world.*})."""
+
+    def attack(template: Path, world: World) -> None:
+        if copier_settings:
+            settings(**copier_settings)(template, world)
+        link = template / name
+        link.parent.mkdir(parents=True, exist_ok=True)
+        link.symlink_to(target.format(world=world))
+
+    return attack
+
+
+def both(*attacks: Callable[[Path, World], None]) -> Callable[[Path, World], None]:
+    def attack(template: Path, world: World) -> None:
+        for each in attacks:
+            each(template, world)
+
+    return attack
+
+
+def rendered(entries: dict[str, str]) -> Callable[[Path, World], None]:
+    """Return an attack that adds template files and keeps copier from excluding any of them."""
+    return both(settings(_exclude=["copier.yml"]), files(entries))
+
+
+FSMONITOR = '[core]\n\tfsmonitor = "{world.command}; false"\n'
+HOOK = "#!/bin/sh\n{world.command}\n"
+
+NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
+    # .git, however spelt: git would run the fsmonitor or hooks on scaffold's own git commands. copier's
+    # default `_exclude` drops a rendered `.git`, so each of these also replaces it, as any template may.
+    "git config with fsmonitor": rendered({"{{{{ '.git' }}}}/config": FSMONITOR}),
+    "git hook": rendered({"{{{{ '.git' }}}}/hooks/post-commit": HOOK, "{{{{ '.git' }}}}/hooks/pre-commit": HOOK}),
+    "upper-case .GIT": rendered({".GIT/config": FSMONITOR}),
+    ".git with a trailing dot": rendered({".git./config": FSMONITOR}),
+    "gitfile pointing outside": rendered({"{{{{ '.git' }}}}": "gitdir: {world.outside}\n"}),
+    "nested .git in a sub-folder": rendered({"vendor/lib/{{{{ '.git' }}}}/config": FSMONITOR}),
+    "embedded bare repository": files(
+        {"sub/HEAD": "ref: refs/heads/main\n", "sub/config": FSMONITOR, "sub/objects/.keep": "", "sub/refs/.keep": ""}
+    ),
+    # Reading or writing outside the new repo.
+    "answers file outside": settings(_answers_file="../../outside/victim.yml"),
+    "answers file absolute": settings(_answers_file="{world.outside}/victim.yml"),
+    "answers file rendered outside": settings(_answers_file="{{{{ '../' * 6 }}}}outside/victim.yml"),
+    "answers file in .git": settings(_answers_file=".git/config"),
+    "external data outside": both(
+        settings(_external_data={"stolen": "../../outside/secret.yml"}),
+        files({"stolen.txt.jinja": "{{{{ _external_data.stolen.token }}}}\n"}),
+    ),
+    "external data absolute": both(
+        settings(_external_data={"stolen": "{world.outside}/secret.yml"}),
+        files({"stolen.txt.jinja": "{{{{ _external_data.stolen.token }}}}\n"}),
+    ),
+    "subdirectory outside": settings(_subdirectory="../../outside"),
+    "file name escaping": files({"{{{{ '..' }}}}/{{{{ '..' }}}}/outside/pwned.txt": "pwned\n"}),
+    "file name absolute": both(
+        settings(target={"type": "str", "default": "{world.outside}", "when": False}),
+        files({"{{{{ target }}}}/pwned.txt": "pwned\n"}),
+    ),
+    "symlink to a file outside": symlink("leak.txt", "{world.outside}/secret.yml"),
+    "symlinked folder outside": symlink("data", "{world.outside}"),
+    "preserved symlink outside": symlink("link", "{world.outside}", _preserve_symlinks=True),
+    "relative symlink climbing out": symlink("up", "../../../../../../../..", _preserve_symlinks=True),
+    "write through a preserved symlink": both(
+        symlink("link", "{world.outside}", _preserve_symlinks=True),
+        files({"{{{{ 'link' }}}}/pwned.txt": "pwned\n"}),
+    ),
+}
+"""Attacks refused whatever the consent."""
+
+NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
+    "task": settings(_tasks=["{world.command}"]),
+    "task as a mapping": settings(_tasks=[{"command": "{world.command}"}]),
+    "migration": settings(_migrations=[{"version": "v2.0.0", "command": "{world.command}"}]),
+    "foreign Jinja extension": settings(_jinja_extensions=["jinja2.ext.do"]),
+    "look-alike of scaffold's extension": settings(_jinja_extensions=["generator.jinja_ext.ScaffoldExtensionEvil"]),
+    "scaffold's extension module itself": settings(_jinja_extensions=["generator.jinja_ext"]),
+}
+"""Attacks refused unless the user consents (--trust or a trusted entry)."""
+
+
+def hostile_template(folder: Path, world: World, attack: Callable[[Path, World], None]) -> Path:
+    """Write the benign template into `folder` and apply `attack` to it."""
+    benign_template(folder)
+    attack(folder, world)
+    return folder
+
+
+def git_template(folder: Path) -> Path:
+    """Make the template in `folder` a git repo tagged v1.0.0."""
+    git(folder, "init", "-q")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "First version")
+    git(folder, "tag", "v1.0.0")
+    return folder
+
+
+def release_attack(template: Path, world: World, attack: Callable[[Path, World], None], tag: str = "v2.0.0") -> None:
+    """Apply `attack` to the git template, commit it and tag it `tag` (a new hostile release)."""
+    attack(template, world)
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", f"Release {tag}")
+    git(template, "tag", tag)

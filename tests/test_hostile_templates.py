@@ -1,0 +1,174 @@
+"""Hostile templates, run through every command that renders one, as a security reviewer would.
+
+Each attack of the gallery (tests/hostile_templates.py) is tried on `new`, `new --pretend`,
+`template test`, and, released as a new version of a git template the user's repos were made from,
+on `check`, `update --plan`, `update`, and fleet `check` and `update`. Every run must be refused
+with one line and exit 2, create no canary, leave the folder outside untouched, and leave the
+destination or the repos exactly as they were. Attacks that need consent run, with it, only what
+the consent covers.
+"""
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.cli import scaffold
+from tests.hostile_templates import (
+    NEEDS_CONSENT,
+    NEVER_ALLOWED,
+    World,
+    benign_template,
+    git_template,
+    hostile_template,
+    release_attack,
+)
+from tests.template_repos import git
+
+Attack = Callable[[Path, World], None]
+GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot"}
+"""Attacks git itself will not commit (`invalid path`), so no git template can carry them."""
+
+
+def repo_state(repo: Path) -> dict[str, object]:
+    """Everything an update could change: work tree files, refs, HEAD, status, git objects and the index."""
+    files = {
+        p.relative_to(repo).as_posix(): (os.readlink(p).encode() if p.is_symlink() else p.read_bytes())
+        for p in sorted(repo.rglob("*"))
+        if ".git" not in p.relative_to(repo).parts and (p.is_file() or p.is_symlink())
+    }
+    git_dir = repo / ".git"
+    return {
+        "files": files,
+        "refs": git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+        "head": (git_dir / "HEAD").read_text(),
+        "status": git(repo, "status", "--porcelain", "--untracked-files=all"),
+        "objects": sorted(p.name for p in (git_dir / "objects").rglob("*") if p.is_file()),
+        "merge": sorted(p.name for p in git_dir.iterdir() if p.name.startswith(("MERGE", "ORIG", "AUTO"))),
+    }
+
+
+def assert_refused(result: tuple[int, str, str], command: str, world: World, before: dict[str, bytes]) -> None:
+    code, out, err = result
+    assert code == 2, f"{command}: exit {code}\n{out}\n{err}"
+    assert not world.canary.exists(), f"{command}: the attack ran a command"
+    assert world.snapshot() == before, f"{command}: a file outside the destination changed"
+
+
+def assert_one_line(result: tuple[int, str, str], command: str) -> None:
+    _, out, err = result
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), f"{command}: not one error line:\n{err}"
+    assert "Traceback" not in out + err
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> World:
+    return World(tmp_path).prepare()
+
+
+def made_repos(world: World, template: Path, names: tuple[str, ...] = ("svc", "svc2")) -> list[Path]:
+    """Repos made by `scaffold new` from the benign first version of the git template."""
+    work = world.root / "repos"
+    work.mkdir(exist_ok=True)
+    repos = []
+    for name in names:
+        code, out, err = scaffold(work, "new", name, "--template", str(template), "--defaults")
+        assert code == 0, out + err
+        repos.append(work / name)
+    return repos
+
+
+def try_repo_commands(world: World, template: Path, attack: Attack, trust: tuple[str, ...]) -> None:
+    """Release `attack` as v2.0.0 of a git template; check and update the repos made from v1.0.0."""
+    repos = made_repos(world, git_template(template))
+    release_attack(template, world, attack)
+    before = world.snapshot()
+    states = [repo_state(repo) for repo in repos]
+    work = world.root / "repos"
+    single = [
+        ("check", ("check", *trust)),
+        ("update --plan", ("update", "--plan", *trust)),
+        ("update", ("update", *trust)),
+    ]
+    for command, args in single:
+        result = scaffold(repos[0], *args)
+        assert_refused(result, command, world, before)
+        if command != "check":  # check reports the refusal in its report; update says it on stderr
+            assert_one_line(result, command)
+        else:
+            assert f"{repos[0]}: error: " in result[1], result[1]
+    for command, args in (("fleet check", ("check", "svc", "svc2")), ("fleet update", ("update", "svc", "svc2"))):
+        result = scaffold(work, *args, *trust)
+        assert_refused(result, command, world, before)
+        assert "2 repos (error: 2); exit code 2" in result[1], f"{command}: each repo is refused\n{result[1]}"
+    assert [repo_state(repo) for repo in repos] == states, "a repo changed"
+
+
+def try_folder_commands(world: World, template: Path, trust: tuple[str, ...]) -> None:
+    """Run `new`, `new --pretend` and `template test` on the hostile template folder."""
+    work = world.root / "work"
+    work.mkdir()
+    before = world.snapshot()
+    for command, args in (
+        ("new", ("new", "svc", "--template", str(template), "--defaults", *trust)),
+        ("new --pretend", ("new", "svc", "--template", str(template), "--defaults", "--pretend", *trust)),
+        ("template test", ("template", "test", str(template), *trust)),
+    ):
+        result = scaffold(work, *args)
+        assert_refused(result, command, world, before)
+        assert_one_line(result, command)
+        assert list(work.iterdir()) == [], f"{command}: wrote {list(work.iterdir())}"
+
+
+@pytest.mark.parametrize("attack", list(NEVER_ALLOWED), ids=list(NEVER_ALLOWED))
+def test_what_no_template_may_do_is_refused_even_with_trust(world: World, attack: str) -> None:
+    template = hostile_template(world.root / "hostile", world, NEVER_ALLOWED[attack])
+    try_folder_commands(world, template, ("--trust",))
+    if attack not in GIT_REFUSES:
+        try_repo_commands(world, benign_template(world.root / "released"), NEVER_ALLOWED[attack], ("--trust",))
+
+
+@pytest.mark.parametrize("attack", list(NEEDS_CONSENT), ids=list(NEEDS_CONSENT))
+def test_code_a_template_wants_to_run_is_refused_without_consent(world: World, attack: str) -> None:
+    template = hostile_template(world.root / "hostile", world, NEEDS_CONSENT[attack])
+    try_folder_commands(world, template, ())
+    try_repo_commands(world, benign_template(world.root / "released"), NEEDS_CONSENT[attack], ())
+
+
+def test_a_task_runs_with_trust_and_only_the_task(world: World) -> None:
+    template = hostile_template(world.root / "tasky", world, NEEDS_CONSENT["task"])
+    code, out, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults", "--trust")
+    assert code == 0, out + err
+    assert world.canary.exists()  # what the consent covers ran
+    assert (world.root / "svc" / "README.md").read_text() == "# svc\n"
+
+
+def test_a_trusted_task_with_a_never_allowed_file_is_still_refused(world: World) -> None:
+    attack = NEVER_ALLOWED["git config with fsmonitor"]
+    template = hostile_template(world.root / "both", world, attack)
+    NEEDS_CONSENT["task"](template, world)
+    code, _, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults", "--trust")
+    assert code == 2
+    assert "renders .git: nothing may be written at or under .git" in err
+    assert not (world.root / "svc").exists()
+
+
+def test_the_refusal_names_the_file_and_the_rule(world: World) -> None:
+    cases = {
+        "git config with fsmonitor": "renders .git: nothing may be written at or under .git (refused, trusted or not)",
+        "answers file outside": "_answers_file '../../outside/victim.yml' points outside the new repo",
+        "answers file rendered outside": "_answers_file '../../../../../../outside/victim.yml' points outside",
+        "answers file in .git": "_answers_file '.git/config' is at or under .git",
+        "embedded bare repository": "renders sub/HEAD: a git repository (HEAD, objects, refs) inside the new repo",
+        "preserved symlink outside": f"has link, a link to {world.outside}, outside the template (refused, trusted",
+        "external data outside": '"../../outside/secret.yml" is forbidden: it reads or writes outside',
+        "task": f"wants to run code on this machine: tasks `{world.command}`; refused: pass --trust",
+        "look-alike of scaffold's extension": "Jinja extensions `generator.jinja_ext.ScaffoldExtensionEvil`",
+    }
+    for attack, message in cases.items():
+        table = NEVER_ALLOWED if attack in NEVER_ALLOWED else NEEDS_CONSENT
+        template = hostile_template(world.root / attack.replace(" ", "-"), world, table[attack])
+        code, _, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults")
+        assert code == 2 and message in err, f"{attack}: {err}"
