@@ -70,10 +70,23 @@ def render(
     except (AssertionError, OSError, ValueError, TypeError, LookupError) as error:
         # copier's own failures on odd templates (a rendered file where a folder was, a name it cannot
         # write): the template, not scaffold, is what the user has to fix
-        what = f"{type(error).__name__}: {_first_line(error)}" if str(error).strip() else type(error).__name__
-        raise TemplateError(f"template {source.recorded_src} could not be rendered: {what}") from None
+        raise TemplateError(
+            f"template {source.recorded_src} could not be rendered: {_render_failure(error, dest)}"
+        ) from None
     check_rendered(dest, source.recorded_src)
     record_source(dest / answers_file_name(config), source)
+
+
+def _render_failure(error: Exception, dest: Path) -> str:
+    """Describe a library failure while rendering into `dest`, naming the file inside the new repo."""
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        name = Path(str(error.filename))
+        root = dest.resolve()
+        shown = name.relative_to(root).as_posix() if name.is_relative_to(root) else str(name)
+        return f"{shown!r}: {error.strerror[0].lower()}{error.strerror[1:]}"
+    if str(error).strip():
+        return f"{type(error).__name__}: {_first_line(error)}"
+    return f"copier stopped on one of its internal checks ({type(error).__name__}); the template needs fixing"
 
 
 def _first_line(error: Exception) -> str:

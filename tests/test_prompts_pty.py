@@ -120,7 +120,13 @@ def test_declining_the_summary_writes_nothing(tmp_path: Path) -> None:
     try:
         for prompt in ("Go module path", "One-line description", "Go version", "HTTP port", "Serve net/http/pprof"):
             answer(child, prompt, "\r")
-        for prompt in ("pprof port", "Container memory limit", "Container CPU limit", "Runtime base image"):
+        for prompt in (
+            "pprof port",
+            "Container memory limit",
+            "Container CPU limit",
+            "Runtime base image",
+            "pip package the repo's CI installs scaffold from",
+        ):
             answer(child, prompt, "\r")
         answer(child, "Create the repo with these answers?", "n")
         child.expect(pexpect.EOF)

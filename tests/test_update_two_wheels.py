@@ -121,7 +121,8 @@ def test_update_offline_with_wheel_b_after_wheel_a_and_its_template_are_gone(
     tool.install(wheel_b)
     prefix, no_network = offline(env)
     assert run([*prefix, str(tool.scaffold), "--version"], cwd=repo, env=no_network).stdout.split() == [
-        "scaffold", version_b
+        "scaffold",
+        version_b,
     ]
 
     behind = subprocess.run(
@@ -142,5 +143,9 @@ def test_update_offline_with_wheel_b_after_wheel_a_and_its_template_are_gone(
         [*prefix, str(tool.scaffold), "check", "--json"], cwd=repo, env=no_network, capture_output=True, text=True
     )
     (report,) = json.loads(after.stdout)["repos"]
-    assert (report["version"], report["behind"], report["status"]) == (version_b, False, "drifted")  # main.go edit
+    assert (report["version"], report["behind"], report["status"]) == (
+        version_b,
+        False,
+        "up to date",
+    )  # main.go is seeded: not drift
     assert_go_repo_passes(repo, go_env)
