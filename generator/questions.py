@@ -1,7 +1,7 @@
 """A template's questions, read from its copier.yml, with defaults and validators rendered by Jinja."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,8 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
     settings = {k: v for k, v in data.items() if k.startswith("_")}
     env = _environment(settings, trusted)
     questions = [_question(k, v, env) for k, v in data.items() if not k.startswith("_")]
+    listed = {str(k) for k in settings.get("_secret_questions") or []}  # copier's other way to mark secrets
+    questions = [replace(q, secret=True) if q.key in listed else q for q in questions]
     return TemplateConfig(questions=questions, settings=settings)
 
 
@@ -211,7 +213,20 @@ def default_for(question: Question, answers: Mapping[str, Any]) -> Any:
 
 
 def problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
-    """Return the one-line problem with `value` as an answer to `question`, or "" when it is acceptable."""
+    """Return the one-line problem with `value` as an answer to `question`, or "" when it is acceptable.
+
+    The answer to a secret question is never repeated in the message.
+    """
+    message = _problem(question, value, answers)
+    if not question.secret or not message:
+        return message
+    spellings = {shown(value), repr(value)} | ({str(value)} if len(str(value)) >= 4 else set())
+    for text in sorted(spellings, key=len, reverse=True):
+        message = message.replace(text, "'********'")
+    return message
+
+
+def _problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
     try:
         converted = validate_answer(question.key, convert(question, value))
     except InvalidAnswerError as error:

@@ -53,6 +53,8 @@ class FreshRender:
     answers: dict[str, Any]
     files: Snapshot
     """The files git would commit from `folder`."""
+    secrets: frozenset[str] = frozenset()
+    """The keys of the template's secret questions: never shown, never recorded."""
 
 
 def read_recorded(repo: Path, answers_file: str | None = None) -> Recorded:
@@ -143,7 +145,8 @@ def fresh_render(
             render(local, config, folder, answers, trusted=trusted)
             version = local.version or _rendered_version(folder / recorded.answers_file)
             rendered = TemplateSource(src=local.src, recorded_src=source.recorded_src, version=version)
-            yield FreshRender(folder, rendered, answers, of_render(folder))
+            secrets = frozenset(q.key for q in config.questions if q.secret)
+            yield FreshRender(folder, rendered, answers, of_render(folder), secrets)
 
 
 def _rendered_version(answers_file: Path) -> str | None:

@@ -140,7 +140,9 @@ def update(request: UpdateRequest) -> UpdateResult:
             from_version=recorded.version,
             to_version=fresh.source.version,
             planned=request.plan,
-            changed_answers={k: v for k, v in fresh.answers.items() if recorded.answers.get(k) != v},
+            changed_answers={
+                k: v for k, v in fresh.answers.items() if k not in fresh.secrets and recorded.answers.get(k) != v
+            },
             conflict_style=request.conflict,
         )
         deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
