@@ -188,8 +188,8 @@ def _summary(result: Any, pretend: bool) -> str:
         lines.append(f"Created {result.dest} ({len(result.files)} files, template version {result.version}).")
     if "memory_limit" in answers:
         lines.append(
-            f"  GOMEMLIMIT={gomemlimit_for(answers['memory_limit'])} for a {answers['memory_limit']} "
-            "container memory limit (Dockerfile, Kubernetes, compose, dev container)"
+            f"  container memory limit {answers['memory_limit']} (Kubernetes, compose, Makefile); the service "
+            f"derives GOMEMLIMIT={gomemlimit_for(answers['memory_limit'])} from it at start"
         )
     if result.commit:
         lines.append(f"  git: first commit {result.commit[:12]}; pristine render kept on branch scaffold/pristine")

@@ -23,7 +23,7 @@ def test_new_with_defaults_writes_a_committed_repo_and_records_its_answers(tmp_p
     assert answers["module_path"] == "github.com/example/payments"
     assert answers["memory_limit"] == "512Mi"
     assert "gomemlimit" not in answers  # derived values are computed, never recorded
-    assert "GOMEMLIMIT=460MiB for a 512Mi" in out
+    assert "container memory limit 512Mi (Kubernetes, compose, Makefile); the service derives GOMEMLIMIT=460MiB" in out
     status = subprocess.run(["git", "status", "--porcelain"], cwd=repo, capture_output=True, text=True, check=True)
     assert status.stdout == ""
     branches = subprocess.run(
