@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from generator import gitrepo
-from generator.errors import TemplateError, TemplateRefusedError, yaml_problem
+from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
 from generator.trust.consent import foreign_extensions, require_consent
@@ -158,6 +158,8 @@ def read_answers_file(path: Path) -> dict[str, Any]:
         raise TemplateError(f"answers file {path} is not valid YAML: {yaml_problem(error)}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise TemplateError(f"answers file {path} cannot be read: {str(error).splitlines()[0]}") from None
+    except ValueError as error:  # a value YAML cannot build: a date like 2024-13-45, an integer of over 4300 digits
+        raise TemplateError(f"answers file {path} has a value that cannot be read: {unreadable_value(error)}") from None
     if not isinstance(data, dict):
         raise TemplateError(f"answers file {path} is not a mapping of answers; accepted: copier's answers format")
     return data
