@@ -111,6 +111,8 @@ def _guarded_worker_class() -> Any:
     class GuardedWorker(Worker):
         consent: bool = False
         foreign_extensions: tuple[str, ...] = ()
+        rendering_answers_relpath: Path | None = None
+        """The answers file path while the files render, when the answers can no longer change."""
 
         def _check_unsafe(self, mode: str) -> None:
             if self.consent:
@@ -123,9 +125,25 @@ def _guarded_worker_class() -> Any:
 
         @property
         def answers_relpath(self) -> Path:
+            if self.rendering_answers_relpath is not None:
+                return self.rendering_answers_relpath
             path = Path(super().answers_relpath)
             inside_path("_answers_file", str(path))
             return path
+
+        def _render_template(self) -> None:
+            # copier renders the answers file name again for every path part it writes (a Jinja
+            # compile each); the answers are final by now, so it is rendered and checked once
+            self.rendering_answers_relpath = self.answers_relpath
+            try:
+                super()._render_template()
+            finally:
+                self.rendering_answers_relpath = None
+
+        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
+            # scaffold renders only into a folder it has just made, which no git index tracks, where
+            # copier's check (a `git config` process per file) always ends without a change
+            return
 
     return GuardedWorker
 
