@@ -140,12 +140,27 @@ def _guarded_worker_class() -> Any:
             finally:
                 self.rendering_answers_relpath = None
 
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            # copier compiles every path part and pattern with Jinja; most are plain names, which
+            # render to themselves (extensions still preprocess them, as copier's own yield tag needs)
+            text = self.jinja_env.preprocess(string)
+            if _plain(self.jinja_env, text):
+                return text
+            return str(super()._render_string(string, extra_context))
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             # scaffold renders only into a folder it has just made, which no git index tracks, where
             # copier's check (a `git config` process per file) always ends without a change
             return
 
     return GuardedWorker
+
+
+def _plain(env: Any, text: str) -> bool:
+    """Whether Jinja would render `text` as itself: no delimiter of `env`, no line prefix, no line break."""
+    markers = (env.block_start_string, env.variable_start_string, env.comment_start_string, "\n", "\r")
+    prefixes = (env.line_statement_prefix, env.line_comment_prefix)
+    return not any(m in text for m in markers) and not any(p and p in text for p in prefixes)
 
 
 def _no_user_settings() -> Any:
