@@ -239,3 +239,35 @@ def copier_update(work: Path) -> float:
 
 def update_commands() -> dict[str, Callable[[Path], float]]:
     return {"scaffold update": scaffold_update, "copier update --defaults": copier_update}
+
+
+# --- on its own ------------------------------------------------------------------------------------------
+
+
+def _report(timings: Timings, ours: str, theirs: str) -> None:
+    for name in (ours, theirs):
+        runs = " ".join(f"{s:.2f}" for s in timings.runs[name])
+        print(f"{name:40} median {timings.median(name):.2f} s   runs {runs}")
+    print(f"ratio {ours!r} / {theirs!r}: {timings.median(ours) / timings.median(theirs):.2f}x")
+
+
+def main() -> None:
+    """`scaffold new --defaults` against `copier copy` + git, and `scaffold --help`, in turns (a quick side-by-side)."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--repeat", type=int, default=7, help="runs of each command (the median is reported)")
+    repeat = parser.parse_args().repeat
+    new = new_commands()
+    pair = ("scaffold new --defaults", "copier copy + git init + commit")
+    _report(take_turns({name: new[name] for name in pair}, repeat), *pair)
+    helps = help_commands()
+    _report(
+        take_turns({name: helps[name] for name in ("scaffold --help", "python -c pass")}, repeat),
+        "scaffold --help",
+        "python -c pass",
+    )
+
+
+if __name__ == "__main__":
+    main()

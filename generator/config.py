@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.answers import KNOWN_KEYS, validate_answer
-from generator.errors import ConfigError, InvalidAnswerError, TemplateError
+from generator.errors import ConfigError, InvalidAnswerError, TemplateError, unreadable_value
 from generator.trust.identity import TrustEntry, identify, trust_entry
 
 ENV_VAR = "SCAFFOLD_CONFIG"
@@ -134,6 +134,8 @@ def parse_file(path: Path) -> OrgConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config {path}: {_syntax_problem(text, str(error))}") from None
+    except ValueError as error:  # a value the parser cannot build, e.g. an integer of over 4300 digits
+        raise ConfigError(f"config {path}: a value cannot be read: {unreadable_value(error)}") from None
     return parse(data, path)
 
 

@@ -65,6 +65,15 @@ def yaml_problem(error: Any) -> str:
     return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
+def unreadable_value(error: ValueError) -> str:
+    """Describe in one line a value a YAML or TOML parser found but could not build, and what is accepted."""
+    text = str(error).strip()
+    if "integer string conversion" in text:  # Python refuses to convert strings of more than 4300 digits
+        return "a number of more than 4300 digits; accepted: numbers of at most 4300 digits"
+    reason = text.splitlines()[0] if text else type(error).__name__
+    return f"{reason}; accepted: values of their YAML or TOML type (dates that exist, numbers Python can hold)"
+
+
 def shown(value: Any, limit: int = 100) -> str:
     """Return `value` quoted for a one-line message: control characters escaped, cut to about `limit` characters."""
     text = repr(value)

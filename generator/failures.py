@@ -23,7 +23,15 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from generator.errors import EXIT_BUG, EXIT_CANCELLED, ScaffoldError, TemplateError, shown, yaml_problem
+from generator.errors import (
+    EXIT_BUG,
+    EXIT_CANCELLED,
+    ScaffoldError,
+    TemplateError,
+    shown,
+    unreadable_value,
+    yaml_problem,
+)
 
 DEBUG_ENV = "SCAFFOLD_DEBUG"
 _STAGING = re.compile(r"^.*/\.[^/]*\.scaffold-[^/]+/")  # destination.staging_for's folder
@@ -63,6 +71,8 @@ def translate(error: BaseException) -> ScaffoldError | None:
         return TemplateError(f"not valid YAML: {yaml_problem(error)}")
     if _is_instance(error, "jinja2", "TemplateError"):
         return TemplateError(f"the template cannot be rendered: {_describe(error)}; the template needs fixing")
+    if isinstance(error, ValueError) and (_raised_inside("yaml", error) or _raised_inside("tomllib", error)):
+        return TemplateError(f"a YAML or TOML file has a value that cannot be read: {unreadable_value(error)}")
     if _raised_inside("copier", error):
         # copier checks answers and paths with plain ValueError/TypeError/OSError: a template or answer problem
         reason = _os_problem(error) if isinstance(error, OSError) and error.strerror else _describe(error)

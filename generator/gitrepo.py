@@ -77,21 +77,31 @@ def git(
 
 def _env(cwd: Path) -> dict[str, str]:
     env = hardened(os.environ)
-    if not _configured(cwd, "user.name"):
-        env.setdefault("GIT_AUTHOR_NAME", FALLBACK_NAME)
-        env.setdefault("GIT_COMMITTER_NAME", FALLBACK_NAME)
-    if not _configured(cwd, "user.email"):
-        env.setdefault("GIT_AUTHOR_EMAIL", FALLBACK_EMAIL)
-        env.setdefault("GIT_COMMITTER_EMAIL", FALLBACK_EMAIL)
+    needed = {key for key, variables in _IDENTITY.items() if not all(env.get(v) for v in variables)}
+    configured = _configured(cwd, frozenset(needed)) if needed else frozenset()
+    for key in needed - configured:
+        for variable in _IDENTITY[key]:
+            env.setdefault(variable, _FALLBACK[key])
     return env
 
 
-@functools.lru_cache(maxsize=64)  # asked before every git command: once per folder and key is enough
-def _configured(cwd: Path, key: str) -> bool:
+_IDENTITY = {
+    "user.name": ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"),
+    "user.email": ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"),
+}
+_FALLBACK = {"user.name": FALLBACK_NAME, "user.email": FALLBACK_EMAIL}
+
+
+@functools.lru_cache(maxsize=64)  # asked before every git command: once per folder is enough
+def _configured(cwd: Path, keys: frozenset[str]) -> frozenset[str]:
+    """Return which of `keys` (user.name, user.email) git's config sets for `cwd`, in one `git config` process."""
     where = cwd if cwd.is_dir() else Path.cwd()
-    env = hardened(os.environ)
-    result = subprocess.run(["git", "config", "--get", key], cwd=where, env=env, capture_output=True, text=True)
-    return bool(result.stdout.strip())
+    pattern = "^(" + "|".join(sorted(key.replace(".", "\\.") for key in keys)) + ")$"
+    result = subprocess.run(
+        ["git", "config", "--get-regexp", pattern], cwd=where, env=hardened(os.environ), capture_output=True, text=True
+    )
+    found = (line.partition(" ") for line in result.stdout.splitlines())
+    return frozenset(key.lower() for key, _, value in found if value.strip()) & keys
 
 
 def is_repo(path: Path) -> bool:

@@ -13,7 +13,7 @@ limit, so the heap gets half (the generator refuses such targets; the service st
 """
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from generator.errors import shown
 
@@ -21,6 +21,7 @@ KIB = 1024
 MIB = 1024 * KIB
 
 SMALLEST_MEMORY_LIMIT = 64 * MIB
+LARGEST_QUANTITY = 2**63 - 1  # bytes or millicores: Kubernetes and the Go runtime hold them in an int64
 HEADROOM_RATIO = Decimal("0.9")
 HEADROOM_FLOOR = 32 * MIB
 
@@ -37,33 +38,46 @@ class QuantityError(ValueError):
 
 
 def parse_memory(quantity: str) -> int:
-    """Return the number of bytes in a Kubernetes memory quantity such as `512Mi`, `1G` or `1e9`."""
+    """Return the number of bytes in a Kubernetes memory quantity such as `512Mi`, `1G` or `1e9`.
+
+    Raise QuantityError for anything else, and for quantities above 8Ei (an int64 of bytes).
+    """
     text = str(quantity).strip()
     match = _QUANTITY.match(text)
     exponent = re.match(r"^([0-9]+(?:\.[0-9]+)?)[eE]([0-9]+)$", text)
-    if exponent:
-        value = Decimal(exponent.group(1)) * Decimal(10) ** int(exponent.group(2))
-    elif match and match.group("suffix") in ("", *_BINARY_SUFFIXES, *_DECIMAL_SUFFIXES):
-        suffix = match.group("suffix")
-        scale = _BINARY_SUFFIXES.get(suffix) or _DECIMAL_SUFFIXES.get(suffix) or 1
-        value = Decimal(match.group("number")) * scale
-    else:
-        raise QuantityError(f"memory_limit {shown(text)} is not valid; accepted: {MEMORY_ACCEPTED}")
+    try:
+        # Decimal parses the digits exactly, however many there are; int() would refuse a string of
+        # more than 4300 digits and 10 ** exponent would overflow, so neither sees such a quantity
+        if exponent:
+            value = Decimal(text)
+        elif match and match.group("suffix") in ("", *_BINARY_SUFFIXES, *_DECIMAL_SUFFIXES):
+            suffix = match.group("suffix")
+            value = Decimal(match.group("number")) * (
+                _BINARY_SUFFIXES.get(suffix) or _DECIMAL_SUFFIXES.get(suffix) or 1
+            )
+        else:
+            raise InvalidOperation
+    except InvalidOperation:  # also an exponent beyond what Decimal holds (over a billion billion digits)
+        raise QuantityError(f"memory_limit {shown(text)} is not valid; accepted: {MEMORY_ACCEPTED}") from None
+    if value > LARGEST_QUANTITY:
+        raise QuantityError(f"memory_limit {shown(text)} is above 8Ei; accepted: {MEMORY_ACCEPTED}")
     if value != value.to_integral_value():
         raise QuantityError(f"memory_limit {shown(text)} is not a whole number of bytes; accepted: {MEMORY_ACCEPTED}")
     return int(value)
 
 
 def parse_cpu(quantity: str) -> int:
-    """Return the millicores in a Kubernetes CPU quantity such as `500m`, `2` or `1.5`."""
+    """Return the millicores in a Kubernetes CPU quantity such as `500m`, `2` or `1.5` (at most an int64 of them)."""
     text = str(quantity).strip()
     match = re.match(r"^(?:([0-9]+)m|([0-9]+(?:\.[0-9]{1,3})?|\.[0-9]{1,3}))$", text)
     if not match:
         raise QuantityError(f"cpu_limit {shown(text)} is not valid; accepted: {CPU_ACCEPTED}")
-    millicores = int(match.group(1)) if match.group(1) else int(Decimal(match.group(2)) * 1000)
+    millicores = Decimal(match.group(1)) if match.group(1) else Decimal(match.group(2)) * 1000
+    if millicores > LARGEST_QUANTITY:  # before int(), which refuses strings of more than 4300 digits
+        raise QuantityError(f"cpu_limit {shown(text)} is too large; accepted: {CPU_ACCEPTED}")
     if millicores <= 0:
         raise QuantityError(f"cpu_limit {shown(text)} is zero; accepted: {CPU_ACCEPTED}")
-    return millicores
+    return int(millicores)
 
 
 def format_cores(millicores: int) -> str:

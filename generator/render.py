@@ -7,7 +7,7 @@ from typing import Any
 import yaml
 
 from generator import gitrepo
-from generator.errors import TemplateError, TemplateRefusedError, yaml_problem
+from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
 from generator.trust.consent import foreign_extensions, require_consent
@@ -111,6 +111,8 @@ def _guarded_worker_class() -> Any:
     class GuardedWorker(Worker):
         consent: bool = False
         foreign_extensions: tuple[str, ...] = ()
+        rendering_answers_relpath: Path | None = None
+        """The answers file path while the files render, when the answers can no longer change."""
 
         def _check_unsafe(self, mode: str) -> None:
             if self.consent:
@@ -123,11 +125,42 @@ def _guarded_worker_class() -> Any:
 
         @property
         def answers_relpath(self) -> Path:
+            if self.rendering_answers_relpath is not None:
+                return self.rendering_answers_relpath
             path = Path(super().answers_relpath)
             inside_path("_answers_file", str(path))
             return path
 
+        def _render_template(self) -> None:
+            # copier renders the answers file name again for every path part it writes (a Jinja
+            # compile each); the answers are final by now, so it is rendered and checked once
+            self.rendering_answers_relpath = self.answers_relpath
+            try:
+                super()._render_template()
+            finally:
+                self.rendering_answers_relpath = None
+
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            # copier compiles every path part and pattern with Jinja; most are plain names, which
+            # render to themselves (extensions still preprocess them, as copier's own yield tag needs)
+            text = self.jinja_env.preprocess(string)
+            if _plain(self.jinja_env, text):
+                return text
+            return str(super()._render_string(string, extra_context))
+
+        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
+            # scaffold renders only into a folder it has just made, which no git index tracks, where
+            # copier's check (a `git config` process per file) always ends without a change
+            return
+
     return GuardedWorker
+
+
+def _plain(env: Any, text: str) -> bool:
+    """Whether Jinja would render `text` as itself: no delimiter of `env`, no line prefix, no line break."""
+    markers = (env.block_start_string, env.variable_start_string, env.comment_start_string, "\n", "\r")
+    prefixes = (env.line_statement_prefix, env.line_comment_prefix)
+    return not any(m in text for m in markers) and not any(p and p in text for p in prefixes)
 
 
 def _no_user_settings() -> Any:
@@ -158,6 +191,8 @@ def read_answers_file(path: Path) -> dict[str, Any]:
         raise TemplateError(f"answers file {path} is not valid YAML: {yaml_problem(error)}") from None
     except (OSError, UnicodeDecodeError) as error:
         raise TemplateError(f"answers file {path} cannot be read: {str(error).splitlines()[0]}") from None
+    except ValueError as error:  # a value YAML cannot build: a date like 2024-13-45, an integer of over 4300 digits
+        raise TemplateError(f"answers file {path} has a value that cannot be read: {unreadable_value(error)}") from None
     if not isinstance(data, dict):
         raise TemplateError(f"answers file {path} is not a mapping of answers; accepted: copier's answers format")
     return data

@@ -142,3 +142,58 @@ def test_help_shows_flags_as_flags(work: Path) -> None:
     assert lines["--pretend"].split()[1] == "Show"
     assert "<bool>" not in out
     assert "Usage: scaffold new [OPTIONS] {NAME} [DEST]" in out
+
+
+# Python refuses int() on strings of more than 4300 digits (a ValueError), str.isdigit() takes '²',
+# and Decimal overflows on an exponent of a million: numbers like these reached scaffold unchecked.
+DIGITS = "9" * 4301
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (f"port={DIGITS}", "port '9999"),
+        ("port=²", "port '²' is not valid; accepted: a whole number from 1024 to 65535"),
+        (f"pprof_port={DIGITS}", "pprof_port '9999"),
+        ("memory_limit=1e1000000", "memory_limit '1e1000000' is above 8Ei; accepted: a Kubernetes quantity"),
+        (f"memory_limit=1e{DIGITS}", "memory_limit '1e9999"),
+        (f"memory_limit={DIGITS}Ei", "memory_limit '9999"),
+        (f"cpu_limit={DIGITS}m", "cpu_limit '9999"),
+    ],
+)
+def test_a_number_with_thousands_of_digits_or_odd_digits_is_one_line(work: Path, data: str, expected: str) -> None:
+    message = one_line_error(work, "new", "svc", "--defaults", "--pretend", "--data", data)
+    assert message.startswith(expected), message
+    assert "accepted: " in message and "bug" not in message
+
+
+def test_an_answers_file_with_a_huge_number_or_a_date_that_does_not_exist_is_one_line(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    huge, date = tmp_path / "huge.yml", tmp_path / "date.yml"
+    huge.write_text(f"port: {DIGITS}\n")
+    date.write_text("created: 2024-13-45\n")
+    assert one_line_error(work, "new", "svc", "--defaults", "--answers-file", str(huge)) == (
+        f"answers file {huge} has a value that cannot be read: a number of more than 4300 digits; "
+        "accepted: numbers of at most 4300 digits"
+    )
+    assert one_line_error(work, "new", "svc", "--defaults", "--answers-file", str(date)).startswith(
+        f"answers file {date} has a value that cannot be read: month must be in 1..12; accepted: "
+    )
+
+
+def test_an_org_config_with_a_huge_number_is_one_line(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    config = tmp_path / "org.toml"
+    config.write_text(f"[defaults]\nport = {DIGITS}\n")
+    assert one_line_error(work, "new", "svc", "--defaults", "--config", str(config)) == (
+        f"config {config}: a value cannot be read: a number of more than 4300 digits; "
+        "accepted: numbers of at most 4300 digits"
+    )
+
+
+def test_a_huge_number_in_a_templates_copier_yml_is_one_line(tmp_path: Path, work: Path) -> None:
+    source = template(tmp_path / "tpl", f"replicas:\n  type: int\n  default: {DIGITS}\n")
+    message = one_line_error(work, "new", "svc", "--defaults", "--template", str(source))
+    assert "a number of more than 4300 digits" in message, message

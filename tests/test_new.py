@@ -81,9 +81,11 @@ def test_new_into_an_existing_empty_folder_fills_it(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["svc"]
 
 
-def test_new_commits_for_a_user_with_no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def author_of_new_repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, gitconfig: str) -> str:
+    """Run `scaffold new` for a user whose only git config is `gitconfig`; return the first commit's author."""
     home = tmp_path / "home"
     home.mkdir()
+    (home / ".gitconfig").write_text(gitconfig)
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
     monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
@@ -94,9 +96,31 @@ def test_new_commits_for_a_user_with_no_git_identity(tmp_path: Path, monkeypatch
     code, _, err = scaffold(work, "new", "svc", "--defaults")
     assert code == 0, err
     author = subprocess.run(
-        ["git", "log", "-1", "--format=%an <%ae>"], cwd=work / "svc", capture_output=True, text=True, check=True
+        ["git", "log", "-1", "--format=%an <%ae> / %cn <%ce>"],
+        cwd=work / "svc",
+        capture_output=True,
+        text=True,
+        check=True,
     )
-    assert author.stdout.strip() == "scaffold <scaffold@localhost>"
+    return author.stdout.strip()
+
+
+def test_new_commits_for_a_user_with_no_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (
+        author_of_new_repo(tmp_path, monkeypatch, "") == "scaffold <scaffold@localhost> / scaffold <scaffold@localhost>"
+    )
+
+
+def test_new_keeps_the_users_git_name_and_fills_in_only_the_missing_email(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author = author_of_new_repo(tmp_path, monkeypatch, "[user]\n\tname = Ada Lovelace\n\temail =\n")
+    assert author == "Ada Lovelace <scaffold@localhost> / Ada Lovelace <scaffold@localhost>"
+
+
+def test_new_commits_as_the_users_configured_git_identity(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    author = author_of_new_repo(tmp_path, monkeypatch, "[user]\n\temail = ada@example.org\n\tname = Ada\n")
+    assert author == "Ada <ada@example.org> / Ada <ada@example.org>"
 
 
 BAD_INPUTS = [
