@@ -1,7 +1,7 @@
 """The git commands scaffold runs, with an identity fallback for users who never configured one.
 
-Every git command scaffold starts (and, through `hardened_environ`, every one copier starts while it
-renders) runs with the settings in `HARDENING` forced on the command-line level of git's config, so
+Every git command scaffold starts (and, through `hardened_environ` and render.py, every one copier
+starts while it renders) runs with the settings in `HARDENING` forced on the command-line level of git's config, so
 that nothing a repository's own config or files could name is executed: no hooks, no fsmonitor
 command, no `ext::` transport, no implicit bare repository found inside a rendered folder.
 """

@@ -1,6 +1,8 @@
 """Rendering a template into a folder, through copier (the only module that renders with it)."""
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +58,7 @@ def render(
             consent=trusted,
             foreign_extensions=tuple(foreign_extensions(config)),
         )
-        with gitrepo.hardened_environ(), worker:
+        with _hardened_git_for_copier(), worker:
             worker.run_copy()
     except ForbiddenPathError as error:
         raise TemplateRefusedError(
@@ -75,6 +77,21 @@ def render(
         ) from None
     check_rendered(dest, source.recorded_src)
     record_source(dest / answers_file_name(config), source)
+
+
+@contextmanager
+def _hardened_git_for_copier() -> Iterator[None]:
+    """Force gitrepo.HARDENING on the git commands copier runs while it renders.
+
+    copier runs git through plumbum, which copies the environment when it is first imported, so
+    plumbum's own environment is changed too, not only os.environ.
+    """
+    from plumbum import local
+
+    current = dict(local.env)
+    changes = {k: v for k, v in gitrepo.hardened(current).items() if current.get(k) != v}
+    with gitrepo.hardened_environ(), local.env(**changes):
+        yield
 
 
 def _render_failure(error: Exception, dest: Path) -> str:

@@ -1,5 +1,6 @@
 """Who is trusted: canonical identities of template sources, `bundled:` names, and the git commands scaffold runs."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,18 @@ def test_template_test_builds_and_runs_a_templates_go_code_only_with_consent(
     assert not world.canary.exists()
     code, out, _ = scaffold(world.root, "template", "test", str(template), "--trust", "--skip", "hadolint")
     assert world.canary.exists(), out  # with consent its tests ran
+
+
+def test_the_git_commands_copier_runs_while_rendering_are_hardened_too() -> None:
+    import copier  # noqa: F401  (copier's plumbum takes its copy of the environment on import)
+    from plumbum import local
+
+    from generator.render import _hardened_git_for_copier
+
+    with _hardened_git_for_copier():
+        seen = {
+            key: local["git"]("config", "--get", key, retcode=None).strip()
+            for key in ("core.fsmonitor", "core.hooksPath")
+        }
+    assert seen == {"core.fsmonitor": "false", "core.hooksPath": os.devnull}
+    assert local["git"]("config", "--get", "core.hooksPath", retcode=None).strip() != os.devnull  # only while rendering
