@@ -33,7 +33,7 @@ def check_given(config: TemplateConfig, given: Mapping[str, Any]) -> dict[str, A
             raise InvalidAnswerError(
                 f"answer key {key!r} is not a question of this template; accepted: {', '.join(askable)}"
             )
-        message = problem(question, value, {**checked, **given})
+        message = problem(question, value, {**checked, **given}, config.secret_keys)
         if message:
             raise InvalidAnswerError(message)
         checked[key] = convert(question, value)
@@ -61,7 +61,7 @@ def collect_answers(
         from_org = question.key in org.defaults
         default = convert(question, org.default(question.key, answers)) if from_org else default_for(question, answers)
         if ask is not None:
-            value = ask(question, default, functools.partial(_problem_of, question, answers))
+            value = ask(question, default, functools.partial(_problem_of, question, answers, config.secret_keys))
             answers[question.key] = convert(question, value)
             asked = True
             continue
@@ -69,7 +69,7 @@ def collect_answers(
             raise InvalidAnswerError(
                 f"{question.key} has no default and no answer was given; accepted: --data {question.key}=VALUE"
             )
-        message = problem(question, default, answers)
+        message = problem(question, default, answers, config.secret_keys)
         if message and from_org:
             raise ConfigError(f"config {org.origin}: defaults.{question.key}: {message}")
         if message:
@@ -103,8 +103,8 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _problem_of(question: Question, answers: Mapping[str, Any], candidate: Any) -> str:
-    return problem(question, candidate, answers)
+def _problem_of(question: Question, answers: Mapping[str, Any], secrets: frozenset[str], candidate: Any) -> str:
+    return problem(question, candidate, answers, secrets)
 
 
 def fixed_answers(config: TemplateConfig, given: Mapping[str, Any], org: OrgAnswers) -> dict[str, Any]:
@@ -123,7 +123,7 @@ def fixed_answers(config: TemplateConfig, given: Mapping[str, Any], org: OrgAnsw
                 f"{key} is fixed to {answer!r} by the org config {org.origin}; accepted: no --data {key}, "
                 f"or {key}={answer}"
             )
-        message = problem(question, answer, {**given, **fixed})
+        message = problem(question, answer, {**given, **fixed}, config.secret_keys)
         if message:
             raise ConfigError(f"config {org.origin}: fixed.{key}: {message}")
         fixed[key] = answer

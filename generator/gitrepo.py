@@ -22,6 +22,7 @@ HARDENING: tuple[tuple[str, str], ...] = (
     ("core.hooksPath", os.devnull),  # no hook runs: pre-commit, post-checkout, reference-transaction, ...
     ("core.fsmonitor", "false"),  # a repository's config could name any command as its fsmonitor
     ("protocol.ext.allow", "never"),  # `ext::` URLs run commands
+    ("protocol.file.allow", "user"),  # a template's submodules may not clone folders of this machine
     ("safe.bareRepository", "explicit"),  # a rendered folder holding HEAD/objects/refs is not a repository
 )
 """Config forced on every git command scaffold runs, at the precedence of `git -c`."""

@@ -11,7 +11,7 @@ from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
 from generator.errors import InvalidAnswerError, TemplateError
 from generator.pristine import commit_pristine
-from generator.questions import TemplateConfig, load_config, render_value
+from generator.questions import MASK, TemplateConfig, load_config, render_value
 from generator.render import answers_file_name, render
 from generator.sources import TemplateSource, checkout
 from generator.template_meta import meta_of
@@ -79,7 +79,8 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
         return None
     env = config.questions[0].env if config.questions else None
     conf = {"dst_path": str(dest), "answers_file": answers_file_name(config)}
-    context = {**answers, "_folder_name": dest.name, "_copier_conf": conf}
+    shown = {k: (MASK if k in config.secret_keys else v) for k, v in answers.items()}  # printed: no secret
+    context = {**shown, "_folder_name": dest.name, "_copier_conf": conf}
     return str(render_value(str(message), context, env)).strip() or None
 
 

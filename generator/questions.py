@@ -1,6 +1,6 @@
 """A template's questions, read from its copier.yml, with defaults and validators rendered by Jinja."""
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -12,7 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from generator.answers import parse_bool, validate_answer
 from generator.errors import InvalidAnswerError, TemplateError, shown, yaml_problem
 from generator.jinja_ext import ScaffoldExtension
-from generator.trust.consent import OWN_EXTENSIONS
+from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,11 @@ class TemplateConfig:
     def question(self, key: str) -> Question | None:
         """Return the question called `key`, if the template asks it."""
         return next((q for q in self.questions if q.key == key), None)
+
+    @property
+    def secret_keys(self) -> frozenset[str]:
+        """The keys of the secret questions: their answers are never shown or recorded."""
+        return frozenset(q.key for q in self.questions if q.secret)
 
 
 def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
@@ -126,12 +131,16 @@ def _environment(settings: Mapping[str, Any], trusted: bool) -> SandboxedEnviron
     delimiters = ("_start", "_end", "_prefix")  # the envops that change how copier.yml's own Jinja reads
     options = {k: v for k, v in envops.items() if k.endswith(delimiters)}
     try:
-        return SandboxedEnvironment(extensions=extensions, **options)
+        env = SandboxedEnvironment(extensions=extensions, **options)
     except (ImportError, AttributeError) as error:
         raise TemplateError(
             f"the template's Jinja extensions {', '.join(foreign)} cannot be loaded ({error}); "
             "accepted: extensions installed beside scaffold"
         ) from None
+    if not trusted:
+        for name in MACHINE_FILTERS:
+            env.filters.pop(name, None)
+    return env
 
 
 def render_value(value: Any, answers: Mapping[str, Any], env: SandboxedEnvironment | None = None) -> Any:
@@ -214,21 +223,32 @@ def default_for(question: Question, answers: Mapping[str, Any]) -> Any:
     return convert(question, render_value(question.default, answers, question.env))
 
 
-def problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
+MASK = "********"
+
+
+def problem(
+    question: Question, value: Any, answers: Mapping[str, Any], secrets: Collection[str] = frozenset()
+) -> str:
     """Return the one-line problem with `value` as an answer to `question`, or "" when it is acceptable.
 
-    The answer to a secret question is never repeated in the message.
+    No secret answer is ever repeated in the message: neither this question's, when it is secret, nor
+    those of the `secrets` keys a template validator could show (it is rendered again with them masked).
     """
-    message = _problem(question, value, answers)
-    if not question.secret or not message:
+    hidden = {*secrets, question.key} if question.secret else set(secrets)
+    message = _problem(question, value, answers, hidden)
+    if question.key not in hidden or not message:
         return message
     spellings = {shown(value), repr(value)} | ({str(value)} if len(str(value)) >= 4 else set())
     for text in sorted(spellings, key=len, reverse=True):
-        message = message.replace(text, "'********'")
+        message = message.replace(text, repr(MASK))
     return message
 
 
-def _problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
+def _stars(value: Any) -> str:
+    return "*" * len(value) if isinstance(value, str) and value else MASK
+
+
+def _problem(question: Question, value: Any, answers: Mapping[str, Any], hidden: Collection[str]) -> str:
     try:
         converted = validate_answer(question.key, convert(question, value))
     except InvalidAnswerError as error:
@@ -239,7 +259,13 @@ def _problem(question: Question, value: Any, answers: Mapping[str, Any]) -> str:
         several = " (a YAML list of them)" if question.multiselect else ""
         return f"{question.key} {shown(value)} is not one of the choices; accepted: {accepted}{several}"
     if question.validator:
-        message = str(render_value(question.validator, {**answers, question.key: converted}, question.env)).strip()
+        context = {**answers, question.key: converted}
+        message = str(render_value(question.validator, context, question.env)).strip()
+        if message and any(key in context for key in hidden):
+            # stars of the same length, so that the validator's own conditions (a minimum length) still hold
+            masked = {k: (_stars(v) if k in hidden else v) for k, v in context.items()}
+            shown_message = str(render_value(question.validator, masked, question.env)).strip()
+            return shown_message or f"{question.key}: the template's validator refused the answer"
         if message:
             return message
     return ""

@@ -12,7 +12,7 @@ from generator import gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
-from generator.trust.consent import foreign_extensions, require_consent
+from generator.trust.consent import MACHINE_FILTERS, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
@@ -131,6 +131,14 @@ def _guarded_worker_class() -> Any:
         rendering_answers_relpath: Path | None = None
         """The answers file path while the files render, when the answers can no longer change."""
 
+        @functools.cached_property
+        def jinja_env(self) -> Any:
+            env = super().jinja_env
+            if not self.consent:
+                for name in MACHINE_FILTERS:
+                    env.filters.pop(name, None)
+            return env
+
         def _check_unsafe(self, mode: str) -> None:
             if self.consent:
                 return
@@ -160,7 +168,7 @@ def _guarded_worker_class() -> Any:
         def _render_string(self, string: str, extra_context: Any = None) -> str:
             # copier compiles every path part and pattern with Jinja; most are plain names, which
             # render to themselves (extensions still preprocess them, as copier's own yield tag needs)
-            text = self.jinja_env.preprocess(string)
+            text = str(self.jinja_env.preprocess(string))
             if _plain(self.jinja_env, text):
                 return text
             return str(super()._render_string(string, extra_context))

@@ -122,7 +122,17 @@ def rendered(entries: dict[str, str]) -> Callable[[Path, World], None]:
     return both(settings(_exclude=["copier.yml"]), files(entries))
 
 
+def executable_bare_repository(template: Path, world: World) -> None:
+    """A folder git takes for a repository although `objects` and `refs` are files: git only checks they exist."""
+    files({"sub/HEAD": "ref: refs/heads/main\n", "sub/config": BARE_CONFIG, "sub/objects": "", "sub/refs": ""})(
+        template, world
+    )
+    for name in ("objects", "refs"):
+        (template / "sub" / name).chmod(0o755)
+
+
 FSMONITOR = '[core]\n\tfsmonitor = "{world.command}; false"\n'
+BARE_CONFIG = '[core]\n\tbare = false\n\tworktree = ..\n\tfsmonitor = "{world.command}; false"\n'
 HOOK = "#!/bin/sh\n{world.command}\n"
 
 NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
@@ -134,6 +144,9 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     ".git with a trailing dot": rendered({".git./config": FSMONITOR}),
     "gitfile pointing outside": rendered({"{{{{ '.git' }}}}": "gitdir: {world.outside}\n"}),
     "nested .git in a sub-folder": rendered({"vendor/lib/{{{{ '.git' }}}}/config": FSMONITOR}),
+    "zero-width .git (HFS+)": rendered({".g\u200cit/config": FSMONITOR}),
+    ".git as an NTFS stream": rendered({".git::$INDEX_ALLOCATION/config": FSMONITOR}),
+    "bare repository of executable files": executable_bare_repository,
     "embedded bare repository": files(
         {"sub/HEAD": "ref: refs/heads/main\n", "sub/config": FSMONITOR, "sub/objects/.keep": "", "sub/refs/.keep": ""}
     ),
@@ -174,6 +187,9 @@ NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
     "foreign Jinja extension": settings(_jinja_extensions=["jinja2.ext.do"]),
     "look-alike of scaffold's extension": settings(_jinja_extensions=["generator.jinja_ext.ScaffoldExtensionEvil"]),
     "scaffold's extension module itself": settings(_jinja_extensions=["generator.jinja_ext"]),
+    "filters that read the machine": files(
+        {"leak.txt.jinja": "{{{{ '$HOME'|expandvars }}}} {{{{ '~'|expanduser }}}} {{{{ '/etc/*'|fileglob }}}}\n"}
+    ),
 }
 """Attacks refused unless the user consents (--trust or a trusted entry)."""
 

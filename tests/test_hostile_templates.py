@@ -27,7 +27,7 @@ from tests.hostile_templates import (
 from tests.template_repos import git
 
 Attack = Callable[[Path, World], None]
-GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot"}
+GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot", ".git as an NTFS stream"}
 """Attacks git itself will not commit (`invalid path`), so no git template can carry them."""
 
 

@@ -77,7 +77,7 @@ def test_a_refused_secret_answer_is_not_repeated_in_the_message(tmp_path: Path) 
     )
     assert code == 2
     assert "tiny-x" not in out + err
-    assert err == "error: api_token '********' is too short; accepted: 8 characters\n"
+    assert err == "error: api_token ****** is too short; accepted: 8 characters\n"
     assert not (tmp_path / "svc").exists()
 
 
@@ -104,3 +104,41 @@ def test_an_update_with_a_new_secret_writes_it_into_no_message_or_answers_file(t
         blob_of(repo, "HEAD", "config.env"),  # the user's branch
         blob_of(repo, "scaffold/pristine", "config.env"),  # the pristine render (the same content: one blob)
     }
+
+
+def test_no_message_of_the_template_shows_a_secret(tmp_path: Path) -> None:
+    template = secret_template(tmp_path / "tpl")
+    config = yaml.safe_load((template / "copier.yml").read_text())
+    config["region"] = {
+        "type": "str",
+        "default": "eu",
+        "validator": "{% if region == 'moon' %}bad region (token was {{ api_token|upper }}){% endif %}",
+    }
+    config["_message_after_copy"] = "Your token is {{ api_token }}; region {{ region }}."
+    (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    code, out, err = scaffold(
+        tmp_path, "new", "a", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
+    )
+    assert code == 0, out + err
+    assert "Your token is ********; region eu." in out
+    assert SECRET not in out + err
+
+    code, out, err = scaffold(
+        tmp_path,
+        "new",
+        "b",
+        "--template",
+        str(template),
+        "--defaults",
+        "-d",
+        f"api_token={SECRET}",
+        "-d",
+        "region=moon",
+    )
+    assert code == 2
+    assert err == f"error: bad region (token was {'*' * len(SECRET)})\n"
+
+    code, _, err = scaffold(tmp_path, "new", "c", "--template", str(template), "--defaults", "-d", "api_token=hu")
+    assert code == 2
+    assert err == "error: api_token ** is too short; accepted: 8 characters\n"  # the length shows, the secret not

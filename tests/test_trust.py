@@ -44,6 +44,9 @@ def test_git_trust_entries_admit_by_host_and_path_segments(entry: str, source: s
 @pytest.mark.parametrize(
     "source",
     [
+        "file://trusted/tmp/evil",
+        "file://host/x",
+        "file:///tmp/%2e%2e/evil",
         "gh:acme/../evil",
         "gh:acme/./x",
         "gh:acme/%2e%2e/evil",
@@ -217,3 +220,18 @@ def test_the_git_commands_copier_runs_while_rendering_are_hardened_too() -> None
         }
     assert seen == {"core.fsmonitor": "false", "core.hooksPath": os.devnull}
     assert local["git"]("config", "--get", "core.hooksPath", retcode=None).strip() != os.devnull  # only while rendering
+
+
+def test_a_file_url_with_a_host_cannot_borrow_a_trusted_folders_name(world: World) -> None:
+    evil = git_template(hostile_template(world.root / "evil", world, NEEDS_CONSENT["task"]))
+    (world.root / "trusted").mkdir()
+    config = world.root / "config.toml"
+    config.write_text(f'trusted = ["{world.root}/trusted/"]\n')
+    spoof = f"file://trusted{evil}"  # git ignores the host and clones the evil folder
+    code, _, err = scaffold(
+        world.root / "trusted", "new", "svc", "--template", spoof, "--defaults", "--config", str(config)
+    )
+    assert code == 2
+    assert "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host" in err
+    assert not world.canary.exists() and not (world.root / "trusted" / "svc").exists()
+    assert identify(f"file://{evil}") == identify(str(evil))

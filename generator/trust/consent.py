@@ -18,6 +18,11 @@ if TYPE_CHECKING:
 OWN_EXTENSIONS = frozenset({"generator.jinja_ext.ScaffoldExtension"})
 """scaffold's own Jinja extensions, by exact import path: they only add filters."""
 
+MACHINE_FILTERS = ("expanduser", "expandvars", "fileglob", "realpath", "relpath")
+"""Filters copier always loads (jinja2-ansible-filters) that read the user's machine: environment variables,
+the home folder, file names, links. Without consent they are removed, so a template cannot copy them into the repo.
+"""
+
 HOW_TO_CONSENT = "pass --trust, or list its source under `trusted` in the org config"
 
 

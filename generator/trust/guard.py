@@ -8,6 +8,7 @@ read from the template) stay on beneath them.
 """
 
 import os
+import unicodedata
 from pathlib import Path, PurePosixPath
 
 from generator.errors import TemplateRefusedError
@@ -18,10 +19,11 @@ NEVER = "refused, trusted or not"
 def is_git_name(name: str) -> bool:
     """Return whether a path component is, or could be taken by some file system as, `.git`.
 
-    Case-insensitive file systems fold `.GIT`, Windows drops trailing dots and spaces, and `GIT~1` is
-    its short name.
+    Case-insensitive file systems fold `.GIT`, HFS+ ignores zero-width characters, Windows drops trailing
+    dots and spaces and reads `.git::$INDEX_ALLOCATION` as `.git`, and `GIT~1` is its short name.
     """
-    folded = name.casefold().rstrip(". ")
+    visible = "".join(c for c in unicodedata.normalize("NFKC", name) if unicodedata.category(c) != "Cf")
+    folded = visible.split(":", 1)[0].casefold().rstrip(". ")  # NTFS: `.git::$INDEX_ALLOCATION` is `.git`
     return folded in (".git", "git~1")
 
 
@@ -87,5 +89,9 @@ def check_template_tree(folder: Path, template: str) -> None:
 
 
 def _is_bare_repo(dirs: list[str], files: list[str]) -> bool:
-    """Whether git would take `folder` itself for a bare repository: HEAD, objects/ and refs/ together."""
-    return "HEAD" in files and "objects" in dirs and "refs" in dirs
+    """Whether git could take the folder itself for a repository: a HEAD beside objects, refs or commondir.
+
+    git only checks that `objects` and `refs` exist (a file will do), so their kind is not looked at.
+    """
+    names = set(dirs) | set(files)
+    return "HEAD" in names and bool(names & {"objects", "refs", "commondir"})

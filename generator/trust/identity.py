@@ -73,12 +73,24 @@ def identify(src: str, base: Path | None = None) -> SourceIdentity:
     """
     if src.startswith(BUNDLED_PREFIX):
         return SourceIdentity("bundled", "", (src.removeprefix(BUNDLED_PREFIX),))
-    if is_git_url(src) and not src.startswith("file://"):
+    if src.startswith("file://"):
+        return _file_url_identity(src)
+    if is_git_url(src):
         return _git_identity(src)
-    path = Path(src.removeprefix("file://")).expanduser()
+    path = Path(src).expanduser()
     if not path.is_absolute() and base is not None:
         path = base / path
     return SourceIdentity("folder", "", path.resolve().parts)
+
+
+def _file_url_identity(src: str) -> SourceIdentity:
+    """A `file://` URL is the folder git clones: its path; git ignores the host, so one is refused."""
+    host, _, path = src.removeprefix("file://").partition("/")
+    if host not in ("", "localhost"):
+        raise _refused(src, "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host")
+    if _UNSAFE_CHARACTERS.search(path):
+        raise _refused(src, "percent-encoding, backslashes, spaces, queries and fragments are not accepted")
+    return SourceIdentity("folder", "", Path("/" + path).resolve().parts)
 
 
 def _git_identity(src: str) -> SourceIdentity:
