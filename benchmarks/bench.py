@@ -26,6 +26,7 @@ REPO = HERE.parent
 sys.path[:0] = [str(HERE), str(REPO / "tests" / "e2e"), str(REPO)]
 
 import cli_timing  # noqa: E402
+import fleet_update  # noqa: E402
 import http_throughput  # noqa: E402
 import image_build  # noqa: E402
 import memory_limits  # noqa: E402
@@ -33,7 +34,7 @@ from podman_sandbox import Podman, missing_helpers, podman_unavailable_reason  #
 
 from generator.quantities import MIB  # noqa: E402
 
-PARTS = ("cli", "image", "memory", "http")
+PARTS = ("cli", "fleet", "image", "memory", "http")
 
 
 def log(line: str) -> None:
@@ -153,6 +154,19 @@ def run_image(podman: Podman, goroot: Path, quick: bool) -> tuple[list[list[str]
     return rows, asdict(fig)
 
 
+def run_fleet(quick: bool, results: dict[str, Any]) -> list[list[str]]:
+    """A fleet update of 100 repos (10 with --quick) from a git template, against copier under xargs -P."""
+    count, jobs, rounds = (10, os.cpu_count() or 1, 1) if quick else (100, os.cpu_count() or 1, 3)
+    log(f"fleet: {count} repos, {jobs} at a time, {rounds} round(s) each, in turns")
+    fig = fleet_update.measure(count, jobs, rounds, log)
+    results["fleet"] = asdict(fig) | {"ratio": fig.ratio}
+    ours, theirs = statistics.median(fig.scaffold_s), statistics.median(fig.copier_s)
+    return [
+        [f"`scaffold update --from-file`, {count} repos, {jobs} at a time", seconds(ours),
+         f"`copier update` under `xargs -P {jobs}`", seconds(theirs), ratio(ours, theirs)],
+    ]  # fmt: skip
+
+
 def run_http(quick: bool, results: dict[str, Any]) -> list[list[str]]:
     """wrk through the generated service's middleware chain against its bare mux, and start-to-ready time."""
     env, _ = go_env()
@@ -250,6 +264,8 @@ def main() -> int:
     if "cli" in parts:
         cli_rows, results["cli"] = run_cli(args.quick)
         rows += cli_rows
+    if "fleet" in parts:
+        rows += run_fleet(args.quick, results)
     if "http" in parts:
         rows += run_http(args.quick, results)
     memory_text = ""

@@ -2,11 +2,10 @@
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from generator import sources
-from generator.config import CatalogEntry, OrgConfig
+from generator.config import CatalogEntry, OrgConfig, relative_source
 from generator.errors import ScaffoldError
 from generator.sources import TemplateSource
 
@@ -50,13 +49,7 @@ def names(org: OrgConfig) -> list[str]:
 
 def entry_src(entry: CatalogEntry, org: OrgConfig) -> str:
     """Return an entry's source, with a relative folder taken relative to the config file."""
-    src = entry.src
-    if sources.is_git_url(src) or src in sources.bundled_names() or src.startswith(sources.BUNDLED_PREFIX):
-        return src
-    path = Path(src).expanduser()
-    if not path.is_absolute() and org.path is not None:
-        path = org.path.parent / path
-    return str(path)
+    return relative_source(entry.src, org.path)
 
 
 def rows(org: OrgConfig, *, include_bundled: bool = True, workers: int = 8) -> list[CatalogRow]:

@@ -257,6 +257,9 @@ def update_command(
         ),
     ] = "inline",
     plan: Annotated[bool, typer.Option("--plan", help="List what would happen to each file; write nothing.")] = False,
+    diff: Annotated[
+        bool, typer.Option("--diff", help="Show the content diff the update would make (one repo); write nothing.")
+    ] = False,
     restore_deleted: Annotated[
         bool, typer.Option("--restore-deleted", help="Bring back template files you deleted (default: they stay gone).")
     ] = False,
@@ -291,6 +294,10 @@ def update_command(
         raise ScaffoldError(
             f"--template moves one repo at a time ({len(repos)} given); accepted: one PATH, no --from-file, no --json"
         )
+    if diff and (len(repos) != 1 or from_file is not None or as_json):
+        raise ScaffoldError(
+            f"--diff shows one repo at a time ({len(repos)} given); accepted: one PATH, or --plan for many repos"
+        )
     if len(repos) != 1 or from_file is not None or as_json:
         _run_fleet("update", repos, functools.partial(fleet.update_job, options=options, org=org), jobs, as_json)
         return
@@ -299,7 +306,10 @@ def update_command(
         from generator import sources
 
         request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
-    result = update(request)
+    result = update(dataclasses.replace(request, diff=diff))
+    if diff and not result.up_to_date:
+        typer.echo(result.diff or f"{result.repo}: the update would change no file's content.", nl=not result.diff)
+        return
     typer.echo(format_result(result))
     if result.exit_code:
         raise typer.Exit(result.exit_code)

@@ -194,6 +194,7 @@ def parse(data: Mapping[str, Any], path: Path) -> OrgConfig:
         entries = tuple(trust_entry(text, path.parent) for text in trusted)
     except TemplateError as error:
         raise fail("trusted", error.message) from None
+    _refuse_unasked(path, templates, default_template, {"defaults": defaults, "fixed": fixed}, fail)
     return OrgConfig(
         path=path,
         default_template=default_template,
@@ -202,6 +203,51 @@ def parse(data: Mapping[str, Any], path: Path) -> OrgConfig:
         fixed=fixed,
         trusted=entries,
     )
+
+
+def _refuse_unasked(
+    path: Path,
+    templates: Mapping[str, CatalogEntry],
+    default_template: str | None,
+    tables: Mapping[str, Mapping[str, Any]],
+    fail: Fail,
+) -> None:
+    """Refuse a [defaults] or [fixed] key that no template of the catalog (nor a bundled one) asks.
+
+    Skipped while the catalog holds a template whose questions cannot be read here (a remote git URL).
+    """
+    if not any(tables.values()):
+        return
+    from generator.asked_keys import asked_by
+    from generator.sources import BUNDLED_PREFIX, bundled_names
+
+    named = [(relative_source(entry.src, path), entry.ref) for entry in templates.values()]
+    if default_template is not None and default_template not in templates:
+        named.append((relative_source(default_template, path), None))
+    named += [(BUNDLED_PREFIX + name, None) for name in bundled_names()]
+    asked = asked_by(named)
+    if asked.unread:
+        return
+    for table, answers in tables.items():
+        for key in answers:
+            if key not in asked.keys:
+                raise fail(
+                    f"{table}.{key}",
+                    f"no catalog template asks it (read: {', '.join(asked.read)}); accepted: "
+                    + ", ".join(sorted(asked.keys)),
+                )
+
+
+def relative_source(src: str, config_file: Path | None) -> str:
+    """Return a catalog source with a relative folder taken relative to the config file `config_file`."""
+    from generator.sources import BUNDLED_PREFIX, bundled_names, is_git_url
+
+    if is_git_url(src) or src in bundled_names() or src.startswith(BUNDLED_PREFIX):
+        return src
+    folder = Path(src).expanduser()
+    if not folder.is_absolute() and config_file is not None:
+        folder = config_file.parent / folder
+    return str(folder)
 
 
 def _catalog(value: Any, fail: Fail) -> dict[str, CatalogEntry]:

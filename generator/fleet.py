@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator import checkouts
 from generator.config import OrgConfig
 from generator.errors import RefusedError, ScaffoldError
 
@@ -106,32 +107,36 @@ def run(
 ) -> list[FleetRow]:
     """Run `job` (a picklable module-level function) on every repo, `jobs` at a time; rows come back in input order.
 
+    The workers share one folder of template checkouts (see checkouts.shared), removed when all are done.
+
     `on_done` is called in this process as each repo finishes, for a progress display.
     """
     if not paths:
         return []
     workers = jobs if jobs is not None else default_jobs(len(paths))
-    if workers <= 1:
-        rows = []
-        for path in paths:
-            row = _guarded(job, path)
-            rows.append(row)
-            if on_done is not None:
-                on_done(row)
-        return rows
-    results: dict[int, FleetRow] = {}
-    # spawn, not fork: the parent may run threads (the progress display), and forking those is unsafe
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        futures: dict[Future[FleetRow], int] = {pool.submit(_guarded, job, path): i for i, path in enumerate(paths)}
-        for future in as_completed(futures):
-            index = futures[future]
-            try:
-                row = future.result()
-            except Exception as error:  # a worker process died: report the repo, keep going
-                row = _error_row(paths[index], ERROR, 2, f"worker failed: {error!r}")
-            results[index] = row
-            if on_done is not None:
-                on_done(row)
+    with checkouts.shared() as folder:  # one clone per template, one folder per version, for the whole run
+        if workers <= 1:
+            rows = []
+            for path in paths:
+                row = _guarded(job, path)
+                rows.append(row)
+                if on_done is not None:
+                    on_done(row)
+            return rows
+        results: dict[int, FleetRow] = {}
+        # spawn, not fork: the parent may run threads (the progress display), and forking those is unsafe
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, context, initializer=checkouts.use_folder, initargs=(folder,)) as pool:
+            futures: dict[Future[FleetRow], int] = {pool.submit(_guarded, job, path): i for i, path in enumerate(paths)}
+            for future in as_completed(futures):
+                index = futures[future]
+                try:
+                    row = future.result()
+                except Exception as error:  # a worker process died: report the repo, keep going
+                    row = _error_row(paths[index], ERROR, 2, f"worker failed: {error!r}")
+                results[index] = row
+                if on_done is not None:
+                    on_done(row)
     return [results[i] for i in range(len(paths))]
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from generator import gitrepo
+from generator.checkouts import checkout
 from generator.collect import Ask, collect_answers
 from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
@@ -13,7 +14,7 @@ from generator.errors import InvalidAnswerError, TemplateError
 from generator.pristine import commit_pristine
 from generator.questions import MASK, TemplateConfig, load_config, render_value
 from generator.render import answers_file_name, render
-from generator.sources import TemplateSource, checkout
+from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 
 

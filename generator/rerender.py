@@ -18,6 +18,7 @@ from packaging.version import Version
 
 from generator import sources
 from generator.answers_files import answers_file_of
+from generator.checkouts import checkout
 from generator.collect import check_given, collect_answers, fixed_answers
 from generator.config import OrgAnswers
 from generator.errors import InvalidAnswerError, RefusedError, TemplateError
@@ -137,7 +138,7 @@ def fresh_render(
 
     `org`'s fixed answers win over the recorded ones.
     """
-    with sources.checkout(source) as local:
+    with checkout(source) as local:
         config = template_config(local, trusted=trusted)
         answers = answers_for(config, recorded.answers, data or {}, org)
         with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:

@@ -1,18 +1,14 @@
 """Where templates come from: the ones bundled with scaffold, local folders and git repositories."""
 
 import os
-import re
 import subprocess
-import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.version import InvalidVersion, Version
 
 from generator import gitrepo
-from generator.errors import GitError, TemplateError
+from generator.errors import TemplateError
 from generator.trust.identity import BUNDLED_PREFIX as BUNDLED_PREFIX
 from generator.trust.identity import expand_shorthand as expand_shorthand
 from generator.trust.identity import identify
@@ -165,52 +161,3 @@ def remote_tags(src: str, timeout: float = 60) -> list[str]:
         detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
         raise TemplateError(f"template {src} cannot be reached: {detail}")
     return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in result.stdout.splitlines() if "\t" in line]
-
-
-@contextmanager
-def checkout(source: TemplateSource) -> Iterator[TemplateSource]:
-    """Yield `source` as a folder on this machine, at the version it asks for.
-
-    A git template is cloned into a temporary folder and checked out at `source.vcs_ref`, else at its
-    newest version tag, else at its default branch; the source yielded renders from that clone, keeps
-    `recorded_src`, and carries the version (`git describe --tags --always`, what copier records as
-    `_commit`). Other sources are yielded unchanged. The clone is removed afterwards.
-    """
-    if not source.is_git:
-        if source.vcs_ref is not None:
-            raise TemplateError(
-                f"--vcs-ref {source.vcs_ref} needs a git template, and {source.recorded_src} is not one; "
-                "accepted: no --vcs-ref, or a git URL or local git repository as the template"
-            )
-        yield source
-        return
-    with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:
-        clone = Path(tmp) / "template"
-        url = git_url(source.src) if is_git_url(source.src) else str(Path(source.src).expanduser().resolve())
-        try:
-            gitrepo.git(Path(tmp), "clone", "--quiet", "--no-checkout", "--", url, str(clone))
-        except GitError as error:
-            detail = error.message.rsplit(": ", 1)[-1]
-            raise TemplateError(f"template {source.recorded_src} cannot be cloned: {detail}") from None
-        tags = gitrepo.git(clone, "tag", "--list").stdout.split()
-        ref = source.vcs_ref or newest_tag(tags) or "HEAD"
-        commit = _resolve_commit(clone, ref)
-        if commit is None:
-            newest = newest_tag(tags)
-            raise TemplateError(
-                f"template {source.recorded_src} has no version {ref!r}; accepted: a tag, branch or commit"
-                + (f" (newest tag: {newest})" if newest else " (it has no tags)")
-            )
-        gitrepo.git(clone, "-c", "advice.detachedHead=false", "checkout", "--quiet", "--detach", commit)
-        version = gitrepo.git(clone, "describe", "--tags", "--always").stdout.strip()
-        yield replace(source, src=str(clone), vcs_ref=commit, version=version)
-
-
-def _resolve_commit(repo: Path, ref: str) -> str | None:
-    if ref.startswith("-") or re.search(r"\s", ref):
-        return None
-    for candidate in (ref, f"refs/remotes/origin/{ref}"):
-        result = gitrepo.git(repo, "rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}", check=False)
-        if result.returncode == 0:
-            return result.stdout.strip()
-    return None

@@ -51,6 +51,7 @@ from generator.refusals import (
 from generator.rerender import FreshRender, fresh_render, read_recorded, same_template, source_for, version_key
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
+from generator.update_diff import content_diff
 from generator.update_journal import Journal
 
 INLINE, REJ = "inline", "rej"
@@ -78,6 +79,8 @@ class UpdateRequest:
     """The org's fixed answers, which win over recorded ones and which `data` may not contradict."""
     move: bool = False
     """`source` is another template the user moves the repo to (`--template`), not the one its history has."""
+    diff: bool = False
+    """Also compute the content diff the update would make (see update_diff); like `plan`, nothing is written."""
 
 
 @dataclass
@@ -97,6 +100,8 @@ class UpdateResult:
     pristine_commit: str | None = None
     changed_answers: dict[str, Any] = field(default_factory=dict)
     conflict_style: str = INLINE
+    diff: str | None = None
+    """With `UpdateRequest.diff`: the unified diff from HEAD to what the update would leave."""
 
     @property
     def conflicts(self) -> list[FileEntry]:
@@ -139,17 +144,22 @@ def update(request: UpdateRequest) -> UpdateResult:
             template=fresh.source.recorded_src if request.move else recorded.src,
             from_version=recorded.version,
             to_version=fresh.source.version,
-            planned=request.plan,
+            planned=request.plan or request.diff,
             changed_answers={
                 k: v for k, v in fresh.answers.items() if k not in fresh.secrets and recorded.answers.get(k) != v
             },
             conflict_style=request.conflict,
         )
         deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
-        if request.plan:
+        if request.plan or request.diff:
             with scratch_objects(repo) as scratch:
                 tree = render_tree(repo, fresh.folder, fresh.files, scratch)
                 renames = template_renames(repo, base.sha, tree, scratch)
+                if request.diff:
+                    kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files)
+                    result.diff = content_diff(
+                        repo, base.sha, tree, fresh.source, recorded.answers_file, kept_deleted, scratch
+                    )
             result.files = _plan(paths, base_files, ours, fresh.files, renames, request.restore_deleted)
             result.up_to_date = fresh.files == base_files and not result.files
             return result

@@ -14,6 +14,7 @@ from generator.new import template_config
 from generator.questions import Question
 from generator.sources import bundled
 from tests.cli import scaffold
+from tests.template_repos import make_git_template, release
 
 
 def write(path: Path, text: str) -> Path:
@@ -116,6 +117,8 @@ BAD_CONFIGS = {
         "also in [fixed]",
     ),
     "trusted not a list": ('trusted = "gh:acme/"\n', "trusted", "a list of template sources"),
+    "fixed key no template asks": ('[fixed]\nruntime_imag = "scratch"\n', "fixed.runtime_imag", "no catalog template"),
+    "default key no template asks": ("[defaults]\nprot = 9090\n", "defaults.prot", "accepted: cpu_limit, "),
 }
 
 
@@ -131,6 +134,32 @@ def test_a_bad_config_gets_one_line_naming_file_key_and_problem_exit_2(tmp_path:
     assert any(k in line for k in key.split("|")), line
     assert problem in line, line
     assert not (tmp_path / "svc").exists()
+
+
+def test_a_key_only_a_local_catalog_template_asks_is_accepted_and_other_keys_are_named(tmp_path: Path) -> None:
+    folder = write(tmp_path / "templates" / "docs" / "copier.yml", "site_title:\n  type: str\n").parent
+    git_template = make_git_template(tmp_path / "worker", tag="v1.0.0", source=folder)
+    release(git_template, "v2.0.0", lambda t: write(t / "copier.yml", "site_title: {type: str}\nqueue: {type: str}\n"))
+    catalog = f'[templates.docs]\nsrc = "templates/docs"\n[templates.worker]\nsrc = "{git_template}"\nref = "v1.0.0"\n'
+    accepted = write(
+        tmp_path / "ok.toml", catalog + '[defaults]\nsite_title = "Docs"\n[fixed]\nruntime_image = "scratch"\n'
+    )
+    assert org_config.parse_file(accepted).defaults == {"site_title": "Docs"}
+    # `queue` is asked from v2.0.0 on, and the catalog pins the git template to v1.0.0
+    pinned = write(tmp_path / "pinned.toml", catalog + '[fixed]\nqueue = "jobs"\n')
+    with pytest.raises(ConfigError) as raised:
+        org_config.parse_file(pinned)
+    message = raised.value.message
+    assert message.startswith(f"config {pinned}: fixed.queue: no catalog template asks it (read: ")
+    assert "site_title" in message and "memory_limit" in message and "queue," not in message
+    assert org_config.parse_file(
+        write(tmp_path / "newest.toml", catalog.replace('ref = "v1.0.0"\n', "") + '[fixed]\nqueue = "jobs"\n')
+    )
+
+
+def test_a_catalog_with_a_remote_git_template_cannot_be_checked_offline_so_its_keys_are_kept(tmp_path: Path) -> None:
+    config = write(tmp_path / "org.toml", '[templates.acme]\nsrc = "gh:acme/t"\n[fixed]\nteam = "payments"\n')
+    assert org_config.parse_file(config).fixed == {"team": "payments"}
 
 
 def test_every_command_that_reads_the_config_reports_it_the_same_way(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ folder that is no repo at all.
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -164,6 +165,39 @@ def test_update_exit_code_is_1_when_the_worst_is_a_conflict_and_0_when_all_merge
     )
     assert code == 0, out + err
     assert "2 repos (updated: 2); exit code 0" in out
+
+
+def git_commands(trace: Path, command: str) -> list[list[str]]:
+    """Return the argv of every `git COMMAND` a GIT_TRACE2_EVENT file recorded, from any process."""
+    found = []
+    for line in trace.read_text().splitlines():
+        event = json.loads(line)
+        argv = event.get("argv", [])
+        if event.get("event") == "start" and command in argv[1:]:
+            found.append(argv)
+    return found
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_fleet_run_clones_its_template_once_and_writes_each_version_once(
+    fleet_root: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, jobs: int
+) -> None:
+    trace = tmp_path / "git-trace.json"
+    monkeypatch.setenv("GIT_TRACE2_EVENT", str(trace))  # the workers inherit it, and so does copier's git
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # where the workers make their temporary folders
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))  # and this process
+    repos = names(fleet_root, "current")[:2] + names(fleet_root, "behind")[:4]  # on v1.1.0, or updating to it
+    checked = fleet.check_fleet(repos, OrgConfig(), jobs=jobs)
+    assert {row.to_version for row in checked} == {"v1.1.0"}
+    updated = fleet.update_fleet(repos, fleet.UpdateOptions(), OrgConfig(), jobs=jobs)
+    assert [row.result for row in updated] == ["up to date"] * 2 + ["updated"] * 4
+    assert not any(row.result == "error" for row in checked + updated)
+    # one clone per fleet run (check, then update), and no other clone: copier renders the written files
+    assert len(git_commands(trace, "clone")) == 2
+    assert len(git_commands(trace, "checkout-index")) == 2  # v1.1.0's files, once per run
+    assert list(scratch.iterdir()) == []  # the shared checkouts are gone with the run
 
 
 def test_a_pinned_catalog_ref_is_the_version_the_fleet_is_checked_and_updated_to(fleet_root: Path) -> None:
