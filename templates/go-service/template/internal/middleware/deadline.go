@@ -14,11 +14,22 @@ import (
 func Deadline(d time.Duration) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx := &deadlineContext{Context: r.Context(), deadline: time.Now().Add(d)}
+			ctx, r := withDeadline(r, time.Now().Add(d))
 			defer ctx.cancel(context.Canceled)
-			next.ServeHTTP(w, r.WithContext(ctx))
+			next.ServeHTTP(w, r)
 		})
 	}
+}
+
+// withDeadline returns a context for r that ends at deadline, and a copy of r carrying it.
+func withDeadline(r *http.Request, deadline time.Time) (*deadlineContext, *http.Request) {
+	// One allocation for both. WithContext is inlined, so the request it makes stays on the stack.
+	dr := &struct {
+		ctx deadlineContext
+		req http.Request
+	}{ctx: deadlineContext{Context: r.Context(), deadline: deadline}}
+	dr.req = *r.WithContext(&dr.ctx)
+	return &dr.ctx, &dr.req
 }
 
 // deadlineContext behaves as context.WithDeadline's context, but starts no timer and joins no
