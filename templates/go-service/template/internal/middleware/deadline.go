@@ -15,7 +15,7 @@ func Deadline(d time.Duration) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			ctx, r := withDeadline(r, time.Now().Add(d))
-			defer ctx.cancel(context.Canceled)
+			defer ctx.end()
 			next.ServeHTTP(w, r)
 		})
 	}
@@ -32,20 +32,33 @@ func withDeadline(r *http.Request, deadline time.Time) (*deadlineContext, *http.
 	return &dr.ctx, &dr.req
 }
 
-// deadlineContext behaves as context.WithDeadline's context, but starts no timer and joins no
-// parent until a caller asks for Done. Most requests never do: a handler that only returns a
-// response pays for one small allocation instead of a timer, a cancel context and a place in
-// its parent's set of children. Err and Deadline answer from the clock and the parent until
-// then.
+// deadlineContext stands for context.WithDeadline(parent, deadline) and makes that context only
+// when it is needed: when a caller waits on Done, or once the context is over (the deadline has
+// passed or the handler has returned). From then on every method is the standard context's,
+// context.Cause included. Until then Err, Value and Deadline answer from the parent and the clock.
+// Most requests never need it: a handler that only writes a response pays for one small
+// allocation instead of a timer, a cancel context and a place in its parent's children.
 type deadlineContext struct {
 	context.Context // the parent
 	deadline        time.Time
 
-	mu         sync.Mutex
-	done       chan struct{} // made by the first call to Done
-	err        error         // set once, never cleared
-	timer      *time.Timer
-	stopParent func() bool
+	mu     sync.Mutex
+	std    context.Context // the standard context, once made
+	cancel context.CancelFunc
+	ended  bool // the handler has returned
+}
+
+// made returns the standard context, making it first if it is needed; nil while it is not.
+func (c *deadlineContext) made(needed bool) context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.std == nil && (needed || c.ended || !time.Now().Before(c.deadline)) {
+		c.std, c.cancel = context.WithDeadline(c.Context, c.deadline)
+		if c.ended {
+			c.cancel()
+		}
+	}
+	return c.std
 }
 
 func (c *deadlineContext) Deadline() (time.Time, bool) {
@@ -56,56 +69,31 @@ func (c *deadlineContext) Deadline() (time.Time, bool) {
 }
 
 func (c *deadlineContext) Done() <-chan struct{} {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.done != nil {
-		return c.done
-	}
-	c.done = make(chan struct{})
-	if c.err == nil {
-		c.err = c.expired()
-	}
-	if c.err != nil {
-		close(c.done)
-		return c.done
-	}
-	c.timer = time.AfterFunc(time.Until(c.deadline), func() { c.cancel(context.DeadlineExceeded) })
-	c.stopParent = context.AfterFunc(c.Context, func() { c.cancel(c.Context.Err()) })
-	return c.done
+	return c.made(true).Done()
 }
 
 func (c *deadlineContext) Err() error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.err == nil && c.done == nil { // once Done exists, only cancel sets err, as it closes Done
-		c.err = c.expired()
+	if std := c.made(false); std != nil {
+		return std.Err()
 	}
-	return c.err
+	return c.Context.Err()
 }
 
-// expired returns why the context is over by now, or nil.
-func (c *deadlineContext) expired() error {
-	if err := c.Context.Err(); err != nil {
-		return err
+// Value answers from the standard context once it exists, so that context.Cause, which asks
+// Value for the context's cancel state, agrees with Err.
+func (c *deadlineContext) Value(key any) any {
+	if std := c.made(false); std != nil {
+		return std.Value(key)
 	}
-	if !time.Now().Before(c.deadline) {
-		return context.DeadlineExceeded
-	}
-	return nil
+	return c.Context.Value(key)
 }
 
-// cancel ends the context with err unless it has ended already, and releases its timer.
-func (c *deadlineContext) cancel(err error) {
+// end marks the handler as returned: the context is canceled, now or when it is first asked.
+func (c *deadlineContext) end() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.err == nil {
-		c.err = err
-		if c.done != nil {
-			close(c.done)
-		}
-	}
-	if c.timer != nil {
-		c.timer.Stop()
-		c.stopParent()
+	c.ended = true
+	if c.cancel != nil {
+		c.cancel()
 	}
 }
