@@ -184,7 +184,14 @@ def run_http(quick: bool, results: dict[str, Any]) -> list[list[str]]:
             f"{chained:,.0f}",
             "the same binary's bare mux",
             f"{bare:,.0f}",
-            ratio(chained, bare),
+            f"{fig.ratio:.2f}x",
+        ],
+        [
+            f"ratio of each of the {len(fig.round_ratios)} rounds (chain / bare, the column above is their median)",
+            " ".join(f"{r:.2f}" for r in fig.round_ratios),
+            "",
+            "",
+            "",
         ],
         [
             f"process start to first /readyz 200 (median of {len(ready)})",

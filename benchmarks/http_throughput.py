@@ -4,8 +4,11 @@ same binary's bare mux, driven by wrk on loopback, and the time from process sta
 A benchmark-only main package is added to a freshly rendered repo (never part of what scaffold generates): it
 serves the service's own routes twice from one process, once wrapped in server.Handler (request ID, trace
 context, deadline, access log, metrics, panic recovery) and once bare, so both runs share the binary, the
-Go runtime and the machine's state. The access log goes to /dev/null through the real JSON handler. Runs
-alternate between the two handlers, and each figure is the median of its runs.
+Go runtime and the machine's state. The access log goes to /dev/null through the real JSON handler. Both
+handlers are warmed up, then each round runs both with the same wrk settings, the order swapped every round
+(chain first, then bare first) so that neither always runs on a machine the other just warmed or loaded.
+The ratio is the median of the rounds' own ratios: a round's two runs are seconds apart, so a slow spell of
+the shared machine moves both.
 """
 
 from __future__ import annotations
@@ -69,8 +72,14 @@ class HTTPFigures:
     ready_s: list[float]
 
     @property
+    def round_ratios(self) -> list[float]:
+        """Each round's chained req/s over its bare req/s."""
+        return [c / b for c, b in zip(self.chained_rps, self.bare_rps, strict=True)]
+
+    @property
     def ratio(self) -> float:
-        return statistics.median(self.chained_rps) / statistics.median(self.bare_rps)
+        """The median of the rounds' ratios."""
+        return statistics.median(self.round_ratios)
 
 
 def _free_port() -> int:
@@ -109,7 +118,8 @@ def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTT
     """Build the repo's service and the two-handler server, then time them; needs wrk on PATH."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk; tests/run.sh does as root)")
-    rounds, seconds, starts, connections = (2, 3, 5, 16) if quick else (5, 10, 20, 32)
+    rounds, seconds, starts, connections = (2, 3, 5, 16) if quick else (10, 6, 20, 32)
+    warm_up = 1 if quick else 3
     with tempfile.TemporaryDirectory(prefix="scaffold-bench-http-") as tmp:
         repo = Path(tmp) / NAME
         create(NewRequest(name=NAME, dest=repo, source=resolve(None), git_init=False))
@@ -143,11 +153,13 @@ def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTT
             for port in (chained_port, bare_port):
                 _wait_ready(f"http://127.0.0.1:{port}/readyz", time.monotonic() + 10)
             log(f"http: wrk GET / through the chain and bare, {rounds} rounds of {seconds} s each, in turns")
-            _wrk(f"http://127.0.0.1:{bare_port}/", connections, 1)  # warm up both
-            _wrk(f"http://127.0.0.1:{chained_port}/", connections, 1)
-            for _ in range(rounds):
-                chained.append(_wrk(f"http://127.0.0.1:{chained_port}/", connections, seconds))
-                bare.append(_wrk(f"http://127.0.0.1:{bare_port}/", connections, seconds))
+            for port in (chained_port, bare_port):
+                _wrk(f"http://127.0.0.1:{port}/", connections, warm_up)
+            for turn in range(rounds):
+                order = (chained_port, bare_port) if turn % 2 == 0 else (bare_port, chained_port)
+                runs = {port: _wrk(f"http://127.0.0.1:{port}/", connections, seconds) for port in order}
+                chained.append(runs[chained_port])
+                bare.append(runs[bare_port])
         finally:
             server.kill()
             server.wait()

@@ -10,28 +10,43 @@ import (
 
 // New returns a logger that writes JSON lines to w, with the keys time, level, msg and service
 // followed by each record's attributes, dropping records below level. Changing level later
-// changes what the logger writes from then on. A record logged with a context that went through
-// WithAttrs also carries that context's attributes, such as a request's ID.
+// changes what the logger writes from then on. A record logged with a context that carries
+// attributes (see WithAttrs and AttrsKey), such as a request's ID, carries them too.
 func New(w io.Writer, level *slog.LevelVar, service string) *slog.Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
 	return slog.New(contextHandler{h}).With("service", service)
 }
 
-type attrsKey struct{}
+// AttrsKey is the context key of a context's log attributes: its value is an Attrs. WithAttrs
+// stores one; a request-scoped context type may also answer the key itself, as the middleware
+// package's does, to carry attributes without a context.WithValue per request.
+type AttrsKey struct{}
+
+// Attrs are the attributes a context adds to each record logged with it.
+type Attrs interface {
+	LogAttrs() []slog.Attr
+}
+
+type attrList []slog.Attr
+
+func (l attrList) LogAttrs() []slog.Attr { return l }
 
 // WithAttrs returns a copy of ctx whose log records, through a logger from New, carry attrs
 // after those ctx already had.
 func WithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
-	old, _ := ctx.Value(attrsKey{}).([]slog.Attr)
-	return context.WithValue(ctx, attrsKey{}, append(old[:len(old):len(old)], attrs...))
+	var old []slog.Attr
+	if a, ok := ctx.Value(AttrsKey{}).(Attrs); ok {
+		old = a.LogAttrs()
+	}
+	return context.WithValue(ctx, AttrsKey{}, attrList(append(old[:len(old):len(old)], attrs...)))
 }
 
-// contextHandler adds the attributes WithAttrs stored in a record's context.
+// contextHandler adds the attributes of a record's context.
 type contextHandler struct{ slog.Handler }
 
 func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
-	if attrs, ok := ctx.Value(attrsKey{}).([]slog.Attr); ok {
-		r.AddAttrs(attrs...)
+	if a, ok := ctx.Value(AttrsKey{}).(Attrs); ok {
+		r.AddAttrs(a.LogAttrs()...)
 	}
 	return h.Handler.Handle(ctx, r)
 }

@@ -12,26 +12,33 @@ import (
 // trace IDs. Requests to the routes named in quiet, such as the probes, are logged at DEBUG so
 // they do not drown the rest; all others at INFO.
 func AccessLog(logger *slog.Logger, quiet ...string) Middleware {
+	h := logger.Handler()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
-			rw := record(w)
+			rw := record(w, r)
 			next.ServeHTTP(rw, r)
 			level := slog.LevelInfo
 			if slices.Contains(quiet, r.Pattern) {
 				level = slog.LevelDebug
 			}
-			if !logger.Enabled(r.Context(), level) {
+			ctx := r.Context()
+			if !h.Enabled(ctx, level) {
 				return
 			}
-			logger.LogAttrs(r.Context(), level, "request",
+			// A record of our own, with no caller's program counter: slog's Logger methods
+			// walk the stack for it on every call, and an access log line has no use for it.
+			end := time.Now()
+			line := slog.NewRecord(end, level, "request", 0)
+			line.AddAttrs(
 				slog.String("method", r.Method),
 				slog.String("route", route(r)),
 				slog.String("path", r.URL.Path),
 				slog.Int("status", rw.Status()),
 				slog.Int64("bytes", rw.bytes),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", end.Sub(start)),
 			)
+			_ = h.Handle(ctx, line)
 		})
 	}
 }

@@ -3,18 +3,97 @@ package middleware
 import (
 	"context"
 	"net/http"
+	"sync"
 	"time"
 )
 
 // Deadline cancels each request's context after d. The server's WriteTimeout only stops the
 // response from being written: give Deadline the same figure so a handler working past it
-// (a database query, a call to another service) is told to stop too.
+// (a database query, a call to another service) is told to stop too. As with
+// context.WithTimeout, the context is also canceled once the handler returns.
 func Deadline(d time.Duration) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, cancel := context.WithTimeout(r.Context(), d)
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
+			ctx, r := withDeadline(r, time.Now().Add(d))
+			defer ctx.end()
+			next.ServeHTTP(w, r)
 		})
+	}
+}
+
+// withDeadline returns a context for r that ends at deadline, and a copy of r carrying it.
+func withDeadline(r *http.Request, deadline time.Time) (*deadlineContext, *http.Request) {
+	// One allocation for both. WithContext is inlined, so the request it makes stays on the stack.
+	dr := &struct {
+		ctx deadlineContext
+		req http.Request
+	}{ctx: deadlineContext{Context: r.Context(), deadline: deadline}}
+	dr.req = *r.WithContext(&dr.ctx)
+	return &dr.ctx, &dr.req
+}
+
+// deadlineContext stands for context.WithDeadline(parent, deadline) and makes that context only
+// when it is needed: when a caller waits on Done, or once the context is over (the deadline has
+// passed or the handler has returned). From then on every method is the standard context's,
+// context.Cause included. Until then Err, Value and Deadline answer from the parent and the clock.
+// Most requests never need it: a handler that only writes a response pays for one small
+// allocation instead of a timer, a cancel context and a place in its parent's children.
+type deadlineContext struct {
+	context.Context // the parent
+	deadline        time.Time
+
+	mu     sync.Mutex
+	std    context.Context // the standard context, once made
+	cancel context.CancelFunc
+	ended  bool // the handler has returned
+}
+
+// made returns the standard context, making it first if it is needed; nil while it is not.
+func (c *deadlineContext) made(needed bool) context.Context {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.std == nil && (needed || c.ended || !time.Now().Before(c.deadline)) {
+		c.std, c.cancel = context.WithDeadline(c.Context, c.deadline)
+		if c.ended {
+			c.cancel()
+		}
+	}
+	return c.std
+}
+
+func (c *deadlineContext) Deadline() (time.Time, bool) {
+	if parent, ok := c.Context.Deadline(); ok && parent.Before(c.deadline) {
+		return parent, true
+	}
+	return c.deadline, true
+}
+
+func (c *deadlineContext) Done() <-chan struct{} {
+	return c.made(true).Done()
+}
+
+func (c *deadlineContext) Err() error {
+	if std := c.made(false); std != nil {
+		return std.Err()
+	}
+	return c.Context.Err()
+}
+
+// Value answers from the standard context once it exists, so that context.Cause, which asks
+// Value for the context's cancel state, agrees with Err.
+func (c *deadlineContext) Value(key any) any {
+	if std := c.made(false); std != nil {
+		return std.Value(key)
+	}
+	return c.Context.Value(key)
+}
+
+// end marks the handler as returned: the context is canceled, now or when it is first asked.
+func (c *deadlineContext) end() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ended = true
+	if c.cancel != nil {
+		c.cancel()
 	}
 }

@@ -27,9 +27,14 @@ type responseWriter struct {
 }
 
 // record returns w as a *responseWriter, wrapping it unless a piece further out already did.
-func record(w http.ResponseWriter) *responseWriter {
+// The first wrapper of a request lives in its exchange, when it has one, and costs no allocation.
+func record(w http.ResponseWriter, r *http.Request) *responseWriter {
 	if rw, ok := w.(*responseWriter); ok {
 		return rw
+	}
+	if x := exchangeOf(r.Context()); x != nil && x.writer.ResponseWriter == nil {
+		x.writer.ResponseWriter = w
+		return &x.writer
 	}
 	return &responseWriter{ResponseWriter: w}
 }

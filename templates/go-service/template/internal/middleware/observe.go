@@ -20,7 +20,7 @@ func Observe(o Observer) Middleware {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			o.Started()
-			rw := record(w)
+			rw := record(w, r)
 			defer func() { o.Finished(route(r), rw.Status(), time.Since(start)) }()
 			next.ServeHTTP(rw, r)
 		})

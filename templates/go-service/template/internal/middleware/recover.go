@@ -14,7 +14,7 @@ import (
 func Recover(logger *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rw := record(w)
+			rw := record(w, r)
 			defer func() {
 				v := recover()
 				if v == nil {

@@ -5,11 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-
-	"{{ module_path }}/internal/logging"
 )
-
-type traceKey struct{}
 
 // TraceContext is what a W3C traceparent header says about the caller's trace.
 type TraceContext struct {
@@ -25,21 +21,28 @@ type TraceContext struct {
 // adds OpenTelemetry, its handler takes this piece's place and the field stays the same.
 func Trace(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		tc, ok := ParseTraceparent(r.Header.Get("traceparent"))
+		tc, ok := ParseTraceparent(r.Header.Get(traceparentHeader))
 		if !ok {
 			next.ServeHTTP(w, r)
 			return
 		}
-		ctx := context.WithValue(r.Context(), traceKey{}, tc)
-		ctx = logging.WithAttrs(ctx, slog.String("trace_id", tc.TraceID))
-		next.ServeHTTP(w, r.WithContext(ctx))
+		x, r := enter(r)
+		x.trace, x.traced = tc, true
+		x.addAttr(slog.String("trace_id", tc.TraceID))
+		next.ServeHTTP(w, r)
 	})
 }
 
+// traceparentHeader is traceparent in the canonical form, which Header.Get looks up without
+// converting it first.
+const traceparentHeader = "Traceparent"
+
 // TraceFrom returns the trace context Trace found for the request of ctx.
 func TraceFrom(ctx context.Context) (TraceContext, bool) {
-	tc, ok := ctx.Value(traceKey{}).(TraceContext)
-	return tc, ok
+	if x := exchangeOf(ctx); x != nil && x.traced {
+		return x.trace, true
+	}
+	return TraceContext{}, false
 }
 
 // ParseTraceparent parses a traceparent header value: version-traceid-parentid-flags, such as
