@@ -185,7 +185,8 @@ def _summary(result: Any, pretend: bool) -> str:
         lines.append(f"Would create {result.dest} with {len(result.files)} files (nothing written):")
         lines.extend(f"  {path}" for path in result.files)
     else:
-        lines.append(f"Created {result.dest} ({len(result.files)} files, template version {result.version}).")
+        version = f"template version {result.version}" if result.version else "an unversioned template folder"
+        lines.append(f"Created {result.dest} ({len(result.files)} files, {version}).")
     if "memory_limit" in answers:
         lines.append(
             f"  container memory limit {answers['memory_limit']} (Kubernetes, compose, Makefile); the service "
