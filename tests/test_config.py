@@ -283,7 +283,7 @@ def test_scaffold_new_with_a_config_records_org_defaults_and_fixed_answers(tmp_p
         "256Mi",
         "scratch",
     )
-    assert "GOMEMLIMIT=224MiB for a 256Mi" in out
+    assert "container memory limit 256Mi (Kubernetes, compose, Makefile); the service derives GOMEMLIMIT=224MiB" in out
     code, _, err = scaffold(
         tmp_path, "new", "other", "--defaults", "--config", str(config), "-d", "runtime_image=alpine"
     )

@@ -69,7 +69,7 @@ def test_an_initialised_template_serves_scaffold_new_and_its_output_passes_the_c
     )
     assert "runtime_image" not in answers  # fixed in the template: never asked, so never recorded
     assert "gcr.io/distroless/static" in (repo / "Dockerfile").read_text()
-    assert "GOMEMLIMIT=224MiB for a 256Mi" in out
+    assert "container memory limit 256Mi (Kubernetes, compose, Makefile); the service derives GOMEMLIMIT=224MiB" in out
     results = verify.run_checks(repo, go_env)
     assert [(r.name, r.status) for r in results if r.status != "passed"] == [], [r.output for r in results]
 
