@@ -54,6 +54,8 @@ class RepoReport:
     """The state of one generated repo."""
 
     path: str
+    answers_file: str | None = None
+    """The answers file of the template checked (a repo can have several, one report each)."""
     template: str | None = None
     version: str | None = None
     newest: str | None = None
@@ -128,14 +130,20 @@ def exit_code(reports: list[RepoReport]) -> int:
 
 
 def check_repo(
-    repo: Path, source: TemplateSource | None = None, *, trusted: bool = False, org: OrgAnswers | None = None
+    repo: Path,
+    source: TemplateSource | None = None,
+    *,
+    trusted: bool = False,
+    org: OrgAnswers | None = None,
+    answers_file: str | None = None,
 ) -> RepoReport:
     """Compare one repo with the newest version of its template (`source`, else the installed or newest tag).
 
+    `answers_file` names the template when several were applied (default: the answers file found first).
     `org`'s fixed answers are policy: the newest render uses them, and a recorded answer that
     contradicts one is reported. `trusted` lets the template's own code run (its Jinja extensions).
     """
-    report = RepoReport(path=str(repo))
+    report = RepoReport(path=str(repo), answers_file=answers_file)
     try:
         _fill(report, repo, source, trusted, org or OrgAnswers())
     except ScaffoldError as error:
@@ -146,8 +154,8 @@ def check_repo(
 def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: bool, org: OrgAnswers) -> None:
     if not repo.is_dir():
         raise ScaffoldError(f"{repo} is not a folder")
-    recorded = read_recorded(repo)
-    report.template, report.version = recorded.src, recorded.version
+    recorded = read_recorded(repo, report.answers_file)
+    report.answers_file, report.template, report.version = recorded.answers_file, recorded.src, recorded.version
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
@@ -177,7 +185,7 @@ def _base_files(repo: Path, recorded: Recorded, same_version_render: Snapshot | 
     """
     if gitrepo.is_repo(repo):
         answers = (repo / recorded.answers_file).read_bytes()
-        history = pristine_history(repo)
+        history = pristine_history(repo, answers_file=recorded.answers_file)
         pristine = contained_pristine(repo, history, recorded.answers_file, answers, recorded.version)
         if pristine is not None:
             return of_commit(repo, pristine.sha)
@@ -203,13 +211,14 @@ def classify(path: str, base: Snapshot | None, ours: Snapshot, newest: Snapshot)
 def format_reports(reports: list[RepoReport]) -> str:
     """Return the human-readable report: one block per repo, listing the files that drifted."""
     blocks = []
+    several = {r.path for r in reports if sum(other.path == r.path for other in reports) > 1}
     for report in reports:
+        name = f"{report.path} [{report.answers_file}]" if report.path in several else report.path
         if report.error is not None:
-            blocks.append(f"{report.path}: error: {report.error}")
+            blocks.append(f"{name}: error: {report.error}")
             continue
         lines = [
-            f"{report.path}: {report.status} (template {report.template}, version {report.version}, "
-            f"newest {report.newest})"
+            f"{name}: {report.status} (template {report.template}, version {report.version}, newest {report.newest})"
         ]
         lines.extend(f"  policy: {line}" for line in report.policy)
         listed = [f for f in report.files if f.status != UNCHANGED]

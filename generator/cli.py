@@ -273,6 +273,14 @@ def update_command(
             help="Move the repo to another template (a bundled name, folder or git URL); one repo at a time.",
         ),
     ] = None,
+    answers_file: Annotated[
+        str | None,
+        typer.Option(
+            "--answers-file",
+            metavar="FILE",
+            help="Update only the template that wrote FILE (default: each template of the repo in turn); one repo.",
+        ),
+    ] = None,
     from_file: FromFileOption = None,
     jobs: JobsOption = None,
     as_json: JsonOption = False,
@@ -280,6 +288,7 @@ def update_command(
 ) -> None:
     """Merge the newest template version into repos made by scaffold new; exit 1 when conflicts remain, 2 on errors.
 
+    A repo with several templates (several answers files) has each updated in turn, stopping at conflicts.
     With several repos (or --from-file): all run in parallel, a summary table follows, the exit code is the worst.
     """
     from generator import config as org_config
@@ -299,21 +308,54 @@ def update_command(
         raise ScaffoldError(
             f"--diff shows one repo at a time ({len(repos)} given); accepted: one PATH, or --plan for many repos"
         )
+    if answers_file is not None and (len(repos) != 1 or from_file is not None or as_json):
+        raise ScaffoldError(
+            f"--answers-file names one repo's template ({len(repos)} repos given); accepted: one PATH, no --json"
+        )
     if len(repos) != 1 or from_file is not None or as_json:
         _run_fleet("update", repos, functools.partial(fleet.update_job, options=options, org=org), jobs, as_json)
         return
-    request = fleet.update_request(repos[0].resolve(), options, org)
-    if template is not None:
-        from generator import sources
+    repo = repos[0].resolve()
+    for name in _templates_to_update(repo, answers_file, template, vcs_ref, data, diff):
+        request = fleet.update_request(repo, options, org, name)
+        if template is not None:
+            from generator import sources
 
-        request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
-    result = update(dataclasses.replace(request, diff=diff))
-    if diff and not result.up_to_date:
-        typer.echo(result.diff or f"{result.repo}: the update would change no file's content.", nl=not result.diff)
-        return
-    typer.echo(format_result(result))
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+            request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
+        result = update(dataclasses.replace(request, diff=diff))
+        if diff and not result.up_to_date:
+            typer.echo(result.diff or f"{result.repo}: the update would change no file's content.", nl=not result.diff)
+            return
+        typer.echo(format_result(result))
+        if result.exit_code:
+            raise typer.Exit(result.exit_code)
+
+
+def _templates_to_update(
+    repo: Path, answers_file: str | None, template: str | None, vcs_ref: str | None, data: list[str] | None, diff: bool
+) -> list[str | None]:
+    """The answers files `update` goes through: the one asked for, else each of the repo's (None: the usual one).
+
+    Options that name one template's version or answers need that template named when the repo has several.
+    """
+    from generator.answers_files import find_answers_files
+
+    if answers_file is not None:
+        return [answers_file]
+    found = find_answers_files(repo) if repo.is_dir() else []
+    if len(found) < 2:
+        return [None]
+    one_template = [
+        flag
+        for flag, on in (("--template", template), ("--vcs-ref", vcs_ref), ("--data", data), ("--diff", diff))
+        if on
+    ]
+    if one_template:
+        raise ScaffoldError(
+            f"{one_template[0]} applies to one template, and {repo} has {len(found)} ({', '.join(found)}); "
+            f"accepted: --answers-file FILE with one of them"
+        )
+    return list(found)
 
 
 @app.command("check")
@@ -340,7 +382,7 @@ def check_command(
     if len(repos) != 1 or from_file is not None:
         _run_fleet("check", repos, functools.partial(fleet.check_job, org=org, trust=trust), jobs, as_json)
         return
-    reports = [fleet.check_report(repos[0].resolve(), org, trust)]
+    reports = fleet.check_reports(repos[0].resolve(), org, trust)
     typer.echo(format_json(reports) if as_json else format_reports(reports))
     code = exit_code(reports)
     if code:
@@ -378,6 +420,35 @@ def adopt_command(
     if result.base == CURRENT:
         typer.echo("  The repo's differences from that render count as its own edits; review them with:")
     typer.echo(f"Next: scaffold check {path} && scaffold update {path} --plan")
+
+
+@app.command("apply")
+def apply_command(
+    template: Annotated[
+        str, typer.Option("--template", "-t", help="The template to add (a bundled name, folder or git URL).")
+    ],
+    path: Annotated[Path, typer.Argument(help="The repo to add it to (default: the current folder).")] = CWD,
+    vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
+    data: DataOption = None,
+    trust: TrustOption = False,
+    config: ConfigOption = None,
+) -> None:
+    """Add another template to a repo, with its own answers file; scaffold update then updates each in turn."""
+    from generator import catalog
+    from generator import config as org_config
+    from generator.apply import ApplyRequest, apply
+    from generator.trust.consent import consented
+
+    org = org_config.load(config)
+    source = catalog.resolve(template, vcs_ref, org)
+    trusted = consented(source.recorded_src, trust, org)
+    result = apply(ApplyRequest(path.resolve(), source, parse_data(data or []), trusted, org.answers))
+    typer.echo(
+        f"Applied template {result.template} {result.version} to {path}: {len(result.files)} files, answers in "
+        f"{result.answers_file} (pristine render {result.pristine_commit[:12]} on {result.branch}, "
+        f"merge {result.merge_commit[:12]})."
+    )
+    typer.echo(f"Next: scaffold check {path}; scaffold update {path} updates each template in turn.")
 
 
 def _run_fleet(command: str, repos: list[Path], job: Callable[[Path], Any], jobs: int | None, as_json: bool) -> None:

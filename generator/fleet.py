@@ -174,12 +174,12 @@ def to_json(command: str, rows: Sequence[FleetRow]) -> str:
 # --- the per-repo jobs (module level, so worker processes can import them) --------------------------------------
 
 
-def recorded_src(repo: Path) -> str | None:
-    """Return the template source `repo`'s answers file records, or None when it cannot be read."""
+def recorded_src(repo: Path, answers_file: str | None = None) -> str | None:
+    """Return the template source `repo`'s answers file (by default the one found first) records, or None."""
     from generator.rerender import read_recorded
 
     try:
-        return read_recorded(repo).src
+        return read_recorded(repo, answers_file).src
     except ScaffoldError:
         return None
 
@@ -197,22 +197,38 @@ def pinned_ref(org: OrgConfig, src: str | None) -> str | None:
     return None
 
 
-def pinned_source(repo: Path, org: OrgConfig) -> "TemplateSource | None":
+def pinned_source(repo: Path, org: OrgConfig, answers_file: str | None = None) -> "TemplateSource | None":
     """Return the template version the org pins `repo`'s template to, or None to use the newest one."""
     from generator.rerender import read_recorded, source_for
 
-    pin = pinned_ref(org, recorded_src(repo))
-    return None if pin is None else source_for(read_recorded(repo), pin)
+    pin = pinned_ref(org, recorded_src(repo, answers_file))
+    return None if pin is None else source_for(read_recorded(repo, answers_file), pin)
 
 
-def check_report(repo: Path, org: OrgConfig, trust: bool = False) -> "RepoReport":
-    """Check one repo against the newest version of its template (or the org's pinned one).
+def check_report(repo: Path, org: OrgConfig, trust: bool = False, answers_file: str | None = None) -> "RepoReport":
+    """Check one repo (one of its templates) against the newest version of its template (or the org's pinned one).
 
     The template may run code when `trust` (--trust) is set or the org config trusts its source.
     """
     from generator.check import check_repo
 
-    return check_repo(repo, pinned_source(repo, org), trusted=_consented(repo, trust, org), org=org.answers)
+    return check_repo(
+        repo,
+        pinned_source(repo, org, answers_file),
+        trusted=_consented(repo, trust, org, answers_file),
+        org=org.answers,
+        answers_file=answers_file,
+    )
+
+
+def check_reports(repo: Path, org: OrgConfig, trust: bool = False) -> list["RepoReport"]:
+    """Check each template applied to one repo, one report per answers file (one, for the usual repo)."""
+    from generator.answers_files import find_answers_files
+
+    names = find_answers_files(repo) if repo.is_dir() else []
+    if len(names) < 2:
+        return [check_report(repo, org, trust)]
+    return [check_report(repo, org, trust, name) for name in names]
 
 
 def check_job(repo: Path, org: OrgConfig, trust: bool = False) -> FleetRow:
@@ -226,11 +242,13 @@ def check_job(repo: Path, org: OrgConfig, trust: bool = False) -> FleetRow:
     return FleetRow(str(repo), report.version, report.newest, report.status, report.exit_code, detail, report.as_dict())
 
 
-def update_request(repo: Path, options: UpdateOptions, org: OrgConfig) -> "UpdateRequest":
-    """Return the update request for one repo: the options, with the org's pinned version and trusted sources."""
+def update_request(
+    repo: Path, options: UpdateOptions, org: OrgConfig, answers_file: str | None = None
+) -> "UpdateRequest":
+    """Return the update request for one repo (one of its templates): the options, with the org's pin and trust."""
     from generator.update import UpdateRequest
 
-    src = recorded_src(repo)
+    src = recorded_src(repo, answers_file)
     return UpdateRequest(
         repo=repo,
         vcs_ref=options.vcs_ref or pinned_ref(org, src),
@@ -238,16 +256,17 @@ def update_request(repo: Path, options: UpdateOptions, org: OrgConfig) -> "Updat
         conflict=options.conflict,
         plan=options.plan,
         restore_deleted=options.restore_deleted,
-        trusted=_consented(repo, options.trusted, org),
+        trusted=_consented(repo, options.trusted, org, answers_file),
         org=org.answers,
+        answers_file=answers_file,
     )
 
 
-def _consented(repo: Path, trust: bool, org: OrgConfig) -> bool:
+def _consented(repo: Path, trust: bool, org: OrgConfig, answers_file: str | None = None) -> bool:
     """Return whether the template `repo` records may run code: --trust, or a trusted entry admitting it."""
     from generator.trust.consent import consented
 
-    src = recorded_src(repo)
+    src = recorded_src(repo, answers_file)
     return trust or (src is not None and consented(src, trust, org))
 
 

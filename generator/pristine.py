@@ -7,6 +7,7 @@ and the old template version never needs to be found again. Each pristine commit
 trailers, so the history can be found again after a clone that did not fetch the branch.
 """
 
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -51,14 +52,17 @@ class PristineCommit:
 _FIELD, _RECORD = "\x1f", "\x1e"
 
 
-def newest_pristine(repo: Path, rev: str = "HEAD") -> PristineCommit | None:
-    """Return the newest pristine commit in the history of `rev`, found by its trailers, or None."""
-    history = pristine_history(repo, rev)
+def newest_pristine(repo: Path, rev: str = "HEAD", answers_file: str | None = None) -> PristineCommit | None:
+    """Return the newest pristine commit in the history of `rev` (of one template: see `pristine_history`), or None."""
+    history = pristine_history(repo, rev, answers_file)
     return history[0] if history else None
 
 
-def pristine_history(repo: Path, rev: str = "HEAD") -> list[PristineCommit]:
+def pristine_history(repo: Path, rev: str = "HEAD", answers_file: str | None = None) -> list[PristineCommit]:
     """Return the pristine commits in the history of `rev`, found by their trailers, newest first.
+
+    With `answers_file`, only the renders of the template that writes it: a repo with several
+    templates applied has one pristine chain per answers file, and each merges from its own.
 
     The branch is not needed: every update merges its pristine commit, so the history holds them all,
     even in a fresh clone that never fetched `scaffold/pristine`. A commit counts only when it is the
@@ -87,11 +91,15 @@ def pristine_history(repo: Path, rev: str = "HEAD") -> list[PristineCommit]:
     for sha, parents, _, _ in reversed(found):  # oldest first, so parents are decided before children
         chain[sha] = not parents or (len(parents) == 1 and chain.get(parents[0], False))
     merged = _merged_side_parents(repo, rev)
-    return [
+    history = [
         PristineCommit(sha, template, version)
         for sha, parents, template, version in found
         if chain[sha] and (not parents or sha in merged)
     ]
+    if answers_file is None or not history:
+        return history
+    has_file = gitrepo.read_objects(repo, [f"{p.sha}:{answers_file}" for p in history])
+    return [p for p, content in zip(history, has_file, strict=True) if content is not None]
 
 
 def contained_pristine(
@@ -191,16 +199,32 @@ def template_renames(repo: Path, base: str, tree: str, env: Mapping[str, str] | 
     return renames
 
 
-def branch_tip(repo: Path) -> str | None:
-    """Return the commit `scaffold/pristine` points to, or None when the branch is missing."""
-    ref = f"refs/heads/{PRISTINE_BRANCH}^{{commit}}"
+def applied_branch(answers_file: str) -> str:
+    """Return the pristine branch of a template applied next to another one (`scaffold apply`), by its answers file.
+
+    `.copier-answers.ci.yml` -> `scaffold/pristine-ci`; the repo's first template keeps `scaffold/pristine`.
+    """
+    stem = re.sub(r"\.ya?ml$", "", answers_file).replace(".copier-answers", "").replace("copier-answers", "")
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-") or "answers"
+    return f"{PRISTINE_BRANCH}-{slug}"
+
+
+def branch_for(repo: Path, answers_file: str) -> str:
+    """Return the pristine branch of the template of `answers_file`: its own if `apply` made one, else the usual."""
+    own = applied_branch(answers_file)
+    return own if branch_tip(repo, own) is not None else PRISTINE_BRANCH
+
+
+def branch_tip(repo: Path, branch: str = PRISTINE_BRANCH) -> str | None:
+    """Return the commit `branch` (by default `scaffold/pristine`) points to, or None when it is missing."""
+    ref = f"refs/heads/{branch}^{{commit}}"
     result = gitrepo.git(repo, "rev-parse", "--verify", "--quiet", ref, check=False)
     return result.stdout.strip() or None
 
 
-def point_branch(repo: Path, sha: str | None) -> None:
-    """Point `scaffold/pristine` at `sha` (creating the branch if needed), or delete it when `sha` is None."""
+def point_branch(repo: Path, sha: str | None, branch: str = PRISTINE_BRANCH) -> None:
+    """Point `branch` at `sha` (creating the branch if needed), or delete it when `sha` is None."""
     if sha is None:
-        gitrepo.git(repo, "update-ref", "-d", f"refs/heads/{PRISTINE_BRANCH}", check=False)
+        gitrepo.git(repo, "update-ref", "-d", f"refs/heads/{branch}", check=False)
     else:
-        gitrepo.git(repo, "update-ref", "-m", "scaffold update", f"refs/heads/{PRISTINE_BRANCH}", sha)
+        gitrepo.git(repo, "update-ref", "-m", "scaffold update", f"refs/heads/{branch}", sha)

@@ -82,7 +82,7 @@ def contained_base(repo: Path, recorded: Recorded, *, moving: bool = False) -> P
     version, since `copier update` may have moved it on); `_src_path` must be the template of the
     history, unless the repo is `moving` to another template on the user's explicit request.
     """
-    history = pristine_history(repo)
+    history = pristine_history(repo, answers_file=recorded.answers_file)
     if not history:
         raise RefusedError(
             f"{repo} has no pristine render in its history (the commit scaffold new makes, with a "

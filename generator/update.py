@@ -32,8 +32,8 @@ from generator.merge import (
 )
 from generator.ownership import hold_skipped, ownership_of_template
 from generator.pristine import (
-    PRISTINE_BRANCH,
     PristineCommit,
+    branch_for,
     branch_tip,
     commit_message,
     commit_render,
@@ -81,6 +81,8 @@ class UpdateRequest:
     """`source` is another template the user moves the repo to (`--template`), not the one its history has."""
     diff: bool = False
     """Also compute the content diff the update would make (see update_diff); like `plan`, nothing is written."""
+    answers_file: str | None = None
+    """The answers file of the template to update (a repo can have several); None: the one found first."""
 
 
 @dataclass
@@ -122,7 +124,7 @@ def update(request: UpdateRequest) -> UpdateResult:
     """
     repo = request.repo
     refuse_unless_ready(repo)
-    recorded = read_recorded(repo)
+    recorded = read_recorded(repo, request.answers_file)
     base = contained_base(repo, recorded, moving=request.move)
     source = request.source or source_for(recorded, request.vcs_ref)
     if not request.move and not same_template(source.recorded_src, recorded.src):
@@ -230,7 +232,8 @@ def _merge(
     pristine_sha = commit_render(repo, tree, base.sha, commit_message("Update", fresh.source))
     renames = template_renames(repo, base.sha, pristine_sha)
     before = gitrepo.head(repo)
-    journal = Journal(before, branch_tip(repo), pristine_sha)
+    branch = branch_for(repo, answers_file)
+    journal = Journal(before, branch_tip(repo, branch), pristine_sha, branch=branch)
     journal_file = update_journal.journal_path(repo)
     update_journal.write(journal_file, journal)
     try:
@@ -257,9 +260,10 @@ def _apply(
 ) -> dict[str, str]:
     """Merge the pristine commit and settle what scaffold decides; commit unless conflicts are left."""
     repo = request.repo
-    point_branch(repo, journal.pristine)
+    point_branch(repo, journal.pristine, journal.branch)
     merge = gitrepo.git(
-        repo, "merge", "--no-ff", "--no-commit", "--no-verify", "-m", _merge_message(result), PRISTINE_BRANCH,
+        repo, "merge", "--no-ff", "--no-commit", "--no-verify", "-m", _merge_message(result, journal.branch),
+        journal.branch,
         check=False,
     )
     if merge.returncode != 0 and not _merging(repo):
@@ -274,11 +278,11 @@ def _apply(
     return notes
 
 
-def _merge_message(result: UpdateResult) -> str:
+def _merge_message(result: UpdateResult, branch: str) -> str:
     changed = ", ".join(f"{k}={v}" for k, v in result.changed_answers.items())
     return (
         f"Update from template {result.template} {result.from_version} to {result.to_version}\n\n"
-        f"Merges the pristine render of {result.to_version} (branch {PRISTINE_BRANCH}): the template's changes "
+        f"Merges the pristine render of {result.to_version} (branch {branch}): the template's changes "
         "since the last update, with your edits kept."
         + (f"\nChanged answers: {changed}." if changed else "")
         + f"\n\nScaffold-Update: {result.from_version} -> {result.to_version}\n"
@@ -357,7 +361,7 @@ def _roll_back(repo: Path, journal: Journal, error: BaseException) -> None:
     try:
         gitrepo.git(repo, "reset", "--quiet", "--hard", journal.head)
         update_journal.remove_rej(repo, journal)
-        point_branch(repo, journal.pristine_before)
+        point_branch(repo, journal.pristine_before, journal.branch)
     except ScaffoldError as failed:
         reason = error.message if isinstance(error, ScaffoldError) else type(error).__name__
         raise GitError(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator import gitrepo
 from generator.errors import RefusedError
-from generator.pristine import branch_tip, point_branch
+from generator.pristine import PRISTINE_BRANCH, branch_tip, point_branch
 
 JOURNAL_NAME = "scaffold-update.json"
 
@@ -31,6 +31,8 @@ class Journal:
     """The pristine commit the update merges."""
     rej: dict[str, str] = field(default_factory=dict)
     """The `.rej` files written, path -> sha256 of their content."""
+    branch: str = PRISTINE_BRANCH
+    """The pristine branch the update moved (a template applied next to another has its own)."""
 
 
 def journal_path(repo: Path) -> Path:
@@ -86,6 +88,6 @@ def recover(repo: Path) -> None:
         return  # someone else's merge: the usual refusal says so
     if gitrepo.head(repo) == journal.head:
         remove_rej(repo, journal)
-        if branch_tip(repo) == journal.pristine:
-            point_branch(repo, journal.pristine_before)
+        if branch_tip(repo, journal.branch) == journal.pristine:
+            point_branch(repo, journal.pristine_before, journal.branch)
     path.unlink()

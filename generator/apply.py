@@ -1,0 +1,123 @@
+"""`scaffold apply`: render one more template into an existing repo, next to the template(s) it already has.
+
+copier lets several templates share a repo, each with its own answers file (the template's
+`_answers_file`, e.g. `.copier-answers.ci.yml`). scaffold keeps each one's pristine renders in a
+chain of its own: the applied template's render is committed with no parent, on its own branch
+(`scaffold/pristine-ci`), and merged in; `scaffold update` then merges each template from its own
+base, so one template's update never touches the other's files.
+
+The templates must not share files: a file both would write has no single owner to merge from,
+so apply refuses it, writing nothing.
+"""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator import gitrepo
+from generator.answers_files import find_answers_files
+from generator.config import OrgAnswers
+from generator.errors import RefusedError, ScaffoldError, TemplateError
+from generator.pristine import applied_branch, commit_message, commit_render, point_branch, render_tree
+from generator.refusals import refuse_unless_ready
+from generator.rerender import FreshRender, Recorded, fresh_render
+from generator.sources import TemplateSource
+from generator.template_meta import DEFAULT_NAME_QUESTION
+
+
+@dataclass
+class ApplyRequest:
+    """What the user asked `scaffold apply` for."""
+
+    repo: Path
+    source: TemplateSource
+    data: dict[str, Any] = field(default_factory=dict)
+    trusted: bool = False
+    org: OrgAnswers | None = None
+
+
+@dataclass
+class ApplyResult:
+    """What `scaffold apply` did."""
+
+    repo: Path
+    template: str
+    version: str | None
+    answers_file: str
+    branch: str
+    files: list[str]
+    pristine_commit: str
+    merge_commit: str
+
+
+def apply(request: ApplyRequest) -> ApplyResult:
+    """Render `request.source` into the repo and merge it; raise RefusedError, writing nothing, when not safe."""
+    repo = request.repo
+    refuse_unless_ready(repo)
+    recorded = Recorded(".copier-answers.yml", request.source.recorded_src, None, {DEFAULT_NAME_QUESTION: repo.name})
+    with fresh_render(request.source, recorded, request.data, trusted=request.trusted, org=request.org) as fresh:
+        answers_file = _answers_file_of(fresh)
+        if (repo / answers_file).exists():
+            raise RefusedError(
+                f"{repo} already has {answers_file}, so template {fresh.source.recorded_src} is applied; "
+                f"accepted: scaffold update --answers-file {answers_file}"
+            )
+        _refuse_shared_files(repo, list(fresh.files))
+        branch = applied_branch(answers_file)
+        if gitrepo.git(repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}", check=False).stdout.strip():
+            raise RefusedError(f"{repo} already has the branch {branch}; accepted: delete it (git branch -D {branch})")
+        message = commit_message("Apply", fresh.source)
+        pristine = commit_render(repo, render_tree(repo, fresh.folder, fresh.files), None, message)
+        merge = _merge(repo, pristine, branch, fresh.source, answers_file)
+    template, version = fresh.source.recorded_src, fresh.source.version
+    return ApplyResult(repo, template, version, answers_file, branch, sorted(fresh.files), pristine, merge)
+
+
+def _answers_file_of(fresh: FreshRender) -> str:
+    found = [name for name in find_answers_files(fresh.folder) if name in fresh.files]
+    if len(found) != 1:
+        raise TemplateError(
+            f"template {fresh.source.recorded_src} rendered {len(found)} answers files, so its answers cannot be "
+            "told apart; accepted: a template that writes one (copier's _answers_file)"
+        )
+    return found[0]
+
+
+def _refuse_shared_files(repo: Path, files: list[str]) -> None:
+    """Refuse when the repo already has a file (or a file where a folder goes) that the template would write."""
+    taken: list[str] = []
+    for path in sorted(files):
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            target = repo.joinpath(*parts[:depth])
+            last = depth == len(parts)
+            if (target.is_symlink() or target.exists()) and (last or not target.is_dir()):
+                taken.append("/".join(parts[:depth]))
+                break
+    if taken:
+        found = list(dict.fromkeys(taken))
+        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
+        raise RefusedError(
+            f"{repo} already has {', '.join(found[:3])}{more}, which the template would write too; accepted: "
+            "templates that write separate files (move or remove those, or make them in one template)"
+        )
+
+
+def _merge(repo: Path, pristine: str, branch: str, source: TemplateSource, answers_file: str) -> str:
+    """Merge the render into the repo's branch (nothing is shared, so the merge adds files); undo it if git fails."""
+    before = gitrepo.head(repo)
+    message = (
+        f"Apply template {source.recorded_src} {source.version or 'unversioned'}\n\n"
+        f"Merges its pristine render (branch {branch}); scaffold update keeps it up to date through {answers_file}.\n"
+    )
+    point_branch(repo, pristine, branch)
+    try:
+        gitrepo.git(
+            repo, "merge", "--quiet", "--no-ff", "--no-verify", "--allow-unrelated-histories", "-m", message, branch
+        )
+    except ScaffoldError:
+        gitrepo.git(repo, "merge", "--abort", check=False)
+        gitrepo.git(repo, "reset", "--quiet", "--hard", before)
+        point_branch(repo, None, branch)
+        raise
+    return gitrepo.head(repo)
