@@ -19,7 +19,7 @@ from generator.answers_files import find_answers_files
 from generator.config import OrgAnswers
 from generator.errors import RefusedError, ScaffoldError, TemplateError
 from generator.pristine import applied_branch, commit_message, commit_render, point_branch, render_tree
-from generator.refusals import refuse_unless_ready
+from generator.refusals import first_few, refuse_unless_ready
 from generator.rerender import FreshRender, Recorded, fresh_render
 from generator.sources import TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
@@ -95,10 +95,8 @@ def _refuse_shared_files(repo: Path, files: list[str]) -> None:
                 taken.append("/".join(parts[:depth]))
                 break
     if taken:
-        found = list(dict.fromkeys(taken))
-        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
         raise RefusedError(
-            f"{repo} already has {', '.join(found[:3])}{more}, which the template would write too; accepted: "
+            f"{repo} already has {first_few(taken)}, which the template would write too; accepted: "
             "templates that write separate files (move or remove those, or make them in one template)"
         )
 

@@ -150,9 +150,13 @@ def refuse_overwriting_untracked(repo: Path, written: Iterable[str]) -> None:
                     in_the_way.append(prefix)
                 break
     if in_the_way:
-        found = list(dict.fromkeys(in_the_way))
-        more = f" and {len(found) - 3} more" if len(found) > 3 else ""
         raise RefusedError(
             f"{repo} has files git does not track (ignored) where the update would write: "
-            f"{', '.join(found[:3])}{more}; move them out of the way (or commit them), then update again"
+            f"{first_few(in_the_way)}; move them out of the way (or commit them), then update again"
         )
+
+
+def first_few(paths: Iterable[str]) -> str:
+    """Return the first three of `paths` (duplicates dropped) for a one-line message, and how many more there are."""
+    found = list(dict.fromkeys(paths))
+    return ", ".join(found[:3]) + (f" and {len(found) - 3} more" if len(found) > 3 else "")
