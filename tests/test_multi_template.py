@@ -136,8 +136,11 @@ def test_answers_file_updates_one_template_and_options_for_one_template_need_it(
     assert code == 2 and "--answers-file" in err and CI_ANSWERS in err, out + err
     assert _status(repo) == "" and "retries: 3" in (repo / "app.txt").read_text()
 
+    service_pristine = git(repo, "rev-parse", "scaffold/pristine")
     code, out, err = scaffold(repo, "update", "--answers-file", CI_ANSWERS, "--data", "runner=alpine")
     assert code == 0, out + err
+    assert git(repo, "rev-parse", "scaffold/pristine") == service_pristine  # only the CI template's branch moved
+    assert "Scaffold-Template-Version: v1.1.0" in git(repo, "log", "-1", "--format=%B", "scaffold/pristine-ci")
     assert (repo / "ci" / "pipeline.yml").read_text().startswith("runs-on: alpine\nsteps:\n  - lint\n")
     assert (repo / "app.txt").read_text() == "port: 8080\ntimeout: 5s\nretries: 3\n"  # the service is untouched
     code, out, err = scaffold(repo, "check", "--json")
