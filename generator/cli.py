@@ -398,7 +398,7 @@ def adopt_command(
     ] = None,
     vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
     data: DataOption = None,
-    trust: Annotated[bool, typer.Option("--trust", help="Allow the template's own code.")] = False,
+    trust: TrustOption = False,
     config: ConfigOption = None,
 ) -> None:
     """Bring a repo made by plain copier, or by hand, under scaffold update; no file changes."""

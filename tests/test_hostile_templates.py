@@ -172,3 +172,29 @@ def test_the_refusal_names_the_file_and_the_rule(world: World) -> None:
         template = hostile_template(world.root / attack.replace(" ", "-"), world, table[attack])
         code, _, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults")
         assert code == 2 and message in err, f"{attack}: {err}"
+
+
+@pytest.mark.parametrize(
+    ("attack", "trust"),
+    [("git config with fsmonitor", ("--trust",)), ("embedded bare repository", ("--trust",)), ("task", ())],
+)
+def test_apply_and_adopt_refuse_a_hostile_template_and_change_nothing(world: World, attack: str, trust: tuple) -> None:
+    table = NEVER_ALLOWED if attack in NEVER_ALLOWED else NEEDS_CONSENT
+    hostile = git_template(hostile_template(world.root / "hostile", world, table[attack]))
+    (repo,) = made_repos(world, git_template(benign_template(world.root / "benign")), ("svc",))
+    (world.root / "plain").mkdir()
+    (world.root / "plain" / "README.md").write_text("# made by hand\n")
+    git(world.root / "plain", "init", "-q")
+    git(world.root / "plain", "add", "-A")
+    git(world.root / "plain", "commit", "-qm", "By hand")
+    before = world.snapshot()
+    states = {path: repo_state(path) for path in (repo, world.root / "plain")}
+    for command, args in (
+        ("apply", ("apply", "--template", str(hostile), str(repo), *trust)),
+        ("adopt", ("adopt", str(world.root / "plain"), "--template", str(hostile), *trust)),
+    ):
+        result = scaffold(world.root, *args)
+        assert_refused(result, command, world, before)
+        assert_one_line(result, command)
+        assert "refused" in result[2], result[2]  # the template's attack, not another reason
+    assert {path: repo_state(path) for path in states} == states
