@@ -232,8 +232,14 @@ def check_reports(repo: Path, org: OrgConfig, trust: bool = False) -> list["Repo
 
 
 def check_job(repo: Path, org: OrgConfig, trust: bool = False) -> FleetRow:
-    """Check one repo as `check_report` does, as a row of the fleet's summary."""
-    report = check_report(repo, org, trust)
+    """Check one repo as `check_reports` does (each template applied to it), as a row of the fleet's summary."""
+    names = _answers_files(repo)
+    if len(names) < 2:
+        return _check_row(repo, check_report(repo, org, trust))
+    return _combined(repo, [(name, _check_row(repo, check_report(repo, org, trust, name))) for name in names])
+
+
+def _check_row(repo: Path, report: "RepoReport") -> FleetRow:
     if report.error is not None:
         detail = report.error
     else:
@@ -271,11 +277,44 @@ def _consented(repo: Path, trust: bool, org: OrgConfig, answers_file: str | None
 
 
 def update_job(repo: Path, options: UpdateOptions, org: OrgConfig) -> FleetRow:
-    """Update one repo; a refusal (not a repo, uncommitted changes, a merge in progress) becomes its row."""
+    """Update one repo, each template applied to it in turn, as `scaffold update` does on one repo.
+
+    A refusal (not a repo, uncommitted changes, a merge in progress) becomes its row; conflicts in one
+    template leave the next ones for the run after the user resolved them.
+    """
+    names = _answers_files(repo)
+    if len(names) < 2:
+        return _update_row(repo, options, org, None)
+    rows: list[tuple[str, FleetRow]] = []
+    for name in names:
+        rows.append((name, _update_row(repo, options, org, name)))
+        if rows[-1][1].exit_code:
+            break
+    return _combined(repo, rows)
+
+
+def _answers_files(repo: Path) -> list[str]:
+    from generator.answers_files import find_answers_files
+
+    return find_answers_files(repo) if repo.is_dir() else []
+
+
+def _combined(repo: Path, rows: list[tuple[str, FleetRow]]) -> FleetRow:
+    """One row for a repo with several templates: the worst outcome, each template's in the detail."""
+    worst = max((row for _, row in rows), key=lambda row: row.exit_code)
+    changed = [row for _, row in rows if row.result != UP_TO_DATE]
+    shown = worst if worst.exit_code or not changed else changed[0]
+    detail = "; ".join(f"{name}: {row.result}" + (f" ({row.detail})" if row.detail else "") for name, row in rows)
+    report = {"path": str(repo), "templates": [{"answers_file": name, **row.as_dict()} for name, row in rows]}
+    first = rows[0][1]
+    return FleetRow(str(repo), first.from_version, first.to_version, shown.result, worst.exit_code, detail, report)
+
+
+def _update_row(repo: Path, options: UpdateOptions, org: OrgConfig, answers_file: str | None) -> FleetRow:
     from generator.update import update
 
     try:
-        result = update(update_request(repo, options, org))
+        result = update(update_request(repo, options, org, answers_file))
     except RefusedError as error:
         return _error_row(repo, REFUSED, error.exit_code, error.message)
     files = [asdict(entry) for entry in result.files]

@@ -42,7 +42,16 @@ def bash_complete(tmp_path: Path, *words: str) -> list[str]:
 
 @pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_the_commands_and_subcommands(tmp_path: Path) -> None:
-    assert bash_complete(tmp_path, "") == ["new", "memlimit", "templates", "update", "check", "adopt", "apply", "template"]
+    assert bash_complete(tmp_path, "") == [
+        "new",
+        "memlimit",
+        "templates",
+        "update",
+        "check",
+        "adopt",
+        "apply",
+        "template",
+    ]
     assert bash_complete(tmp_path, "te") == ["templates", "template"]
     assert bash_complete(tmp_path, "template", "") == ["init", "test", "upgrade"]
     assert "--defaults" in bash_complete(tmp_path, "new", "svc", "--")

@@ -179,3 +179,31 @@ def test_apply_refuses_a_template_already_applied_or_sharing_files_and_writes_no
     assert code == 2 and "already has app.txt" in err and len(err.strip().splitlines()) == 1
     assert git(repo, "rev-parse", "HEAD") == head and _status(repo) == ""
     assert "scaffold/pristine-clash" not in git(repo, "branch", "--list")
+
+
+def test_a_fleet_run_checks_and_updates_every_template_of_a_repo(repo: Path, service: Path, ci: Path) -> None:
+    release(service, "v1.1.0", edit("app.txt", "retries: 3", "retries: 5"))
+    release(ci, "v1.1.0", edit("ci/pipeline.yml.jinja", "  - test\n", "  - lint\n  - test\n"))
+    listing = repo.parent / "repos.txt"
+    listing.write_text(f"{repo}\n")
+
+    code, out, err = scaffold(repo.parent, "check", "--from-file", str(listing), "--json")
+    assert code == 1, out + err
+    (row,) = json.loads(out)["repos"]
+    assert [(t["answers_file"], t["result"]) for t in row["templates"]] == [
+        (".copier-answers.yml", "behind"),
+        (CI_ANSWERS, "behind"),
+    ]
+
+    code, out, err = scaffold(repo.parent, "update", "--from-file", str(listing), "--json")
+    assert code == 0, out + err
+    (row,) = json.loads(out)["repos"]
+    assert row["result"] == "updated"
+    assert [(t["answers_file"], t["result"]) for t in row["templates"]] == [
+        (".copier-answers.yml", "updated"),
+        (CI_ANSWERS, "updated"),
+    ]
+    assert (repo / "app.txt").read_text() == "port: 8080\ntimeout: 5s\nretries: 5\n"
+    assert "  - lint\n" in (repo / "ci" / "pipeline.yml").read_text()
+    assert yaml.safe_load((repo / CI_ANSWERS).read_text())["_commit"] == "v1.1.0"
+    assert _status(repo) == ""
