@@ -96,6 +96,7 @@ TemplateOption = Annotated[
         autocompletion=_complete_template,
     ),
 ]
+VcsRefOption = Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -111,7 +112,7 @@ def new(
     name: Annotated[str, typer.Argument(metavar="NAME", help="Service name: the binary, image and Kubernetes name.")],
     dest: Annotated[Path | None, typer.Argument(metavar="DEST", help="Folder to create (default: ./NAME).")] = None,
     template: TemplateOption = None,
-    vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
+    vcs_ref: VcsRefOption = None,
     defaults: Annotated[bool, typer.Option("--defaults", help="Use the default for every answer not given.")] = False,
     data: DataOption = None,
     answers_file: Annotated[
@@ -396,7 +397,7 @@ def adopt_command(
         str | None,
         typer.Option("--template", "-t", help="Its template, when it has no copier answers file (or another one)."),
     ] = None,
-    vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
+    vcs_ref: VcsRefOption = None,
     data: DataOption = None,
     trust: TrustOption = False,
     config: ConfigOption = None,
@@ -405,11 +406,12 @@ def adopt_command(
     from generator import catalog
     from generator import config as org_config
     from generator.adopt import CURRENT, AdoptRequest, adopt
+    from generator.trust.consent import consented
 
     org = org_config.load(config)
     source = catalog.resolve(template, vcs_ref, org) if template is not None else None
     repo = path.resolve()
-    trusted = trust or (source is not None and org.trusts(source.recorded_src))
+    trusted = trust or (source is not None and consented(source.recorded_src, trust, org))
     result = adopt(AdoptRequest(repo, source, parse_data(data or []), trusted, org.answers))
     typer.echo(
         f"Adopted {path}: template {result.template} {result.version}, merge base: the {result.base} "
@@ -428,7 +430,7 @@ def apply_command(
         str, typer.Option("--template", "-t", help="The template to add (a bundled name, folder or git URL).")
     ],
     path: Annotated[Path, typer.Argument(help="The repo to add it to (default: the current folder).")] = CWD,
-    vcs_ref: Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")] = None,
+    vcs_ref: VcsRefOption = None,
     data: DataOption = None,
     trust: TrustOption = False,
     config: ConfigOption = None,
