@@ -57,10 +57,9 @@ def check_rendered(root: Path, template: str) -> None:
             path = here / name
             if is_git_name(name):
                 raise refuse(path, "nothing may be written at or under .git")
-            if path.is_symlink():
-                target = os.readlink(path)
-                if os.path.isabs(target) or not (here / target).resolve().is_relative_to(root.resolve()):
-                    raise refuse(path, f"a link to {target}, outside the new repo")
+            target = _link_out_of(path, root.resolve())
+            if target is not None:
+                raise refuse(path, f"a link to {target}, outside the new repo")
         if _is_bare_repo(dirs, files):
             raise refuse(here / "HEAD", "a git repository (HEAD, objects, refs) inside the new repo")
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
@@ -78,14 +77,21 @@ def check_template_tree(folder: Path, template: str) -> None:
             dirs.remove(".git")  # the template's own repository, which copier never renders
         for name in dirs + files:
             path = Path(here) / name
-            if path.is_symlink():
-                target = os.readlink(path)
-                if os.path.isabs(target) or not (Path(here) / target).resolve().is_relative_to(root):
-                    where = path.relative_to(root).as_posix()
-                    raise TemplateRefusedError(
-                        f"template {template} has {where}, a link to {target}, outside the template ({NEVER})"
-                    )
+            target = _link_out_of(path, root)
+            if target is not None:
+                where = path.relative_to(root).as_posix()
+                raise TemplateRefusedError(
+                    f"template {template} has {where}, a link to {target}, outside the template ({NEVER})"
+                )
         dirs[:] = [d for d in dirs if not (Path(here) / d).is_symlink()]
+
+
+def _link_out_of(path: Path, root: Path) -> str | None:
+    """Return the target of the link `path` when it is absolute or leads out of `root` (resolved), else None."""
+    if not path.is_symlink():
+        return None
+    target = os.readlink(path)
+    return target if os.path.isabs(target) or not (path.parent / target).resolve().is_relative_to(root) else None
 
 
 def _is_bare_repo(dirs: list[str], files: list[str]) -> bool:
