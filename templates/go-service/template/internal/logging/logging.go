@@ -6,6 +6,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"slices"
 )
 
 // New returns a logger that writes JSON lines to w, with the keys time, level, msg and service
@@ -13,8 +14,9 @@ import (
 // changes what the logger writes from then on. A record logged with a context that carries
 // attributes (see WithAttrs and AttrsKey), such as a request's ID, carries them too.
 func New(w io.Writer, level *slog.LevelVar, service string) *slog.Logger {
-	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
-	return slog.New(contextHandler{h}).With("service", service)
+	out := &lockedWriter{w: w}
+	h := &handler{json: slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}), level: level, out: out, flat: true}
+	return slog.New(h).With("service", service)
 }
 
 // AttrsKey is the context key of a context's log attributes: its value is an Attrs. WithAttrs
@@ -41,20 +43,62 @@ func WithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 	return context.WithValue(ctx, AttrsKey{}, attrList(append(old[:len(old):len(old)], attrs...)))
 }
 
-// contextHandler adds the attributes of a record's context.
-type contextHandler struct{ slog.Handler }
+// handler is slog's JSON handler, adding the attributes of each record's context, with a fast
+// path. Most of the service's lines are flat: strings that need no escaping, integers, booleans
+// and durations, no groups. The access log writes one for every request, and slog's handler,
+// which must be ready for any value, spends most of a request's logging time on them. handler
+// writes flat lines itself, the very bytes slog's handler would write (flat_test.go holds the
+// two to that), and hands every other record to slog's handler.
+type handler struct {
+	json  slog.Handler // slog's JSON handler, with the attributes given to WithAttrs
+	level slog.Leveler
+	out   *lockedWriter // shared with json, so that lines from both paths never interleave
+	// flat is whether the attributes given to WithAttrs are flat and no group is open; prefix
+	// holds those attributes as the fast path writes them.
+	flat   bool
+	prefix []byte
+}
 
-func (h contextHandler) Handle(ctx context.Context, r slog.Record) error {
+func (h *handler) Enabled(_ context.Context, level slog.Level) bool {
+	return level >= h.level.Level()
+}
+
+func (h *handler) Handle(ctx context.Context, r slog.Record) error {
+	var extra []slog.Attr
 	if a, ok := ctx.Value(AttrsKey{}).(Attrs); ok {
-		r.AddAttrs(a.LogAttrs()...)
+		extra = a.LogAttrs()
 	}
-	return h.Handler.Handle(ctx, r)
+	if h.flat {
+		buf := newBuffer()
+		defer buf.free()
+		if line, ok := appendFlat((*buf)[:0], h.prefix, r, extra); ok {
+			*buf = line
+			_, err := h.out.Write(line)
+			return err
+		}
+	}
+	r.AddAttrs(extra...)
+	return h.json.Handle(ctx, r)
 }
 
-func (h contextHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return contextHandler{h.Handler.WithAttrs(attrs)}
+func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
+	if len(attrs) == 0 {
+		return h
+	}
+	next := &handler{json: h.json.WithAttrs(attrs), level: h.level, out: h.out, flat: h.flat}
+	if next.flat {
+		prefix := slices.Clip(h.prefix) // so that appending copies rather than share h's array
+		for _, a := range attrs {
+			if prefix, next.flat = appendFlatAttr(prefix, a); !next.flat {
+				break
+			}
+		}
+		next.prefix = prefix
+	}
+	return next
 }
 
-func (h contextHandler) WithGroup(name string) slog.Handler {
-	return contextHandler{h.Handler.WithGroup(name)}
+// WithGroup leaves the fast path: its lines are slog's own.
+func (h *handler) WithGroup(name string) slog.Handler {
+	return &handler{json: h.json.WithGroup(name), level: h.level, out: h.out}
 }

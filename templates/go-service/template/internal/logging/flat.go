@@ -1,0 +1,107 @@
+package logging
+
+import (
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// appendFlat appends r as slog's JSON handler would write it, with the preformatted attributes
+// prefix and then extra after r's own, and reports true; or reports false if any part of it is
+// not flat, leaving the caller to hand r to slog's handler.
+func appendFlat(buf, prefix []byte, r slog.Record, extra []slog.Attr) ([]byte, bool) {
+	if r.Time.IsZero() || r.Time.Year() >= 10000 || !plain(r.Message) {
+		return buf, false
+	}
+	buf = append(buf, `{"time":"`...)
+	buf = r.Time.AppendFormat(buf, time.RFC3339Nano)
+	buf = append(buf, `","level":"`...)
+	buf = append(buf, r.Level.String()...) // such as INFO or ERROR+2: nothing to escape
+	buf = append(buf, `","msg":"`...)
+	buf = append(buf, r.Message...)
+	buf = append(buf, '"')
+	buf = append(buf, prefix...)
+	ok := true
+	r.Attrs(func(a slog.Attr) bool {
+		buf, ok = appendFlatAttr(buf, a)
+		return ok
+	})
+	for i := 0; ok && i < len(extra); i++ {
+		buf, ok = appendFlatAttr(buf, extra[i])
+	}
+	return append(buf, "}\n"...), ok
+}
+
+// appendFlatAttr appends a comma and a as a JSON member and reports true, or reports false if a
+// is not flat: a key or string that needs escaping, an empty key, or a value of another kind.
+func appendFlatAttr(buf []byte, a slog.Attr) ([]byte, bool) {
+	if a.Key == "" || !plain(a.Key) {
+		return buf, false
+	}
+	buf = append(buf, ',', '"')
+	buf = append(buf, a.Key...)
+	buf = append(buf, '"', ':')
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		s := v.String()
+		if !plain(s) {
+			return buf, false
+		}
+		buf = append(buf, '"')
+		buf = append(buf, s...)
+		buf = append(buf, '"')
+	case slog.KindInt64:
+		buf = strconv.AppendInt(buf, v.Int64(), 10)
+	case slog.KindUint64:
+		buf = strconv.AppendUint(buf, v.Uint64(), 10)
+	case slog.KindBool:
+		buf = strconv.AppendBool(buf, v.Bool())
+	case slog.KindDuration: // in nanoseconds, as encoding/json and slog write one
+		buf = strconv.AppendInt(buf, int64(v.Duration()), 10)
+	default:
+		return buf, false
+	}
+	return buf, true
+}
+
+// plain reports whether s goes into a JSON string as it is: printable ASCII other than the
+// quote and the backslash.
+func plain(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// lockedWriter writes one line at a time, whichever path it comes from.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// buffer is a line being built; buffers are reused, as slog's handler reuses its own.
+type buffer []byte
+
+var buffers = sync.Pool{New: func() any { b := make(buffer, 0, 1024); return &b }}
+
+func newBuffer() *buffer {
+	return buffers.Get().(*buffer)
+}
+
+// free returns b for reuse unless it grew too large to keep around.
+func (b *buffer) free() {
+	if cap(*b) <= 16<<10 {
+		*b = (*b)[:0]
+		buffers.Put(b)
+	}
+}
