@@ -8,14 +8,14 @@ import (
 )
 
 // AccessLog logs one line per request once it is answered: method, route (the matched
-// pattern), path, status, bytes, duration, and, through the request's context, its request and
-// trace IDs. Requests to the routes named in quiet, such as the probes, are logged at DEBUG so
+// pattern), path, status, bytes, duration (since the chain's first piece saw the request), and,
+// through the request's context, its request and trace IDs. Requests to the routes named in quiet, such as the probes, are logged at DEBUG so
 // they do not drown the rest; all others at INFO.
 func AccessLog(logger *slog.Logger, quiet ...string) Middleware {
 	h := logger.Handler()
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
+			start := startOf(r)
 			rw := record(w, r)
 			next.ServeHTTP(rw, r)
 			level := slog.LevelInfo

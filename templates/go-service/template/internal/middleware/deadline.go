@@ -14,38 +14,45 @@ import (
 func Deadline(d time.Duration) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			ctx, r := withDeadline(r, time.Now().Add(d))
-			defer ctx.end()
+			x, r := enter(r)
+			deadline := x.start.Add(d)
+			if x.setDeadline(deadline) {
+				defer x.end()
+			} else { // a deadline set further out: nest a standard one
+				ctx, cancel := context.WithDeadline(r.Context(), deadline)
+				defer cancel()
+				r = r.WithContext(ctx)
+			}
 			next.ServeHTTP(w, r)
 		})
 	}
 }
 
-// withDeadline returns a context for r that ends at deadline, and a copy of r carrying it.
-func withDeadline(r *http.Request, deadline time.Time) (*deadlineContext, *http.Request) {
-	// One allocation for both. WithContext is inlined, so the request it makes stays on the stack.
-	dr := &struct {
-		ctx deadlineContext
-		req http.Request
-	}{ctx: deadlineContext{Context: r.Context(), deadline: deadline}}
-	dr.req = *r.WithContext(&dr.ctx)
-	return &dr.ctx, &dr.req
-}
-
-// deadlineContext stands for context.WithDeadline(parent, deadline) and makes that context only
-// when it is needed: when a caller waits on Done, or once the context is over (the deadline has
-// passed or the handler has returned). From then on every method is the standard context's,
-// context.Cause included. Until then Err, Value and Deadline answer from the parent and the clock.
-// Most requests never need it: a handler that only writes a response pays for one small
-// allocation instead of a timer, a cancel context and a place in its parent's children.
+// deadlineContext is its parent context until setDeadline gives it a deadline. From then on it
+// stands for context.WithDeadline(parent, deadline) and makes that context only when it is
+// needed: when a caller waits on Done, or once the context is over (the deadline has passed or
+// the handler has returned). From then on every method is the standard context's, context.Cause
+// included. Until then Err, Value and Deadline answer from the parent and the clock. Most
+// requests never need it: a handler that only writes a response pays for no timer, no cancel
+// context and no place in its parent's children.
 type deadlineContext struct {
-	context.Context // the parent
-	deadline        time.Time
+	context.Context           // the parent
+	deadline        time.Time // zero until set
 
 	mu     sync.Mutex
 	std    context.Context // the standard context, once made
 	cancel context.CancelFunc
 	ended  bool // the handler has returned
+}
+
+// setDeadline gives c its deadline and reports true, or reports false if it already has one.
+// It must be called before c is handed to the handler.
+func (c *deadlineContext) setDeadline(deadline time.Time) bool {
+	if !c.deadline.IsZero() {
+		return false
+	}
+	c.deadline = deadline
+	return true
 }
 
 // made returns the standard context, making it first if it is needed; nil while it is not.
@@ -62,17 +69,24 @@ func (c *deadlineContext) made(needed bool) context.Context {
 }
 
 func (c *deadlineContext) Deadline() (time.Time, bool) {
-	if parent, ok := c.Context.Deadline(); ok && parent.Before(c.deadline) {
-		return parent, true
+	parent, ok := c.Context.Deadline()
+	if c.deadline.IsZero() || ok && parent.Before(c.deadline) {
+		return parent, ok
 	}
 	return c.deadline, true
 }
 
 func (c *deadlineContext) Done() <-chan struct{} {
+	if c.deadline.IsZero() {
+		return c.Context.Done()
+	}
 	return c.made(true).Done()
 }
 
 func (c *deadlineContext) Err() error {
+	if c.deadline.IsZero() {
+		return c.Context.Err()
+	}
 	if std := c.made(false); std != nil {
 		return std.Err()
 	}
@@ -82,6 +96,9 @@ func (c *deadlineContext) Err() error {
 // Value answers from the standard context once it exists, so that context.Cause, which asks
 // Value for the context's cancel state, agrees with Err.
 func (c *deadlineContext) Value(key any) any {
+	if c.deadline.IsZero() {
+		return c.Context.Value(key)
+	}
 	if std := c.made(false); std != nil {
 		return std.Value(key)
 	}

@@ -18,7 +18,7 @@ type Observer interface {
 func Observe(o Observer) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
+			start := startOf(r)
 			o.Started()
 			rw := record(w, r)
 			defer func() { o.Finished(route(r), rw.Status(), time.Since(start)) }()
