@@ -12,26 +12,44 @@ import (
 // prefix and then extra after r's own, and reports true; or reports false if any part of it is
 // not flat, leaving the caller to hand r to slog's handler.
 func appendFlat(buf, prefix []byte, r slog.Record, extra []slog.Attr) ([]byte, bool) {
-	if r.Time.IsZero() || r.Time.Year() >= 10000 || !plain(r.Message) {
+	buf, ok := appendHead(buf, r.Time, r.Level, r.Message)
+	if !ok {
 		return buf, false
 	}
-	buf = append(buf, `{"time":"`...)
-	buf = r.Time.AppendFormat(buf, time.RFC3339Nano)
-	buf = append(buf, `","level":"`...)
-	buf = append(buf, r.Level.String()...) // such as INFO or ERROR+2: nothing to escape
-	buf = append(buf, `","msg":"`...)
-	buf = append(buf, r.Message...)
-	buf = append(buf, '"')
 	buf = append(buf, prefix...)
-	ok := true
 	r.Attrs(func(a slog.Attr) bool {
 		buf, ok = appendFlatAttr(buf, a)
 		return ok
 	})
-	for i := 0; ok && i < len(extra); i++ {
-		buf, ok = appendFlatAttr(buf, extra[i])
+	if ok {
+		buf, ok = appendFlatAttrs(buf, extra)
 	}
 	return append(buf, "}\n"...), ok
+}
+
+// appendHead appends the opening of a line, its time, level and message, and reports true; or
+// reports false if they are not flat: no time (slog leaves the key out), a year past 9999 (slog
+// writes an error instead) or a message that needs escaping.
+func appendHead(buf []byte, t time.Time, level slog.Level, msg string) ([]byte, bool) {
+	if t.IsZero() || t.Year() >= 10000 || !plain(msg) {
+		return buf, false
+	}
+	buf = append(buf, `{"time":"`...)
+	buf = t.AppendFormat(buf, time.RFC3339Nano)
+	buf = append(buf, `","level":"`...)
+	buf = append(buf, level.String()...) // such as INFO or ERROR+2: nothing to escape
+	buf = append(buf, `","msg":"`...)
+	buf = append(buf, msg...)
+	return append(buf, '"'), true
+}
+
+// appendFlatAttrs appends each of attrs as appendFlatAttr does, or reports false.
+func appendFlatAttrs(buf []byte, attrs []slog.Attr) ([]byte, bool) {
+	ok := true
+	for i := 0; ok && i < len(attrs); i++ {
+		buf, ok = appendFlatAttr(buf, attrs[i])
+	}
+	return buf, ok
 }
 
 // appendFlatAttr appends a comma and a as a JSON member and reports true, or reports false if a
@@ -70,12 +88,19 @@ func appendFlatAttr(buf []byte, a slog.Attr) ([]byte, bool) {
 // quote and the backslash.
 func plain(s string) bool {
 	for i := 0; i < len(s); i++ {
-		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+		if !plainBytes[s[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+var plainBytes = func() (plain [256]bool) {
+	for c := ' '; c <= '~'; c++ {
+		plain[c] = c != '"' && c != '\\'
+	}
+	return plain
+}()
 
 // lockedWriter writes one line at a time, whichever path it comes from.
 type lockedWriter struct {

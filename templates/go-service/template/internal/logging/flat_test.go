@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"strings"
@@ -193,6 +194,64 @@ func TestLinesFromManyGoroutinesNeverInterleave(t *testing.T) {
 	for _, line := range got {
 		if !json.Valid([]byte(line)) {
 			t.Fatalf("not one JSON object: %q", line)
+		}
+	}
+}
+
+// TestLogRequestWritesWhatHandleWritesForTheRecord logs requests drawn from a fixed seed with
+// LogRequest and, as a record, with Handle: through New's handler (against slog's JSON handler),
+// through New's handler in a group (slog's path) and through a handler that is not New's.
+func TestLogRequestWritesWhatHandleWritesForTheRecord(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	texts := []string{"GET", "GET /items/{id}", "/items/7", "", "unmatched", "/caf\u00e9", "/a\"b", "/x\\y", "/\n", "/\xff"}
+	pick := func() string { return texts[rng.IntN(len(texts))] }
+	idAttrs := []slog.Attr{slog.String("request_id", "7f3a"), slog.String("trace_id", "4bf9"), slog.String("odd", "a\"b"), slog.Float64("f", 0.5)}
+	level := new(slog.LevelVar)
+	level.Set(slog.LevelDebug - 8)
+	for i := range 1000 {
+		req := Request{Method: pick(), Route: pick(), Path: pick(), Status: rng.IntN(600),
+			Bytes: rng.Int64N(1 << 40), Duration: time.Duration(rng.Int64() - rng.Int64())}
+		at := when.Add(time.Duration(rng.Int64N(int64(time.Hour))))
+		lvl := slog.Level(rng.IntN(24) - 12)
+		ctx := context.Background()
+		ctxAttrs := idAttrs[:rng.IntN(len(idAttrs)+1)]
+		if len(ctxAttrs) > 0 {
+			ctx = WithAttrs(ctx, ctxAttrs...)
+		}
+		asRecord := func() slog.Record {
+			return record(at, lvl, "request", slog.String("method", req.Method), slog.String("route", req.Route),
+				slog.String("path", req.Path), slog.Int("status", req.Status), slog.Int64("bytes", req.Bytes),
+				slog.Duration("duration", req.Duration))
+		}
+		for _, h := range []struct {
+			name string
+			make func(w io.Writer) slog.Handler
+		}{
+			{"New's", func(w io.Writer) slog.Handler { return New(w, level, "svc").Handler() }},
+			{"New's in a group", func(w io.Writer) slog.Handler { return New(w, level, "svc").Handler().WithGroup("g") }},
+			{"slog's text", func(w io.Writer) slog.Handler {
+				return slog.NewTextHandler(w, &slog.HandlerOptions{Level: level})
+			}},
+		} {
+			var got, want bytes.Buffer
+			if err := LogRequest(ctx, h.make(&got), lvl, at, req); err != nil {
+				t.Fatal(err)
+			}
+			if err := h.make(&want).Handle(ctx, asRecord()); err != nil {
+				t.Fatal(err)
+			}
+			if got.String() != want.String() {
+				t.Fatalf("request %d through %s handler: LogRequest wrote\n%s\nHandle writes\n%s", i, h.name, got.String(), want.String())
+			}
+		}
+		// And New's handler against slog's own JSON handler.
+		got, want := lines(t, asRecord(), ctxAttrs, func(h slog.Handler) slog.Handler { return h })
+		var viaLogRequest bytes.Buffer
+		if err := LogRequest(ctx, New(&viaLogRequest, level, "svc").Handler(), lvl, at, req); err != nil {
+			t.Fatal(err)
+		}
+		if got != want || viaLogRequest.String() != want {
+			t.Fatalf("request %d: LogRequest wrote\n%s\nslog writes\n%s", i, viaLogRequest.String(), want)
 		}
 	}
 }

@@ -64,21 +64,37 @@ func (h *handler) Enabled(_ context.Context, level slog.Level) bool {
 }
 
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
-	var extra []slog.Attr
-	if a, ok := ctx.Value(AttrsKey{}).(Attrs); ok {
-		extra = a.LogAttrs()
-	}
+	extra := contextAttrs(ctx)
 	if h.flat {
-		buf := newBuffer()
-		defer buf.free()
-		if line, ok := appendFlat((*buf)[:0], h.prefix, r, extra); ok {
-			*buf = line
-			_, err := h.out.Write(line)
+		written, err := h.writeFlat(func(buf []byte) ([]byte, bool) { return appendFlat(buf, h.prefix, r, extra) })
+		if written {
 			return err
 		}
 	}
 	r.AddAttrs(extra...)
 	return h.json.Handle(ctx, r)
+}
+
+// writeFlat builds a line with build in a reused buffer and writes it; it reports false, having
+// written nothing, if build reports that the line is not flat.
+func (h *handler) writeFlat(build func([]byte) ([]byte, bool)) (bool, error) {
+	buf := newBuffer()
+	defer buf.free()
+	line, ok := build((*buf)[:0])
+	*buf = line // the buffer may have grown: keep what it grew to
+	if !ok {
+		return false, nil
+	}
+	_, err := h.out.Write(line)
+	return true, err
+}
+
+// contextAttrs returns the log attributes ctx carries.
+func contextAttrs(ctx context.Context) []slog.Attr {
+	if a, ok := ctx.Value(AttrsKey{}).(Attrs); ok {
+		return a.LogAttrs()
+	}
+	return nil
 }
 
 func (h *handler) WithAttrs(attrs []slog.Attr) slog.Handler {
