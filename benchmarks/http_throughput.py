@@ -4,7 +4,8 @@ same binary's bare mux, driven by wrk on loopback, and the time from process sta
 A benchmark-only main package is added to a freshly rendered repo (never part of what scaffold generates): it
 serves the service's own routes twice from one process, once wrapped in server.Handler (request ID, trace
 context, deadline, access log, metrics, panic recovery) and once bare, so both runs share the binary, the
-Go runtime and the machine's state. The access log goes to /dev/null through the real JSON handler. Both
+Go runtime and the machine's state. The logs go to /dev/null through the service's own logger, set up as the
+service sets it up by default (access lines written together at most ACCESS_LOG_DELAY apart). Both
 handlers are warmed up, then each round runs both with the same wrk settings, the order swapped every round
 (chain first, then bare first) so that neither always runs on a machine the other just warmed or loaded.
 The ratio is the median of the rounds' own ratios: a round's two runs are seconds apart, so a slow spell of
@@ -38,15 +39,17 @@ import (
 	"os"
 
 	"{MODULE}/internal/buildinfo"
+	"{MODULE}/internal/config"
 	"{MODULE}/internal/health"
 	"{MODULE}/internal/logging"
 	"{MODULE}/internal/metrics"
 	"{MODULE}/internal/server"
 )
 
-// Serves the service's routes with the middleware chain on os.Args[1] and bare on os.Args[2].
+// Serves the service's routes with the middleware chain on os.Args[1] and bare on os.Args[2],
+// logging as the service does by default.
 func main() {{
-	logger := logging.New(os.Stdout, new(slog.LevelVar), "bench")
+	logger := logging.New(logging.NewOutput(os.Stdout, config.DefaultAccessLogDelay), new(slog.LevelVar), "bench")
 	readiness := new(health.Readiness)
 	readiness.Set(true)
 	registry := metrics.New("bench", buildinfo.Read("bench"))

@@ -271,3 +271,20 @@ def test_pprof_wiring_follows_the_answer(repo: Path) -> None:
     assert debug_package.is_dir() == answers["enable_pprof"]
     main_sources = "".join(p.read_text() for p in (repo / "cmd" / answers["service_name"]).glob("*.go"))
     assert ("debugserver" in main_sources) == answers["enable_pprof"]
+
+
+def test_readme_documents_every_setting_config_reads_with_its_default(repo: Path) -> None:
+    config_doc = (repo / "internal" / "config" / "config.go").read_text().split("package config")[0]
+    # The package comment's table: "//\tNAME  meaning (default; more)", perhaps over several lines.
+    entries = re.split(r"^//\t(?=[A-Z_]+\s)", config_doc, flags=re.MULTILINE)[1:]
+    read = {}
+    for entry in entries:
+        name = entry.split()[0]
+        default = re.search(r"\(([^()]*)\)", entry)
+        assert default, f"{name} has no (default) in config.go's package comment"
+        read[name] = default.group(1).split(";")[0].strip().strip('"')
+    readme = (repo / "README.md").read_text()
+    documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `?([^|`]*?)`? \|", readme, re.MULTILINE))
+    assert "ACCESS_LOG_DELAY" in read and "SHUTDOWN_TIMEOUT" in read
+    assert ("PPROF_ADDR" in read) == answers_of(repo)["enable_pprof"]
+    assert {name: documented.get(name) for name in read} == read

@@ -1,7 +1,6 @@
 package logging
 
 import (
-	"io"
 	"log/slog"
 	"strconv"
 	"sync"
@@ -101,18 +100,6 @@ var plainBytes = func() (plain [256]bool) {
 	}
 	return plain
 }()
-
-// lockedWriter writes one line at a time, whichever path it comes from.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
 
 // buffer is a line being built; buffers are reused, as slog's handler reuses its own.
 type buffer []byte

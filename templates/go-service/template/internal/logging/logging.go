@@ -12,9 +12,13 @@ import (
 // New returns a logger that writes JSON lines to w, with the keys time, level, msg and service
 // followed by each record's attributes, dropping records below level. Changing level later
 // changes what the logger writes from then on. A record logged with a context that carries
-// attributes (see WithAttrs and AttrsKey), such as a request's ID, carries them too.
+// attributes (see WithAttrs and AttrsKey), such as a request's ID, carries them too. When w is
+// an *Output, access lines wait as it says; any other w gets every line at once.
 func New(w io.Writer, level *slog.LevelVar, service string) *slog.Logger {
-	out := &lockedWriter{w: w}
+	out, ok := w.(*Output)
+	if !ok {
+		out = NewOutput(w, 0)
+	}
 	h := &handler{json: slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}), level: level, out: out, flat: true}
 	return slog.New(h).With("service", service)
 }
@@ -52,7 +56,7 @@ func WithAttrs(ctx context.Context, attrs ...slog.Attr) context.Context {
 type handler struct {
 	json  slog.Handler // slog's JSON handler, with the attributes given to WithAttrs
 	level slog.Leveler
-	out   *lockedWriter // shared with json, so that lines from both paths never interleave
+	out   *Output // shared with json, so that lines from both paths never interleave
 	// flat is whether the attributes given to WithAttrs are flat and no group is open; prefix
 	// holds those attributes as the fast path writes them.
 	flat   bool
@@ -66,7 +70,7 @@ func (h *handler) Enabled(_ context.Context, level slog.Level) bool {
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	extra := contextAttrs(ctx)
 	if h.flat {
-		written, err := h.writeFlat(func(buf []byte) ([]byte, bool) { return appendFlat(buf, h.prefix, r, extra) })
+		written, err := h.writeFlat(func(buf []byte) ([]byte, bool) { return appendFlat(buf, h.prefix, r, extra) }, h.out.Write)
 		if written {
 			return err
 		}
@@ -75,9 +79,9 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	return h.json.Handle(ctx, r)
 }
 
-// writeFlat builds a line with build in a reused buffer and writes it; it reports false, having
-// written nothing, if build reports that the line is not flat.
-func (h *handler) writeFlat(build func([]byte) ([]byte, bool)) (bool, error) {
+// writeFlat builds a line with build in a reused buffer and writes it with write; it reports
+// false, having written nothing, if build reports that the line is not flat.
+func (h *handler) writeFlat(build func([]byte) ([]byte, bool), write func([]byte) (int, error)) (bool, error) {
 	buf := newBuffer()
 	defer buf.free()
 	line, ok := build((*buf)[:0])
@@ -85,7 +89,7 @@ func (h *handler) writeFlat(build func([]byte) ([]byte, bool)) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	_, err := h.out.Write(line)
+	_, err := write(line)
 	return true, err
 }
 

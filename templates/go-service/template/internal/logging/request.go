@@ -20,12 +20,13 @@ type Request struct {
 // LogRequest logs the line "request" for req at level through h, as h.Handle logs a record
 // made at that time with the attributes method, route, path, status, bytes and duration; like
 // Handle, it leaves checking h.Enabled to the caller. A handler from New writes a flat line
-// without making the record: the access log calls this for every request.
+// without making the record, and its Output may hold it for a moment (see Output): the access
+// log calls this for every request.
 func LogRequest(ctx context.Context, h slog.Handler, level slog.Level, at time.Time, req Request) error {
 	if ours, ok := h.(*handler); ok && ours.flat {
 		written, err := ours.writeFlat(func(buf []byte) ([]byte, bool) {
 			return appendRequest(buf, ours.prefix, level, at, req, contextAttrs(ctx))
-		})
+		}, ours.out.hold)
 		if written {
 			return err
 		}
