@@ -91,5 +91,8 @@ func (o *Output) writeHeld() error {
 	}
 	_, err := o.w.Write(o.held)
 	o.held = o.held[:0]
+	if cap(o.held) > 4*maxHeld { // a long line went out with them: do not keep its room
+		o.held = nil
+	}
 	return err
 }
