@@ -27,10 +27,10 @@ func appendFlat(buf, prefix []byte, r slog.Record, extra []slog.Attr) ([]byte, b
 }
 
 // appendHead appends the opening of a line, its time, level and message, and reports true; or
-// reports false if they are not flat: no time (slog leaves the key out), a year past 9999 (slog
-// writes an error instead) or a message that needs escaping.
+// reports false if they are not flat: no time (slog leaves the key out), a year outside 0-9999
+// (slog writes an error instead) or a message that needs escaping.
 func appendHead(buf []byte, t time.Time, level slog.Level, msg string) ([]byte, bool) {
-	if t.IsZero() || t.Year() >= 10000 || !plain(msg) {
+	if y := t.Year(); t.IsZero() || y < 0 || y >= 10000 || !plain(msg) {
 		return buf, false
 	}
 	buf = append(buf, `{"time":"`...)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -73,6 +74,7 @@ func TestLinesAreTheBytesSlogsJSONHandlerWrites(t *testing.T) {
 		{"a whole second", record(when.Truncate(time.Second), slog.LevelInfo, "second"), nil, same},
 		{"no time", record(time.Time{}, slog.LevelInfo, "timeless", slog.Int("n", 1)), nil, same},
 		{"a year past 9999", record(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC), slog.LevelInfo, "future"), nil, same},
+		{"a year before 0", record(time.Date(-1, 1, 1, 0, 0, 0, 0, time.UTC), slog.LevelInfo, "past"), nil, same},
 		{"a message to escape", record(when, slog.LevelInfo, "line\nbreak \"quoted\" \\ tab\t"), nil, same},
 		{"a key to escape", record(when, slog.LevelInfo, "key", slog.String("a\"b", "v")), nil, same},
 		{"a value to escape", record(when, slog.LevelInfo, "value", slog.String("path", "/caf\u00e9/\x01/<a>&\u2028")), ids, same},
@@ -253,5 +255,36 @@ func TestLogRequestWritesWhatHandleWritesForTheRecord(t *testing.T) {
 		if got != want || viaLogRequest.String() != want {
 			t.Fatalf("request %d: LogRequest wrote\n%s\nslog writes\n%s", i, viaLogRequest.String(), want)
 		}
+	}
+}
+
+// TestHandleLeavesTheCallersRecordAlone hands one record to two handlers, as a handler that fans
+// out does: adding the context's attributes to one must not show in the other.
+func TestHandleLeavesTheCallersRecordAlone(t *testing.T) {
+	attrs := []slog.Attr{slog.Float64("ratio", 0.5)} // not flat: slog's handler writes it
+	for i := range 20 {
+		attrs = append(attrs, slog.Int(fmt.Sprintf("a%d", i), i))
+	}
+	r := record(when, slog.LevelInfo, "fan out", attrs...)
+	ctx := WithAttrs(context.Background(), slog.String("request_id", "r1"))
+	var first, second bytes.Buffer
+	for _, out := range []*bytes.Buffer{&first, &second} {
+		if err := New(out, new(slog.LevelVar), "svc").Handler().Handle(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if first.String() != second.String() || !strings.Contains(second.String(), `"request_id":"r1"}`) {
+		t.Errorf("the two handlers wrote\n%s%s", first.String(), second.String())
+	}
+}
+
+func TestHandleTakesANilContext(t *testing.T) {
+	var out bytes.Buffer
+	var ctx context.Context // slog passes what its caller gave it, nil included
+	if err := New(&out, new(slog.LevelVar), "svc").Handler().Handle(ctx, record(when, slog.LevelInfo, "no context")); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"msg":"no context"`) {
+		t.Errorf("wrote %q, want the line", out.String())
 	}
 }

@@ -75,7 +75,10 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 			return err
 		}
 	}
-	r.AddAttrs(extra...)
+	if len(extra) > 0 {
+		r = r.Clone() // r may share its attributes' storage with the caller's other copies
+		r.AddAttrs(extra...)
+	}
 	return h.json.Handle(ctx, r)
 }
 
@@ -93,8 +96,11 @@ func (h *handler) writeFlat(build func([]byte) ([]byte, bool), write func([]byte
 	return true, err
 }
 
-// contextAttrs returns the log attributes ctx carries.
+// contextAttrs returns the log attributes ctx carries; ctx may be nil, as slog allows.
 func contextAttrs(ctx context.Context) []slog.Attr {
+	if ctx == nil {
+		return nil
+	}
 	if a, ok := ctx.Value(AttrsKey{}).(Attrs); ok {
 		return a.LogAttrs()
 	}

@@ -5,6 +5,9 @@
 package middleware
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 )
 
@@ -63,6 +66,23 @@ func (w *responseWriter) Flush() {
 	_ = http.NewResponseController(w.ResponseWriter).Flush()
 }
 
+// ReadFrom keeps io.Copy to the response, as http.ServeContent does, on the connection's own
+// ReadFrom, which can send a file without copying it through the process (sendfile).
+func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := io.Copy(w.ResponseWriter, src)
+	w.bytes += n
+	return n, err
+}
+
+// Hijack keeps handlers that take over the connection through a plain http.Hijacker type
+// assertion, as WebSocket libraries do, working.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return http.NewResponseController(w.ResponseWriter).Hijack()
+}
+
 // Unwrap lets http.ResponseController reach the connection's own writer.
 func (w *responseWriter) Unwrap() http.ResponseWriter {
 	return w.ResponseWriter
@@ -70,6 +90,16 @@ func (w *responseWriter) Unwrap() http.ResponseWriter {
 
 // Status is the status sent, 200 if the handler wrote a body without one, 0 if nothing yet.
 func (w *responseWriter) Status() int {
+	return w.status
+}
+
+// statusAfter is the status of the response once the handler has stopped: the one sent; 200
+// if the handler returned without sending one, as the server then sends; 0 if it panicked
+// before sending one, as the server then sends nothing.
+func (w *responseWriter) statusAfter(returned bool) int {
+	if w.status == 0 && returned {
+		return http.StatusOK
+	}
 	return w.status
 }
 

@@ -21,8 +21,10 @@ func Observe(o Observer) Middleware {
 			start := startOf(r)
 			o.Started()
 			rw := record(w, r)
-			defer func() { o.Finished(route(r), rw.Status(), time.Since(start)) }()
+			returned := false
+			defer func() { o.Finished(route(r), rw.statusAfter(returned), time.Since(start)) }()
 			next.ServeHTTP(rw, r)
+			returned = true
 		})
 	}
 }

@@ -19,7 +19,7 @@ const RequestIDHeader = "X-Request-Id"
 // (see RequestIDFrom) and into every log line logged with that context.
 func RequestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		x, r := enter(r)
+		x, r, _ := enter(r)
 		x.id = r.Header.Get(RequestIDHeader)
 		if !saneRequestID(x.id) {
 			x.id = newRequestID()

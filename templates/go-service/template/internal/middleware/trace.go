@@ -26,7 +26,7 @@ func Trace(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		x, r := enter(r)
+		x, r, _ := enter(r)
 		x.trace, x.traced = tc, true
 		x.addAttr(slog.String("trace_id", tc.TraceID))
 		next.ServeHTTP(w, r)
