@@ -70,7 +70,7 @@ func (h *handler) Enabled(_ context.Context, level slog.Level) bool {
 func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 	extra := contextAttrs(ctx)
 	if h.flat {
-		written, err := h.writeFlat(func(buf []byte) ([]byte, bool) { return appendFlat(buf, h.prefix, r, extra) }, h.out.Write)
+		written, err := writeFlat(func(buf []byte) ([]byte, bool) { return appendFlat(buf, h.prefix, r, extra) }, h.out.Write)
 		if written {
 			return err
 		}
@@ -84,7 +84,7 @@ func (h *handler) Handle(ctx context.Context, r slog.Record) error {
 
 // writeFlat builds a line with build in a reused buffer and writes it with write; it reports
 // false, having written nothing, if build reports that the line is not flat.
-func (h *handler) writeFlat(build func([]byte) ([]byte, bool), write func([]byte) (int, error)) (bool, error) {
+func writeFlat(build func([]byte) ([]byte, bool), write func([]byte) (int, error)) (bool, error) {
 	buf := newBuffer()
 	defer buf.free()
 	line, ok := build((*buf)[:0])

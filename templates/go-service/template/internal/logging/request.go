@@ -24,7 +24,7 @@ type Request struct {
 // log calls this for every request.
 func LogRequest(ctx context.Context, h slog.Handler, level slog.Level, at time.Time, req Request) error {
 	if ours, ok := h.(*handler); ok && ours.flat {
-		written, err := ours.writeFlat(func(buf []byte) ([]byte, bool) {
+		written, err := writeFlat(func(buf []byte) ([]byte, bool) {
 			return appendRequest(buf, ours.prefix, level, at, req, contextAttrs(ctx))
 		}, ours.out.hold)
 		if written {
