@@ -13,7 +13,7 @@ from typing import Any
 
 from generator import gitrepo
 from generator.config import OrgAnswers
-from generator.errors import ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, EXIT_BAD_INPUT, EXIT_OK, ScaffoldError
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
 from generator.pristine import contained_pristine, pristine_history
@@ -101,8 +101,8 @@ class RepoReport:
     def exit_code(self) -> int:
         """2 on error; 1 when behind, an owned file drifted or an answer contradicts the org's; else 0."""
         if self.error is not None:
-            return 2
-        return 1 if self.behind or self.drifted or self.policy else 0
+            return EXIT_BAD_INPUT
+        return EXIT_ACTION_NEEDED if self.behind or self.drifted or self.policy else EXIT_OK
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as plain data, for `--json`."""

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from generator.errors import ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, ScaffoldError
 from generator.failures import DEBUG_ENV, ReportingGroup
 
 if TYPE_CHECKING:
@@ -555,7 +555,7 @@ def template_test(
     else:
         print_template_tests(results)
     if not all(r.ok for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ACTION_NEEDED)
 
 
 @template_app.command("upgrade")
@@ -575,7 +575,7 @@ def template_upgrade(
         for name in result.conflicts:
             typer.echo(f"  {name}", err=True)
         typer.echo("Resolve them, `git commit`, then `scaffold template test` (or `git merge --abort`).", err=True)
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ACTION_NEEDED)
     typer.echo(f"Next: scaffold template test && git tag vX.Y.Z (the branch {BUNDLED_BRANCH} moved on)")
 
 

@@ -6,13 +6,13 @@ from typing import Any, Protocol, runtime_checkable
 
 from generator.answers import validate_answers
 from generator.config import OrgAnswers
-from generator.errors import ConfigError, InvalidAnswerError, ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, ConfigError, InvalidAnswerError, ScaffoldError
 from generator.questions import Question, TemplateConfig, convert, default_for, is_asked, problem
 
 Ask = Callable[[Question, Any, Callable[[Any], str]], Any]
 """Asks one question: (question, default, problem-of-a-candidate) -> the accepted answer."""
 
-EXIT_NOT_CONFIRMED = 1
+EXIT_NOT_CONFIRMED = EXIT_ACTION_NEEDED
 
 
 @runtime_checkable

@@ -11,6 +11,8 @@ against and updated to, and its `trusted` sources may run their tasks and migrat
 import json
 import multiprocessing
 import os
+import sys
+import traceback
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -20,14 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from generator import checkouts
 from generator.config import OrgConfig
-from generator.errors import RefusedError, ScaffoldError
+from generator.errors import EXIT_BAD_INPUT, EXIT_BUG, RefusedError, ScaffoldError
 
 if TYPE_CHECKING:
     from generator.check import RepoReport
     from generator.sources import TemplateSource
     from generator.update import UpdateRequest
 
-UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR = (
+UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR, BUG = (
     "up to date",
     "behind",
     "updated",
@@ -35,6 +37,7 @@ UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR = (
     "conflicts",
     "refused",
     "error",
+    "bug",
 )
 MAX_DEFAULT_JOBS = 8
 
@@ -141,13 +144,22 @@ def run(
 
 
 def _guarded(job: Callable[[Path], FleetRow], path: Path) -> FleetRow:
-    """Run `job`, turning anything it raises into an error row: one repo never stops the fleet."""
+    """Run `job`, turning anything it raises into a row: one repo never stops the fleet.
+
+    What `scaffold` on that one repo would report as a bug is a `bug` row with its exit code (70);
+    the rest (the repo's, the template's or the user's problem) is an `error` row (2).
+    """
+    from generator.failures import bug_summary, debug_from_env, translate
+
     try:
         return job(path)
-    except ScaffoldError as error:
-        return _error_row(path, ERROR, max(error.exit_code, 2), error.message)
     except Exception as error:
-        return _error_row(path, ERROR, 2, f"unexpected {type(error).__name__}: {error}")
+        known = translate(error)
+        if known is not None:
+            return _error_row(path, ERROR, max(known.exit_code, EXIT_BAD_INPUT), known.message)
+        if debug_from_env():
+            traceback.print_exception(error, file=sys.stderr)
+        return _error_row(path, BUG, EXIT_BUG, bug_summary(error))
 
 
 def _error_row(path: Path, result: str, code: int, message: str) -> FleetRow:

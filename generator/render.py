@@ -10,6 +10,7 @@ import yaml
 
 from generator import gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
+from generator.failures import is_scaffold_bug
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
 from generator.trust.consent import MACHINE_FILTERS, foreign_extensions, require_consent
@@ -71,7 +72,10 @@ def render(
         raise TemplateError(f"template {source.recorded_src} could not be rendered: {_first_line(error)}") from None
     except (AssertionError, OSError, ValueError, TypeError, LookupError) as error:
         # copier's own failures on odd templates (a rendered file where a folder was, a name it cannot
-        # write): the template, not scaffold, is what the user has to fix
+        # write): the template, not scaffold, is what the user has to fix; what scaffold's own code
+        # raised (its filters, its Worker overrides) is a bug, reported as one (failures.py)
+        if is_scaffold_bug(error):
+            raise
         raise TemplateError(
             f"template {source.recorded_src} could not be rendered: {_render_failure(error, dest)}"
         ) from None
