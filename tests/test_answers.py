@@ -1,7 +1,7 @@
 import pytest
 
 from generator.answers import KNOWN_KEYS, problem_with, validate_answer, validate_answers
-from generator.errors import InvalidAnswerError
+from generator.errors import InvalidAnswerError, shown
 
 
 @pytest.mark.parametrize("name", ["a", "my-service", "svc2", "a" * 63, "payments-api-v2"])
@@ -83,3 +83,30 @@ def test_every_text_answer_refuses_control_characters_anywhere(key: str, control
         with pytest.raises(InvalidAnswerError) as error:
             validate_answer(key, value)
         assert error.value.message.startswith(f"{key} {value!r} contains the control character {control!r}")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Payments API", "Payments API"),
+        ("Alice's service: orders & refunds (v2)", "Alice's service: orders & refunds (v2)"),
+        ("  padded  ", "padded"),
+        ("x" * 200, "x" * 200),
+    ],
+)
+def test_a_description_of_one_line_without_double_quotes_or_backticks_is_accepted(value: str, expected: str) -> None:
+    assert validate_answer("description", value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['the "payments" service', "runs `make`", '"', "`", "", "   ", "x" * 201],
+    ids=["double quotes", "backticks", "a lone quote", "a lone backtick", "empty", "blank", "201 characters"],
+)
+def test_a_description_with_quotes_backticks_or_of_the_wrong_length_is_refused_naming_the_rule(value: str) -> None:
+    # a description lands in Go string literals, YAML and Markdown: a quote or backtick would break them
+    with pytest.raises(InvalidAnswerError) as error:
+        validate_answer("description", value)
+    rule = "accepted: one line of 1-200 characters without quotes or backticks"
+    assert error.value.message == f"description {shown(value.strip())} is not valid; {rule}"
+    assert problem_with("description", value) == error.value.message
