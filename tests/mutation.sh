@@ -47,6 +47,7 @@ for module in "${modules[@]}"; do
   {
     echo "[mutmut]"
     echo "source_paths=generator"
+    echo "also_copy=templates"
     echo "only_mutate=${SOURCE[$module]}"
     echo "pytest_add_cli_args_test_selection="
     for test in ${TESTS[$module]}; do echo "    $test"; done
