@@ -5,7 +5,7 @@ Keys here are scaffold's public interface (`--data`, answers files, org defaults
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator.errors import InvalidAnswerError, shown
@@ -146,7 +146,7 @@ def _url(key: str, pattern: re.Pattern[str], accepted: str, value: Any) -> str:
     return text
 
 
-_VALIDATORS = {
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "service_name": _service_name,
     "module_path": _module_path,
     "description": _description,

@@ -174,4 +174,3 @@ class GitHub:
         state = self._state()
         next(p for p in state["prs"] if p["number"] == number)["draft"] = False
         self.state_file.write_text(json.dumps(state))
-

@@ -204,7 +204,12 @@ def test_the_update_workflow_opens_one_pull_request_per_release_on_a_branch_of_i
 
     assert jobs["update"].status == 0 and jobs["publish"].status == 0, jobs["update"].log + jobs["publish"].log
     (pr,) = github.prs
-    assert (pr.head, pr.base, pr.title, pr.draft) == ("scaffold/update-v1.1.0", "main", "Update template to v1.1.0", False)
+    assert (pr.head, pr.base, pr.title, pr.draft) == (
+        "scaffold/update-v1.1.0",
+        "main",
+        "Update template to v1.1.0",
+        False,
+    )
     assert "v1.0.0 -> v1.1.0" in pr.body
     assert "CI has not run on this pull request" in pr.body and "close and reopen" in pr.body
     assert pr.token == WORKFLOW_TOKEN

@@ -91,7 +91,9 @@ def _context(host: Host, results: Mapping[str, JobResult], needs: list[str]) -> 
     }
 
 
-def _run_job(name: str, job: Mapping[str, Any], workflow_env: Mapping[str, str], host: Host, context: dict) -> JobResult:
+def _run_job(
+    name: str, job: Mapping[str, Any], workflow_env: Mapping[str, str], host: Host, context: dict
+) -> JobResult:
     folder = Path(tempfile.mkdtemp(prefix=f"run{host.runs}-{name}-", dir=host.root))
     workspace, temp = folder / "workspace", folder / "temp"
     temp.mkdir()
