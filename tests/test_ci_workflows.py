@@ -331,3 +331,31 @@ def test_plain_copier_update_keeps_the_org_ci_settings(tmp_path: Path) -> None:
     assert (answers["_commit"], answers["scaffold_source"], answers["scaffold_pins"]) == ("v1.1.0", INDEX, PINS_URL)
     (step,) = [s for s in workflow(repo, "scaffold-check.yml")["jobs"]["check"]["steps"] if "pip" in s.get("run", "")]
     assert step["env"]["SCAFFOLD_SOURCE"] == INDEX
+
+
+def test_a_newer_release_gets_its_own_branch_and_leaves_the_open_one_as_the_team_left_it(tmp_path: Path) -> None:
+    template, origin, github, host = hosted(tmp_path, "--config", str(org_config(tmp_path)))
+    release(template, "v1.1.0", edit("template/Dockerfile.jinja", "ENTRYPOINT", 'LABEL tier="gold"\nENTRYPOINT'))
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    update_yml = clone / ".github" / "workflows" / "scaffold-update.yml"
+    run_workflow(update_yml, host)
+    team = tmp_path / "team"
+    git(tmp_path, "clone", "-q", "--branch", "scaffold/update-v1.1.0", str(origin), str(team))
+    (team / "NOTES.md").write_text("Waiting for the gold tier.\n")
+    git(team, "add", "NOTES.md")
+    git(team, "commit", "-q", "-m", "Team note on the update")
+    git(team, "push", "-q", "origin", "HEAD")
+    team_head = git(team, "rev-parse", "HEAD")
+    release(template, "v1.2.0", edit("template/Dockerfile.jinja", "ENTRYPOINT", 'LABEL team="payments"\nENTRYPOINT'))
+
+    jobs = run_workflow(update_yml, host)
+
+    assert jobs["publish"].status == 0, jobs["update"].log + jobs["publish"].log
+    assert [(p.head, p.title) for p in github.prs] == [
+        ("scaffold/update-v1.1.0", "Update template to v1.1.0"),
+        ("scaffold/update-v1.2.0", "Update template to v1.2.0"),
+    ]
+    assert git(origin, "rev-parse", "scaffold/update-v1.1.0") == team_head
+    dockerfile = git(origin, "show", "scaffold/update-v1.2.0:Dockerfile")
+    assert 'LABEL tier="gold"' in dockerfile and 'LABEL team="payments"' in dockerfile
