@@ -128,7 +128,7 @@ def hosted(tmp_path: Path, *new_args: str, template_tag: str = "v1.0.0") -> tupl
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(origin))
     git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
     git(repo, "push", "-q", str(origin), "HEAD:refs/heads/main")
-    github = GitHub(tmp_path / "github", PINS_URL, PINS)
+    github = GitHub(tmp_path / "github", origin, PINS_URL, PINS)
     host = Host(origin=origin, root=tmp_path / "runs", path=github.path, env=github.env)
     host.root.mkdir()
     return template, origin, github, host
@@ -413,7 +413,7 @@ def test_ci_check_says_behind_when_the_org_pins_a_newer_scaffold_than_the_one_th
     git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
     git(tmp_path / "payments", "push", "-q", str(origin), "HEAD:refs/heads/main")
 
-    github = GitHub(tmp_path / "github", PINS_URL, f"scaffold-go=={version_b} --hash=sha256:{digest}\n")
+    github = GitHub(tmp_path / "github", origin, PINS_URL, f"scaffold-go=={version_b} --hash=sha256:{digest}\n")
     stand_in = INDEX_STAND_IN.format(wheelhouse=wheelhouse, python=sys.executable, tool=tool.python)
     (github.bin / "python").write_text(stand_in)
     ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
