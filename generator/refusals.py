@@ -30,8 +30,8 @@ _IN_PROGRESS = (
 )
 
 
-def refuse_unless_ready(repo: Path) -> None:
-    """Raise RefusedError unless `repo` is the clean top of a git repo, on a branch, with no git operation going on."""
+def refuse_unless_repo(repo: Path) -> None:
+    """Raise RefusedError unless `repo` is the top folder of a git repository."""
     if not repo.is_dir():
         raise RefusedError(f"{repo} is not a folder; accepted: the folder of a repo made by scaffold new")
     if not gitrepo.is_repo(repo):
@@ -39,6 +39,15 @@ def refuse_unless_ready(repo: Path) -> None:
             f"{repo} is not a git repository (or not its top folder), and scaffold update merges with git; "
             "accepted: the top folder of a repo made by scaffold new"
         )
+
+
+def refuse_unless_ready(repo: Path) -> None:
+    """Raise RefusedError unless `repo` is the clean top of a git repo, on a branch, with no git operation going on.
+
+    An interrupted update's leftovers are cleaned up first (update_journal.recover): callers hold the
+    repo's update lock (repo_lock), so that a running update's journal is never taken for a dead one's.
+    """
+    refuse_unless_repo(repo)
     if gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
         raise RefusedError(f"{repo} has no commits yet; accepted: a repo made by scaffold new")
     names = ["index.lock", *(name for name, *_ in _IN_PROGRESS)]

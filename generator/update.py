@@ -50,8 +50,10 @@ from generator.refusals import (
     refuse_overwriting_untracked,
     refuse_unknown_base,
     refuse_unless_ready,
+    refuse_unless_repo,
     usable_history,
 )
+from generator.repo_lock import locked
 from generator.rerender import (
     FreshRender,
     Recorded,
@@ -133,7 +135,14 @@ def update(request: UpdateRequest) -> UpdateResult:
 
     Once the merge has started, any failure of scaffold's own puts the repo back as it was (HEAD,
     index, work tree, refs) before the error is raised; only real content conflicts are left to the user.
+    One update of a repo runs at a time (repo_lock): another one waits briefly, then is refused.
     """
+    refuse_unless_repo(request.repo)
+    with locked(request.repo):
+        return _locked_update(request)
+
+
+def _locked_update(request: UpdateRequest) -> UpdateResult:
     repo = request.repo
     refuse_unless_ready(repo)
     recorded = read_recorded(repo, request.answers_file)
@@ -327,6 +336,8 @@ def _apply(
     if not notes:
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         result.merge_commit = gitrepo.head(repo)
+        if result.merge_commit == journal.head:
+            raise GitError(f"git commit of the update's merge left HEAD where it was in {repo}")
     return notes
 
 
