@@ -50,8 +50,9 @@ def update_merges(repo: Path) -> list[str]:
 
 def test_an_update_while_another_holds_the_repo_is_refused_with_one_line_and_changes_nothing(repo: Path) -> None:
     holder = subprocess.Popen(
-        [sys.executable, "-c", HOLD_LOCK, str(lock_path(repo))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    )
+        [sys.executable, "-c", HOLD_LOCK, str(lock_path(repo))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
     try:
         assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
         before = repo_state(repo)

@@ -183,7 +183,7 @@ def test_a_squash_merged_update_in_the_same_clone_takes_its_base_from_the_pristi
     squashed = git(repo, "rev-parse", "HEAD").strip()
     release_v3(template)
 
-    updated, by_copier, out = update_both_ways(tmp_path, repo)
+    updated, by_copier, _ = update_both_ways(tmp_path, repo)
 
     assert without_git(work_tree(updated)) == without_git(work_tree(by_copier))
     assert git(repo, "rev-parse", "scaffold/pristine^").strip() == pristine_v2
