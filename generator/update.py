@@ -195,7 +195,8 @@ def _update_from(
         renames = template_renames(repo, base.sha, tree, scratch)
         if request.diff:
             kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files)
-            head = _head_holding(repo, base.sha, scratch)
+            holding = _head_holding(repo, base.sha, scratch)
+            head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
             result.diff = content_diff(
                 repo, base.sha, tree, fresh.source, recorded.answers_file, kept_deleted, scratch, head
             )
