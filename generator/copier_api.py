@@ -49,12 +49,15 @@ __all__ = [
 
 
 def template_of(folder: Path, *, extensions: tuple[str, ...] | None = None) -> Any:
-    """Return copier's Template for the template in `folder` (a plain folder on this machine).
+    """Return copier's Template for the template in `folder`, a plain folder on this machine.
 
     `extensions` replaces the `_jinja_extensions` copier would import (without consent, a template's
     own extensions are never imported). copier has no public way to say so: its cached value is set.
     """
     template = Template(url=str(folder))
+    # scaffold's checkouts are plain folders (checkouts.py clones and picks the version), so copier must not
+    # take one for a repository to clone because of its name (a folder ending in `.git`) or run git on it
+    template.__dict__["vcs"] = None
     if extensions is not None:
         template.__dict__["jinja_extensions"] = extensions
     return template
