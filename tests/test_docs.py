@@ -98,7 +98,9 @@ def matches(expected: list[str], actual: list[str], tmp: Path) -> bool:
     head, rest = expected[0], expected[1:]
     if head.strip() == "...":
         return any(matches(rest, actual[skip:], tmp) for skip in range(len(actual) + 1))
-    return bool(actual) and bool(line_pattern(head, tmp).fullmatch(actual[0].rstrip())) and matches(rest, actual[1:], tmp)
+    return (
+        bool(actual) and bool(line_pattern(head, tmp).fullmatch(actual[0].rstrip())) and matches(rest, actual[1:], tmp)
+    )
 
 
 def environment(home: Path) -> dict[str, str]:
@@ -130,7 +132,9 @@ def test_doc_example_prints_what_the_doc_shows(example: Example, tmp_path: Path)
     home.mkdir()
     env = environment(home)
     if example.setup:
-        setup = subprocess.run(["bash", "-euo", "pipefail", "-c", example.setup], cwd=work, env=env, capture_output=True, text=True)
+        setup = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", example.setup], cwd=work, env=env, capture_output=True, text=True
+        )
         assert setup.returncode == 0, f"{example.id}: the setup failed:\n{setup.stdout}{setup.stderr}"
     for command in example.commands:
         result = subprocess.run(
