@@ -6,6 +6,7 @@ Failures are turned into one line and an exit code in one place, generator/failu
 
 import dataclasses
 import functools
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -420,7 +421,10 @@ def adopt_command(
     if result.added_answers_file:
         typer.echo(f"  added {result.added_answers_file} (the template and answers update will use)")
     if result.base == CURRENT:
-        typer.echo("  The repo's differences from that render count as its own edits; review them with:")
+        typer.echo(
+            "  The repo's differences from that render count as its own edits; review them with: "
+            f"git -C {shlex.quote(str(path))} diff scaffold/pristine HEAD"
+        )
     typer.echo(f"Next: scaffold check {path} && scaffold update {path} --plan")
 
 

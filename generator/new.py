@@ -85,6 +85,17 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
     return str(render_value(str(message), context, env)).strip() or None
 
 
+def files_rendered(folder: Path, source: TemplateSource) -> list[str]:
+    """Return the files rendered into `folder`; a render of no file is refused, as a repo of nothing is no repo."""
+    files = relative_files(folder)
+    if not files:
+        raise TemplateError(
+            f"template {source.recorded_src} renders no files with these answers; accepted: a template whose "
+            "folder (or _subdirectory) holds files to render"
+        )
+    return files
+
+
 def create(request: NewRequest) -> NewResult:
     """Create the repo `request` describes; on any failure nothing is left at the destination."""
     check_destination(request.dest)
@@ -96,11 +107,11 @@ def create(request: NewRequest) -> NewResult:
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
                 render(source, config, Path(tmp) / "render", answers, trusted=request.trusted)
-                files = relative_files(Path(tmp) / "render")
+                files = files_rendered(Path(tmp) / "render", source)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
             render(source, config, staging, answers, trusted=request.trusted)
-            files = relative_files(staging)
+            files = files_rendered(staging, source)
             commit = None
             if request.git_init:
                 gitrepo.git(staging, "init", "-q")
