@@ -130,6 +130,7 @@ def new(
     from generator import config as org_config
     from generator import new as new_module
     from generator.answers import reject_control_characters
+    from generator.interrupts import guarded
     from generator.render import read_answers_file
     from generator.trust.consent import consented
 
@@ -162,8 +163,11 @@ def new(
         trusted=consented(source.recorded_src, trust, org),
         org=org.answers,
     )
-    result = new_module.create(request)
-    typer.echo(_summary(result, pretend))
+    with guarded() as guard:  # Ctrl-C: nothing written (exit 130), or the whole repo and its summary (exit 0)
+        result = new_module.create(request)
+        typer.echo(_summary(result, pretend))
+    if guard.interrupted:
+        typer.echo(f"Ctrl-C came once {result.dest} was being put in place: it is complete, as above.", err=True)
 
 
 _FLAG_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})

@@ -11,6 +11,7 @@ from generator.collect import Ask, collect_answers
 from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
 from generator.errors import InvalidAnswerError, TemplateError
+from generator.interrupts import point_of_no_return
 from generator.pristine import commit_pristine
 from generator.questions import MASK, TemplateConfig, load_config, render_value
 from generator.render import answers_file_name, render
@@ -116,5 +117,6 @@ def create(request: NewRequest) -> NewResult:
             if request.git_init:
                 gitrepo.git(staging, "init", "-q")
                 commit = commit_pristine(staging, source, message_title="Create")
+            point_of_no_return()  # a Ctrl-C from here lets the repo finish moving into place: never half a repo
             put_in_place(staging, request.dest)
     return NewResult(request.dest, files, answers, source.version, commit, message)
