@@ -582,7 +582,9 @@ def template_upgrade(
         typer.echo(f"Conflicts in {len(result.conflicts)} files (the merge is in progress):", err=True)
         for name in result.conflicts:
             typer.echo(f"  {name}", err=True)
-        typer.echo("Resolve them, `git commit`, then `scaffold template test --trust` (or `git merge --abort`).", err=True)
+        typer.echo(
+            "Resolve them, `git commit`, then `scaffold template test --trust` (or `git merge --abort`).", err=True
+        )
         raise typer.Exit(1)
     typer.echo(f"Next: scaffold template test --trust && git tag vX.Y.Z (the branch {BUNDLED_BRANCH} moved on)")
 
