@@ -74,9 +74,12 @@ def copier_copy_and_commit(template: Path, dest: Path, data: dict[str, str]) -> 
     git(dest, "commit", "-q", "-m", "copier copy")
 
 
-def copier_update(dest: Path) -> None:
+def copier_update(dest: Path, answers_file: str) -> None:
     with chdir(dest):
-        copier.run_update(str(dest), defaults=True, overwrite=True, unsafe=True, vcs_ref="v2.0.0", quiet=True)
+        copier.run_update(
+            str(dest), answers_file=answers_file, defaults=True, overwrite=True, unsafe=True, vcs_ref="v2.0.0",
+            quiet=True,
+        )  # fmt: skip
 
 
 def data_args(data: dict[str, str]) -> list[str]:
@@ -102,7 +105,7 @@ def test_scaffold_new_and_update_make_what_copier_copy_and_update_make(tmp_path:
     by_scaffold = tmp_path / "scaffold" / "project"
     assert tree(by_scaffold) == tree(by_copier)
 
-    copier_update(by_copier)
+    copier_update(by_copier, case.answers_file)
     code, out, err = scaffold(by_scaffold, "update", "--trust", "--vcs-ref", "v2.0.0")
     assert code == 0, err + out
     assert tree(by_scaffold) == tree(by_copier)
