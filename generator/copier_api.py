@@ -12,23 +12,28 @@ copier moved its modules behind a leading underscore in 9.5, hence the two impor
 """
 
 import functools
+import importlib
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Any
 
-try:  # copier >= 9.5
-    from copier._main import Worker  # the only place copier builds its Jinja environment and render context
-    from copier._template import Template  # copier.yml read as copier reads it: `!include`, secrets, settings
-    from copier._types import MISSING  # what Question.get_default returns for "no default"
-    from copier._user_data import AnswersMap, Question  # one question's meaning: type, default, when, choices
-except ImportError:  # copier 9.4
-    from copier.main import Worker  # type: ignore[no-redef]
-    from copier.template import Template  # type: ignore[no-redef]
-    from copier.types import MISSING  # type: ignore[no-redef]
-    from copier.user_data import AnswersMap, Question  # type: ignore[no-redef]
-
 from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError, UserMessageError
+
+
+def _private(module: str, name: str) -> Any:
+    """Return copier's `module.name`, from `copier._module` (copier >= 9.5) or `copier.module` (copier 9.4)."""
+    try:
+        return getattr(importlib.import_module(f"copier._{module}"), name)
+    except ImportError:
+        return getattr(importlib.import_module(f"copier.{module}"), name)
+
+
+Worker: Any = _private("main", "Worker")  # the only place copier builds its Jinja environment and render context
+Template: Any = _private("template", "Template")  # copier.yml read as copier reads it: `!include`, secrets
+MISSING: Any = _private("types", "MISSING")  # what Question.get_default returns for "no default"
+AnswersMap: Any = _private("user_data", "AnswersMap")  # the answers so far, by source, as questions see them
+Question: Any = _private("user_data", "Question")  # one question's meaning: type, default, when, choices, validator
 
 __all__ = [
     "MISSING",
@@ -69,11 +74,8 @@ def settings(*, trusted_url: str | None = None) -> Any:
     scaffold decides consent itself (trust.consent); once it has, the template's own URL is trusted, which
     is copier's public way to let tasks and extensions run while its `_external_data` path checks stay on.
     """
-    try:
-        from copier._settings import SettingsModel
-    except ImportError:  # copier 9.4
-        from copier.settings import Settings as SettingsModel  # type: ignore[no-redef]
-    return SettingsModel(trust=[trusted_url] if trusted_url else [])
+    settings_model = _private("settings", "SettingsModel")
+    return settings_model(trust={trusted_url} if trusted_url else set())
 
 
 def questionnaire_worker(template: Any, dest: Path, *, data: Mapping[str, Any] | None = None) -> Any:
@@ -122,7 +124,7 @@ def _recording_worker_class() -> Any:
     from pydantic.dataclasses import dataclass
 
     @dataclass(config=ConfigDict(extra="forbid"))
-    class RecordingWorker(Worker):  # type: ignore[misc,valid-type]
+    class RecordingWorker(Worker):  # type: ignore[misc]
         recorded_src: str = ""
         recorded_version: str | None = None
 

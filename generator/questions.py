@@ -261,7 +261,7 @@ class Session:
             return error.message
         asked = self.copier_question(question)
         message = self._validator_message(asked, question, parsed, {})
-        if message and (hidden & (set(self.answers.combined) | {question.key})):
+        if message and (set(hidden) & (set(self.answers.combined) | {question.key})):
             masked = {k: _stars(v) for k, v in self.answers.combined.items() if k in hidden}
             if question.key in hidden:
                 masked[question.key] = _stars(parsed)
