@@ -11,6 +11,7 @@ from generator.collect import Ask, collect_answers
 from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
 from generator.errors import InvalidAnswerError, TemplateError
+from generator.interrupts import point_of_no_return
 from generator.pristine import commit_pristine
 from generator.questions import MASK, TemplateConfig, answered, load_config
 from generator.render import render
@@ -82,6 +83,17 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
     return answered(config, shown, dest).render(str(message)).strip() or None
 
 
+def files_rendered(folder: Path, source: TemplateSource) -> list[str]:
+    """Return the files rendered into `folder`; a render of no file is refused, as a repo of nothing is no repo."""
+    files = relative_files(folder)
+    if not files:
+        raise TemplateError(
+            f"template {source.recorded_src} renders no files with these answers; accepted: a template whose "
+            "folder (or _subdirectory) holds files to render"
+        )
+    return files
+
+
 def create(request: NewRequest) -> NewResult:
     """Create the repo `request` describes; on any failure nothing is left at the destination."""
     check_destination(request.dest)
@@ -94,14 +106,15 @@ def create(request: NewRequest) -> NewResult:
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
                 folder = Path(tmp) / "render"
                 render(source, config, folder, answers, trusted=request.trusted, folder_name=request.dest.name)
-                files = relative_files(Path(tmp) / "render")
+                files = files_rendered(folder, source)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
             render(source, config, staging, answers, trusted=request.trusted, folder_name=request.dest.name)
-            files = relative_files(staging)
+            files = files_rendered(staging, source)
             commit = None
             if request.git_init:
                 gitrepo.git(staging, "init", "-q")
                 commit = commit_pristine(staging, source, message_title="Create")
+            point_of_no_return()  # a Ctrl-C from here lets the repo finish moving into place: never half a repo
             put_in_place(staging, request.dest)
     return NewResult(request.dest, files, answers, source.version, commit, message)
