@@ -109,7 +109,7 @@ def _declared(key: str, spec: Mapping[str, Any]) -> Question:
         choices = {}  # templated choices: known only when asked
     return Question(
         key=key,
-        type=str(spec.get("type") or ""),
+        type=str(spec.get("type") or _type_of(spec.get("default"))),
         help=str(spec.get("help") or ""),
         default=spec.get("default"),
         choices={str(label): (c.get("value") if isinstance(c, dict) else c) for label, c in choices.items()},
@@ -119,6 +119,12 @@ def _declared(key: str, spec: Mapping[str, Any]) -> Question:
         multiselect=bool(spec.get("multiselect", False)),
         spec=dict(spec),
     )
+
+
+def _type_of(default: Any) -> str:
+    """The type copier gives a question that names none: its default's, else yaml."""
+    name = type(default).__name__
+    return name if name in ("bool", "int", "float", "str") else "yaml"
 
 
 def _choice(choice: Any) -> tuple[str, Any]:
