@@ -16,8 +16,9 @@ from jinja2 import TemplateError as JinjaError
 
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
-from generator.errors import InvalidAnswerError, TemplateError, shown, yaml_problem
+from generator.errors import InvalidAnswerError, TemplateError, TemplateRefusedError, shown, yaml_problem
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
+from generator.trust.guard import NEVER
 
 MASK = "********"
 
@@ -186,6 +187,8 @@ class Session:
         with _template_errors(question.key):
             try:
                 return asked.get_default()
+            except copier_api.ForbiddenPathError:
+                raise
             except ValueError as error:  # copier validates defaults; scaffold reports them as answers
                 raise InvalidAnswerError(_problem_text(question, error)) from None
 
@@ -216,6 +219,8 @@ class Session:
         asked = self.copier_question(question)
         try:
             parsed = asked.parse_answer(value)
+        except copier_api.ForbiddenPathError as error:
+            raise _refusal(error) from None
         except (ValueError, TypeError, KeyError, copier_api.CopierError) as error:
             raise InvalidAnswerError(self._cast_problem(question, asked, value, error)) from None
         for item in parsed if isinstance(parsed, list) else [parsed]:
@@ -296,6 +301,13 @@ class Session:
             return str(template.render({**copier_api.render_context(self.worker), **(extra or {})}))
 
 
+def _refusal(error: BaseException) -> TemplateRefusedError:
+    return TemplateRefusedError(
+        f"the template is refused: {_first_line(error)}: it reads or writes outside the template or the new repo "
+        f"({NEVER})"
+    )
+
+
 @contextmanager
 def _template_errors(key: str) -> Iterator[None]:
     """Report a failure of the template's own Jinja or copier.yml (not of the answer) as a TemplateError."""
@@ -303,6 +315,8 @@ def _template_errors(key: str) -> Iterator[None]:
         yield
     except InvalidAnswerError:
         raise
+    except copier_api.ForbiddenPathError as error:
+        raise _refusal(error) from None
     except (JinjaError, copier_api.CopierError) as error:
         unknown = str(error).startswith(("No filter named", "No test named"))
         hint = " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""
