@@ -7,33 +7,21 @@ must stay copier's: its question types, defaults, `when`, choices, validators, c
 extensions and answers file. So the questionnaire is driven through copier's own objects, named here
 with the reason each is needed. Everything else in scaffold speaks plain data.
 
-Every name below exists from the lowest copier pyproject.toml allows to the newest it was tested with;
-copier moved its modules behind a leading underscore in 9.5, hence the two import paths.
+Every name below exists from the lowest copier pyproject.toml allows to the newest it was tested with
+(tests/test_conformance_lowest_copier.py runs the conformance suite on the lowest).
 """
 
 import functools
-import importlib
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from copier._main import Worker  # the only place copier builds its Jinja environment and render context
+from copier._settings import SettingsModel  # the settings Worker takes (copier.Settings is a plain copy of it)
+from copier._template import Template  # copier.yml read as copier reads it: `!include`, secrets, settings
+from copier._types import MISSING  # what Question.get_default returns for "no default"
+from copier._user_data import AnswersMap, Question  # the answers so far; one question's meaning
 from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError, UserMessageError
-
-
-def _private(module: str, name: str) -> Any:
-    """Return copier's `module.name`, from `copier._module` (copier >= 9.5) or `copier.module` (copier 9.4)."""
-    try:
-        return getattr(importlib.import_module(f"copier._{module}"), name)
-    except ImportError:
-        return getattr(importlib.import_module(f"copier.{module}"), name)
-
-
-Worker: Any = _private("main", "Worker")  # the only place copier builds its Jinja environment and render context
-Template: Any = _private("template", "Template")  # copier.yml read as copier reads it: `!include`, secrets
-MISSING: Any = _private("types", "MISSING")  # what Question.get_default returns for "no default"
-AnswersMap: Any = _private("user_data", "AnswersMap")  # the answers so far, by source, as questions see them
-Question: Any = _private("user_data", "Question")  # one question's meaning: type, default, when, choices, validator
 
 __all__ = [
     "MISSING",
@@ -74,8 +62,7 @@ def settings(*, trusted_url: str | None = None) -> Any:
     scaffold decides consent itself (trust.consent); once it has, the template's own URL is trusted, which
     is copier's public way to let tasks and extensions run while its `_external_data` path checks stay on.
     """
-    settings_model = _private("settings", "SettingsModel")
-    return settings_model(trust={trusted_url} if trusted_url else set())
+    return SettingsModel(trust={trusted_url} if trusted_url else set())
 
 
 def questionnaire_worker(template: Any, dest: Path, *, data: Mapping[str, Any] | None = None) -> Any:
@@ -108,13 +95,10 @@ def question(worker: Any, key: str, details: Mapping[str, Any]) -> Any:
 
 
 def prompt_phase() -> Any:
-    """Enter copier's prompt phase (`_copier_phase` is "prompt" while questions render); a no-op before copier 9.10."""
-    try:
-        from copier import Phase
-    except ImportError:
-        return nullcontext()
-    use = getattr(Phase, "use", None)
-    return use(Phase.PROMPT) if use is not None else nullcontext()
+    """Enter copier's prompt phase: `_copier_phase` is "prompt" while questions render, as in copier's own run."""
+    from copier import Phase
+
+    return Phase.use(Phase.PROMPT)
 
 
 @functools.cache
@@ -124,7 +108,7 @@ def _recording_worker_class() -> Any:
     from pydantic.dataclasses import dataclass
 
     @dataclass(config=ConfigDict(extra="forbid"))
-    class RecordingWorker(Worker):  # type: ignore[misc]
+    class RecordingWorker(Worker):
         recorded_src: str = ""
         recorded_version: str | None = None
 
@@ -176,10 +160,3 @@ def rendering_worker(
     )
     worker.__dict__["template"] = template
     return worker
-
-
-@contextmanager
-def cleaned_up(worker: Any) -> Iterator[Any]:
-    """Use `worker` as copier does (its context manager removes its temporary files)."""
-    with worker:
-        yield worker

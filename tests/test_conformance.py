@@ -167,7 +167,10 @@ def test_scaffold_asks_the_questions_copier_asks_in_its_order_with_its_defaults_
 ADOPTED = ("local_extensions", "computed_yaml", "dict_and_pair_choices", "custom_answers_file", "envops", "secrets")
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.name in ADOPTED], ids=list(ADOPTED))
+ADOPTED_CASES = [c for c in CASES if c.name in ADOPTED]
+
+
+@pytest.mark.parametrize("case", ADOPTED_CASES, ids=[c.name for c in ADOPTED_CASES])
 def test_a_copier_made_repo_adopted_by_scaffold_shows_no_drift_not_even_in_its_answers_file(
     tmp_path: Path, case: Case
 ) -> None:
