@@ -60,6 +60,8 @@ class TemplateConfig:
     settings: dict[str, Any]
     folder: Path | None = None
     trusted: bool = False
+    _templates: list[Any] = field(default_factory=list, compare=False, repr=False)
+    """copier's Template, read once (the first call of `template`)."""
 
     def question(self, key: str) -> Question | None:
         """Return the question called `key`, if the template asks it."""
@@ -74,7 +76,10 @@ class TemplateConfig:
         """Return copier's Template for this folder, importing the template's own extensions only when trusted."""
         if self.folder is None:
             raise TemplateError("this template has no folder on this machine")
-        return copier_api.template_of(self.folder, extensions=None if self.trusted else _own_extensions(self.settings))
+        if not self._templates:
+            extensions = None if self.trusted else _own_extensions(self.settings)
+            self._templates.append(copier_api.template_of(self.folder, extensions=extensions))
+        return self._templates[0]
 
 
 def _own_extensions(settings: Mapping[str, Any]) -> tuple[str, ...]:
@@ -99,7 +104,10 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
     except (copier_api.CopierError, ValueError, TypeError, OSError) as error:
         raise TemplateError(f"template {template_dir}: copier.yml cannot be read: {_first_line(error)}") from None
     questions = [_declared(str(k), v) for k, v in questions_data.items()]
-    return TemplateConfig(questions=questions, settings=settings, folder=template_dir, trusted=trusted)
+    config = TemplateConfig(questions=questions, settings=settings, folder=template_dir, trusted=trusted)
+    if trusted:
+        config._templates.append(template)  # the one just read imports every extension, as trusted allows
+    return config
 
 
 def _declared(key: str, spec: Mapping[str, Any]) -> Question:

@@ -63,9 +63,10 @@ def render(
     inside_path("_answers_file", answers_file)
     if source.local_path is not None:
         check_template_tree(source.local_path, source.recorded_src)
-    template = copier_api.template_of(
-        Path(source.src), extensions=None if trusted else tuple(_own(config))
-    )
+    if config.folder == Path(source.src) and (config.trusted == trusted or source.bundled):
+        template = config.template()  # read once for the questions, with the extensions consent allows
+    else:
+        template = copier_api.template_of(Path(source.src), extensions=None if trusted else tuple(_own(config)))
     try:
         worker = copier_api.rendering_worker(
             template,
