@@ -26,7 +26,7 @@ func MaxBody(n int64) Middleware {
 				return
 			}
 			body := &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, n)}
-			r = r.Clone(r.Context())
+			r = r.WithContext(r.Context()) // a shallow copy, so the caller's request keeps its body
 			r.Body = body
 			rw := record(w)
 			next.ServeHTTP(rw, r)
