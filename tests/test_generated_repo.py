@@ -317,3 +317,22 @@ def test_readme_documents_every_setting_config_reads_with_its_default(repo: Path
     assert {"REQUEST_TIMEOUT", "WRITE_TIMEOUT", "MAX_BODY_BYTES", "MAX_IN_FLIGHT", "SHUTDOWN_TIMEOUT"} <= set(read)
     assert ("PPROF_ADDR" in read) == answers_of(repo)["enable_pprof"]
     assert {name: documented.get(name) for name in read} == read
+
+
+def test_the_request_path_benchmark_runs_the_generated_chain_beside_a_plain_one(
+    render_repo: RenderRepo, go_env: dict[str, str]
+) -> None:
+    # benchmarks/http_throughput.py copies the plain chain into a rendered bench-svc this way.
+    repo = render_repo("bench-svc", git_init=False)
+    target = repo / "internal" / "plainchain"
+    target.mkdir()
+    for source in (Path(__file__).parent.parent / "benchmarks" / "plainchain").glob("*.go"):
+        (target / source.name).write_text(source.read_text())
+    run(["go", "vet", "./internal/plainchain"], cwd=repo, env=go_env)
+    bench = run(
+        ["go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime=100x", "./internal/plainchain"],
+        cwd=repo,
+        env=go_env,
+    ).stdout
+    ran = re.findall(r"^Benchmark(\w+?)(?:-\d+)?\s+100\s+[\d.]+ ns/op\s+\d+ B/op\s+\d+ allocs/op$", bench, re.M)
+    assert ran == ["Generated", "Plain", "Bare"], bench
