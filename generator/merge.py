@@ -109,7 +109,9 @@ def outcome(
     if theirs == base or before == theirs:
         return None
     if before is None:
-        return FileEntry(path, KEPT, USER_DELETED)
+        return FileEntry(path, KEPT, USER_DELETED if base is not None else "not created: the merge left it out")
+    if before == base:  # nobody edited it, so "you edited it" would be untrue
+        return FileEntry(path, KEPT, "left as it was: the merge did not apply the template's change")
     if theirs is None:
         return FileEntry(path, KEPT, USER_EDITED_REMOVED)
     return FileEntry(path, KEPT, "your version is kept")

@@ -289,11 +289,17 @@ def _merge(
     before = gitrepo.head(repo)
     holding = _head_holding(repo, base.sha)
     branch = branch_for(repo, answers_file)
+    at_head = set(gitrepo.git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").stdout.split("\0"))
     journal = Journal(
-        before, branch_tip(repo, branch), pristine_sha, branch=branch, holding=None if holding == before else holding
-    )
+        before, branch_tip(repo, branch), pristine_sha, branch=branch, holding=None if holding == before else holding,
+        added=sorted(p for p in fresh.files if p not in at_head),
+    )  # fmt: skip
     journal_file = update_journal.journal_path(repo)
-    update_journal.write(journal_file, journal)
+    try:
+        update_journal.write(journal_file, journal)
+    except OSError as error:  # e.g. a full disk: nothing has changed yet
+        journal_file.with_name(journal_file.name + ".tmp").unlink(missing_ok=True)
+        raise GitError(f"cannot write {journal_file} ({error.strerror}); {repo} is unchanged") from None
     try:
         notes = _apply(request, result, fresh, journal, journal_file, deleted, answers_file)
     except BaseException as error:
@@ -301,6 +307,8 @@ def _merge(
         journal_file.unlink(missing_ok=True)
         if isinstance(error, ScaffoldError):
             raise type(error)(f"{error.message}; {repo} is as it was before the update", error.exit_code) from None
+        if isinstance(error, OSError):  # e.g. a .rej file on a full disk
+            raise GitError(f"{error}; {repo} is as it was before the update") from None
         raise
     journal_file.unlink(missing_ok=True)
     result.pristine_commit = pristine_sha
@@ -328,7 +336,7 @@ def _apply(
     )
     if journal.holding is not None:  # the merge commit's first parent is the user's commit, as always
         gitrepo.git(repo, "update-ref", "-m", "scaffold update", "HEAD", journal.head, journal.holding)
-    if merge.returncode != 0 and not _merging(repo):
+    if merge.returncode not in (0, 1) or (merge.returncode == 1 and not _merging(repo)):  # 1: conflicts
         detail = (merge.stderr or merge.stdout).strip().splitlines()
         raise GitError(f"git merge failed in {repo}: {detail[-1] if detail else 'no output'}")
     # The answers file is scaffold's to write: the new render's, whoever (copier or scaffold) wrote the last one.
@@ -424,13 +432,20 @@ def _roll_back(repo: Path, journal: Journal, error: BaseException) -> None:
     """Put the repo back as the update found it: HEAD, index, work tree, `scaffold/pristine`; no `.rej` left."""
     try:
         gitrepo.git(repo, "reset", "--quiet", "--hard", journal.head)
-        update_journal.remove_rej(repo, journal)
+        update_journal.remove_leftovers(repo, journal)
         point_branch(repo, journal.pristine_before, journal.branch)
-    except ScaffoldError as failed:
-        reason = error.message if isinstance(error, ScaffoldError) else type(error).__name__
-        raise GitError(
-            f"{reason}; putting {repo} back failed too ({failed.message}): run `git merge --abort`"
-        ) from None
+    except (ScaffoldError, OSError) as failed:
+        reason = error.message if isinstance(error, ScaffoldError) else str(error) or type(error).__name__
+        detail = failed.message if isinstance(failed, ScaffoldError) else str(failed)
+        raise GitError(f"{reason}; putting {repo} back failed too ({detail}): {_undo_advice(repo, journal)}") from None
+
+
+def _undo_advice(repo: Path, journal: Journal) -> str:
+    """Say how to undo what is left, with a command that works in the state the repo is in now."""
+    again = "then run scaffold update again (it removes what the update left)"
+    if _merging(repo):
+        return f"run `git merge --abort`, {again}"
+    return f"run `git reset --hard {journal.head[:12]}` (HEAD when the update started), {again}"
 
 
 def _summary(
