@@ -20,17 +20,18 @@ from generator.errors import GitError, RefusedError, ScaffoldError
 from generator.merge import (
     ADDED,
     CONFLICTED,
-    KEPT,
-    REMOVED,
-    RENAMED,
-    UPDATED,
+    MARKERS_NOTE,
+    SETTLE_KEEP,
+    SETTLE_MARKERS,
+    SETTLE_REJ,
+    SETTLE_REMOVE,
+    UNRESOLVED_NOTE,
     FileEntry,
     favouring_ours,
-    outcome,
-    planned,
-    planned_rename,
+    rej_note,
     reject_file_text,
-    renamed,
+    settlement,
+    summarize,
 )
 from generator.merge_base import MergeBase, merge_base
 from generator.ownership import hold_skipped, ownership_of_template
@@ -67,10 +68,10 @@ from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
 from generator.update_diff import content_diff
 from generator.update_journal import Journal
+from generator.update_plan import planned_merge
 
 INLINE, REJ = "inline", "rej"
 CONFLICT_STYLES = (INLINE, REJ)
-_SUMMARY_ORDER = (UPDATED, ADDED, RENAMED, REMOVED, KEPT, CONFLICTED)
 
 
 @dataclass
@@ -193,14 +194,20 @@ def _update_from(
     if scratch is not None:
         tree = render_tree(repo, fresh.folder, fresh.files, scratch)
         renames = template_renames(repo, base.sha, tree, scratch)
+        theirs = gitrepo.git(
+            repo, "commit-tree", tree, "-p", base.sha, "-m", commit_message("Update", fresh.source), env=scratch
+        ).stdout.strip()
+        holding = _head_holding(repo, base.sha, scratch)
         if request.diff:
             kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files)
-            holding = _head_holding(repo, base.sha, scratch)
             head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
-            result.diff = content_diff(
-                repo, base.sha, tree, fresh.source, recorded.answers_file, kept_deleted, scratch, head
-            )
-        result.files = _plan(paths, base_files, ours, fresh.files, renames, request.restore_deleted)
+            result.diff = content_diff(repo, theirs, recorded.answers_file, kept_deleted, scratch, head)
+        if fresh.files != base_files or deleted:
+            result.files = planned_merge(
+                repo, holding, theirs, scratch, base=base_files, theirs=fresh.files,
+                scaffold_writes=[recorded.answers_file, *deleted], rej=request.conflict == REJ,
+                restore_deleted=request.restore_deleted, renames=renames,
+            )  # fmt: skip
         result.up_to_date = fresh.files == base_files and not result.files
         return result
     written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
@@ -231,24 +238,6 @@ def _head_holding(repo: Path, base: str, env: Mapping[str, str] | None = None) -
     return gitrepo.git(
         repo, "commit-tree", f"{head}^{{tree}}", "-p", head, "-p", base, "-m", message, env=env
     ).stdout.strip()
-
-
-def _plan(
-    paths: list[str], base: Snapshot, ours: Snapshot, theirs: Snapshot, renames: dict[str, str], restore: bool
-) -> list[FileEntry]:
-    entries: dict[str, FileEntry] = {}
-    folded: set[str] = set()
-    for old, new in renames.items():
-        entry = planned_rename(new, old, base.get(old), ours.get(old), ours.get(new), theirs.get(new))
-        if entry is not None:
-            entries[new] = entry
-            folded.add(old)
-    for path in paths:
-        if path not in entries and path not in folded:
-            entry = planned(path, base.get(path), ours.get(path), theirs.get(path), restore_deleted=restore)
-            if entry is not None:
-                entries[path] = entry
-    return [entries[path] for path in sorted(entries)]
 
 
 def _refuse_downgrade(repo: Path, current: str | None, target: str | None, bundled: bool) -> None:
@@ -376,16 +365,15 @@ def _settle_conflicts(
     staged: list[str] = []
     both: list[str] = []
     for path, stages in sorted(_unmerged(repo).items()):
-        if stages == {1, 3} and not restore_deleted:  # deleted by the user, changed by the template
+        rule = settlement(stages, style == REJ, restore_deleted)
+        if rule == SETTLE_REMOVE:
             removed.append(path)
-        elif stages == {1, 2}:  # edited by the user, removed by the template
+        elif rule == SETTLE_KEEP:
             staged.append(path)
-        elif {2, 3} <= stages and style == REJ:
+        elif rule == SETTLE_REJ:
             both.append(path)
-        elif {2, 3} <= stages:
-            notes[path] = "conflict markers in the file: resolve them, then git add it"
         else:
-            notes[path] = "git could not merge it; see git status"
+            notes[path] = MARKERS_NOTE if rule == SETTLE_MARKERS else UNRESOLVED_NOTE
     sides = gitrepo.read_objects(repo, [f":{stage}:{path}" for path in both for stage in (1, 2, 3)])
     merged: dict[str, bytes] = {}
     for at, path in enumerate(both):
@@ -400,7 +388,7 @@ def _settle_conflicts(
                 "move it out of the way, then update again"
             )
         update_journal.write_rej(repo, journal_file, journal, f"{path}.rej", reject_file_text(path, hunks))
-        notes[path] = f"your version kept; the template's conflicting change is in {path}.rej"
+        notes[path] = rej_note(path)
     for path, content in merged.items():
         (repo / path).write_bytes(content)
     if removed:
@@ -451,30 +439,13 @@ def _undo_advice(repo: Path, journal: Journal) -> str:
 def _summary(
     repo: Path, before: str, base: Snapshot, theirs: Snapshot, notes: dict[str, str], renames: dict[str, str]
 ) -> list[FileEntry]:
-    """Say what happened to each file the template changed or the merge touched, from the files themselves.
-
-    A file the template renamed, and git's merge moved (with the user's edits, if any), is one line
-    at its new path.
-    """
-    touched = gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", before).stdout.split("\0")
+    """Say what happened to each file the template changed or the merge touched, from the files themselves."""
+    touched = set(gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", before).stdout.split("\0"))
     template_changed = {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)}
     paths = sorted({p for p in touched if p} | template_changed | set(notes))
     old = of_commit(repo, before, paths)
     new = of_folder(repo, [p for p in paths if p not in notes])
-    entries: dict[str, FileEntry] = {}
-    folded: set[str] = set()
-    for source, path in renames.items():
-        moved = old.get(source) is not None and new.get(source) is None and old.get(path) is None
-        if moved and (path in notes or new.get(path) is not None):
-            entries[path] = renamed(path, source, base.get(source), old.get(source), notes.get(path))
-            folded.add(source)
-    for path in paths:
-        if path in entries or path in folded:
-            continue
-        entry = outcome(path, base.get(path), old.get(path), new.get(path), theirs.get(path), notes.get(path))
-        if entry is not None:
-            entries[path] = entry
-    return sorted(entries.values(), key=lambda e: (_SUMMARY_ORDER.index(e.status), e.path))
+    return summarize(old, new, touched, base, theirs, notes, renames)
 
 
 def format_result(result: UpdateResult) -> str:
