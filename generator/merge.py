@@ -108,11 +108,14 @@ def summarize(
     theirs: Mapping[str, bytes],
     notes: Mapping[str, str],
     renames: Mapping[str, str],
+    user_renames: Mapping[str, str] | None = None,
 ) -> list[FileEntry]:
     """Say what an update did to each file: from HEAD before (`old`) and the files after (`new`).
 
     `touched` are the paths the merge changed; the template's own changes and the conflicts (`notes`)
     are listed too. A file the template renamed, and git's merge moved, is one line at its new path.
+    A file the user renamed (`user_renames`, old -> new) is told at its new path only: git's merge
+    carries the template's change there, and the old path is no deletion to bring back.
     """
     template_changed = {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)}
     paths = sorted({p for p in touched if p} | template_changed | set(notes))
@@ -123,8 +126,9 @@ def summarize(
         if moved and (path in notes or new.get(path) is not None):
             entries[path] = renamed(path, source, base.get(source), old.get(source), notes.get(path))
             folded.add(source)
+    moved_away = {p for p, to in (user_renames or {}).items() if old.get(p) is None and p not in notes}
     for path in paths:
-        if path in entries or path in folded:
+        if path in entries or path in folded or (path in moved_away and new.get(path) is None):
             continue
         entry = outcome(path, base.get(path), old.get(path), new.get(path), theirs.get(path), notes.get(path))
         if entry is not None:

@@ -190,7 +190,8 @@ def _update_from(
         },
         conflict_style=request.conflict,
     )
-    deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
+    moved = template_renames(repo, base.sha, "HEAD", scratch)  # the team's renames, as git's merge finds them
+    deleted = _user_deleted(base_files, ours, fresh.files, moved) if request.restore_deleted else []
     if scratch is not None:
         tree = render_tree(repo, fresh.folder, fresh.files, scratch)
         renames = template_renames(repo, base.sha, tree, scratch)
@@ -199,14 +200,14 @@ def _update_from(
         ).stdout.strip()
         holding = _head_holding(repo, base.sha, scratch)
         if request.diff:
-            kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files)
+            kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files, moved)
             head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
             result.diff = content_diff(repo, theirs, recorded.answers_file, kept_deleted, scratch, head)
         if fresh.files != base_files or deleted:
             result.files = planned_merge(
                 repo, holding, theirs, scratch, base=base_files, theirs=fresh.files,
                 scaffold_writes=[recorded.answers_file, *deleted], rej=request.conflict == REJ,
-                restore_deleted=request.restore_deleted, renames=renames,
+                restore_deleted=request.restore_deleted, renames=renames, moved=moved,
             )  # fmt: skip
         result.up_to_date = fresh.files == base_files and not result.files
         return result
@@ -219,7 +220,7 @@ def _update_from(
             result.merge_commit = gitrepo.head(repo)
             result.files = [FileEntry(p, ADDED, "restored: you had deleted it") for p in deleted]
         return result
-    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file)
+    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved)
     return result
 
 
@@ -253,8 +254,9 @@ def _merging(repo: Path) -> bool:
     return gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False).returncode == 0
 
 
-def _user_deleted(base: Snapshot, ours: Snapshot, theirs: Snapshot) -> list[str]:
-    return sorted(p for p in theirs if p in base and p not in ours)
+def _user_deleted(base: Snapshot, ours: Snapshot, theirs: Snapshot, moved: Mapping[str, str]) -> list[str]:
+    """The template files the user deleted (not those they renamed: bringing one back would duplicate it)."""
+    return sorted(p for p in theirs if p in base and p not in ours and p not in moved)
 
 
 def _merge(
@@ -265,6 +267,7 @@ def _merge(
     base_files: Snapshot,
     deleted: list[str],
     answers_file: str,
+    moved: Mapping[str, str],
 ) -> None:
     """Commit the fresh render on the pristine branch and merge it; fill `result` with what happened.
 
@@ -301,7 +304,7 @@ def _merge(
         raise
     journal_file.unlink(missing_ok=True)
     result.pristine_commit = pristine_sha
-    result.files = _summary(repo, before, base_files, fresh.files, notes, renames)
+    result.files = _summary(repo, before, base_files, fresh.files, notes, renames, moved)
 
 
 def _apply(
@@ -437,7 +440,13 @@ def _undo_advice(repo: Path, journal: Journal) -> str:
 
 
 def _summary(
-    repo: Path, before: str, base: Snapshot, theirs: Snapshot, notes: dict[str, str], renames: dict[str, str]
+    repo: Path,
+    before: str,
+    base: Snapshot,
+    theirs: Snapshot,
+    notes: dict[str, str],
+    renames: dict[str, str],
+    moved: Mapping[str, str],
 ) -> list[FileEntry]:
     """Say what happened to each file the template changed or the merge touched, from the files themselves."""
     touched = set(gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", before).stdout.split("\0"))
@@ -445,7 +454,7 @@ def _summary(
     paths = sorted({p for p in touched if p} | template_changed | set(notes))
     old = of_commit(repo, before, paths)
     new = of_folder(repo, [p for p in paths if p not in notes])
-    return summarize(old, new, touched, base, theirs, notes, renames)
+    return summarize(old, new, touched, base, theirs, notes, renames, moved)
 
 
 def format_result(result: UpdateResult) -> str:

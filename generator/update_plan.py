@@ -42,12 +42,13 @@ def planned_merge(
     rej: bool,
     restore_deleted: bool,
     renames: Mapping[str, str],
+    moved: Mapping[str, str],
 ) -> list[FileEntry]:
     """Return the plan of merging the pristine commit `theirs_commit` (in `scratch`) into `head`.
 
     `base` and `theirs` are the files of the merge base and of the new render; `scaffold_writes` are
     the paths the update sets to the render's content whatever the merge says (the answers file, and
-    with --restore-deleted the files the user deleted).
+    with --restore-deleted the files the user deleted); `moved` the user's renames since the merge base.
     """
     merge = gitrepo.git(
         repo, "merge-tree", "--write-tree", "--no-messages", "-z", head, theirs_commit, env=scratch, check=False
@@ -84,7 +85,7 @@ def planned_merge(
     old = of_commit(repo, head, paths, env=scratch)
     touched = {p for p in touched if old.get(p) != after.get(p) or p in notes}
     new = {p: after[p] for p in paths if p in after and p not in notes}
-    return [as_planned(entry) for entry in summarize(old, new, touched, base, theirs, notes, renames)]
+    return [as_planned(entry) for entry in summarize(old, new, touched, base, theirs, notes, renames, moved)]
 
 
 def _parse(output: str) -> tuple[str, dict[str, set[int]], dict[tuple[str, int], str]]:
