@@ -1,13 +1,16 @@
 """`scaffold check`: which template version each repo is on, the newest one, and which generated files drifted."""
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from generator.check import check_repo
+from generator.check import check, check_repo, format_reports
 from generator.cli import app
+from generator.new import NewRequest, create
+from generator.sources import resolve
 from generator.version import scaffold_version
 from tests.conftest import RenderRepo
 from tests.template_versions import (
@@ -147,3 +150,36 @@ def test_check_a_corrupt_answers_file_is_an_error(render_repo: RenderRepo, answe
     report = check_repo(repo)
 
     assert report.exit_code == 2 and report.error is not None and "is corrupt" in report.error
+
+
+def test_a_clone_with_core_autocrlf_reports_no_drift_when_git_status_is_clean(tmp_path: Path) -> None:
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=resolve(None)))
+    clone = tmp_path / "windows-clone"
+    subprocess.run(["git", "-c", "core.autocrlf=true", "clone", "-q", str(repo), str(clone)], check=True)
+    subprocess.run(["git", "config", "core.autocrlf", "true"], cwd=clone, check=True)
+    assert b"\r\n" in (clone / "Dockerfile").read_bytes()  # the work tree really has CRLF line ends
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True).stdout == ""
+
+    (report,) = check([clone])
+
+    assert report.error is None
+    assert report.status == "up to date", [(f.path, f.status) for f in report.files if f.status != "unchanged"]
+    assert report.exit_code == 0
+
+
+def test_conflict_markers_committed_in_any_tracked_file_fail_check_naming_the_files(tmp_path: Path) -> None:
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=resolve(None)))
+    readme = repo / "README.md"  # a seeded file: edits to it are the team's, yet markers are not
+    readme.write_text(readme.read_text() + "<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> scaffold/pristine\n")
+    (repo / "notes").mkdir()
+    (repo / "notes" / "todo.txt").write_text("<<<<<<< HEAD\na\n=======\nb\n>>>>>>> other\n")
+    (repo / "notes" / "quote.md").write_text("A line of seven: =======\n")  # no marker pair: fine
+    commit_all(repo, "Unresolved")
+
+    (report,) = check([repo])
+
+    assert report.conflict_markers == ["README.md", "notes/todo.txt"]
+    assert report.exit_code == 1 and "conflict markers" in report.status
+    assert "conflict markers in: README.md, notes/todo.txt" in format_reports([report])
