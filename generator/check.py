@@ -5,7 +5,6 @@ of the version the repo is on (from its git history, as `scaffold update` uses i
 render of the newest version for the repo's answers. Nothing is written to the repo.
 """
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -267,5 +266,7 @@ def _note(drift: FileDrift) -> str:
 
 
 def format_json(reports: list[RepoReport]) -> str:
-    """Return the reports as JSON: {"exit_code": N, "repos": [...]}."""
-    return json.dumps({"exit_code": exit_code(reports), "repos": [r.as_dict() for r in reports]}, indent=2)
+    """Return the reports of one repo (one a template) as the JSON document of a fleet run (fleet.to_json)."""
+    from generator.fleet import check_row, to_json  # fleet runs check: imported here, not at the top
+
+    return to_json("check", [check_row(Path(reports[0].path), reports)] if reports else [])

@@ -243,15 +243,28 @@ def exit_code(rows: Iterable[FleetRow]) -> int:
     return max((row.exit_code for row in rows), default=0)
 
 
+SCHEMA_VERSION = 1
+"""The version of the JSON document `check --json` and `update --json` print (generator/schemas/report.schema.json)."""
+REPORT_SCHEMA = Path(__file__).resolve().parent / "schemas" / "report.schema.json"
+
+
 def to_json(command: str, rows: Sequence[FleetRow]) -> str:
-    """Return the fleet's results as JSON: {"command", "exit_code", "counts", "repos": [...]}."""
+    """Return results as the JSON document of `check --json` and `update --json`, for one repo or many.
+
+    {"schema_version", "command", "exit_code", "counts", "repos": [one entry a repo]}; its JSON Schema
+    is REPORT_SCHEMA, and docs/updating.md describes it.
+    """
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.result] = counts.get(row.result, 0) + 1
-    return json.dumps(
-        {"command": command, "exit_code": exit_code(rows), "counts": counts, "repos": [r.as_dict() for r in rows]},
-        indent=2,
-    )
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "exit_code": exit_code(rows),
+        "counts": counts,
+        "repos": [r.as_dict() for r in rows],
+    }
+    return json.dumps(document, indent=2)
 
 
 # --- the per-repo jobs (module level, so worker processes can import them) --------------------------------------
@@ -320,6 +333,13 @@ def check_job(repo: Path, org: OrgConfig, trust: bool = False) -> FleetRow:
     if len(names) < 2:
         return _check_row(repo, check_report(repo, org, trust))
     return _combined(repo, [(name, _check_row(repo, check_report(repo, org, trust, name))) for name in names])
+
+
+def check_row(repo: Path, reports: Sequence["RepoReport"]) -> FleetRow:
+    """Return the row of one repo checked as `check_reports` did: its report, or with several templates, all."""
+    if len(reports) < 2:
+        return _check_row(repo, reports[0])
+    return _combined(repo, [(str(report.answers_file), _check_row(repo, report)) for report in reports])
 
 
 def _check_row(repo: Path, report: "RepoReport") -> FleetRow:

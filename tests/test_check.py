@@ -1,6 +1,5 @@
 """`scaffold check`: which template version each repo is on, the newest one, and which generated files drifted."""
 
-import json
 import subprocess
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from generator.new import NewRequest, create
 from generator.sources import resolve
 from generator.version import scaffold_version
 from tests.conftest import RenderRepo
+from tests.report_schema import report_json
 from tests.template_versions import (
     append,
     as_version,
@@ -55,7 +55,7 @@ def test_check_edits_to_owned_files_are_drift_and_seeded_edits_are_information(r
     result = runner.invoke(app, ["check", str(repo), "--json"])
 
     assert result.exit_code == 1, result.output
-    data = json.loads(result.stdout)
+    data = report_json(result.stdout)
     assert data["exit_code"] == 1
     (report,) = data["repos"]
     assert (report["status"], report["behind"], report["drifted"]) == ("drifted", False, True)
@@ -136,7 +136,7 @@ def test_check_several_repos_exits_with_the_worst_and_reports_errors_per_repo(
     result = runner.invoke(app, ["check", str(good), str(plain), "--json"])
 
     assert result.exit_code == 2, result.output
-    first, second = json.loads(result.stdout)["repos"]  # several repos: the fleet summary (tests/test_fleet.py)
+    first, second = report_json(result.stdout)["repos"]  # several repos: the fleet summary (tests/test_fleet.py)
     assert (first["path"], first["status"]) == (str(good), "up to date")
     assert second["path"] == str(plain) and second["status"] == "error"
     assert "has no .copier-answers.yml" in second["error"]
