@@ -183,3 +183,11 @@ def test_conflict_markers_committed_in_any_tracked_file_fail_check_naming_the_fi
     assert report.conflict_markers == ["README.md", "notes/todo.txt"]
     assert report.exit_code == 1 and "conflict markers" in report.status
     assert "conflict markers in: README.md, notes/todo.txt" in format_reports([report])
+
+
+def test_the_json_example_in_docs_updating_matches_the_shipped_schema() -> None:
+    from tests.conftest import REPO_ROOT
+
+    page = (REPO_ROOT / "docs" / "updating.md").read_text()
+    example = page.split("## JSON output")[1].split("```json\n")[1].split("```")[0]
+    assert report_json(example)["schema_version"] == 1
