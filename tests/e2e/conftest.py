@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from podman_sandbox import Podman, missing_helpers, podman_unavailable_reason
 
-from tests.tools import missing, require_tool
+from tests import tools
 
 
 @pytest.fixture(scope="session")
@@ -20,13 +20,13 @@ def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     pytest-xdist workers share one store: two stores would each hand out the same addresses on podman's
     one bridge network. The last worker to finish empties it.
     """
-    require_tool("podman", "apt-get install podman runc", installed_as_root=True)
+    tools.require("podman")
     reason = podman_unavailable_reason()
     if reason is not None:
         pytest.skip(reason)
     helpers = missing_helpers()
     if helpers:
-        missing(f"podman's {' and '.join(helpers)}", f"apt-get install {' '.join(helpers)}", installed_as_root=True)
+        tools.fail_missing("runc" if "runc" in helpers else "busybox")
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the run's folder, above each worker's own
