@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import urllib.request
 from pathlib import Path
 
@@ -202,3 +203,21 @@ def test_metrics_can_be_turned_off(no_pprof_binary: Path, go_env: dict[str, str]
     finally:
         service.close()
     assert not any(r.get("msg") == "metrics listening" for r in service.logs)
+
+
+def test_prometheus_can_still_scrape_while_the_service_drains(no_pprof_binary: Path, go_env: dict[str, str]) -> None:
+    port, metrics_port = free_port(), free_port()
+    env = service_env(go_env, PORT=str(port), METRICS_ADDR=f"127.0.0.1:{metrics_port}", SHUTDOWN_DRAIN="3s")
+    service = RunningService([str(no_pprof_binary)], env)
+    try:
+        service.wait_for_log("metrics listening")
+        get(f"http://127.0.0.1:{port}/")
+        service.process.send_signal(signal.SIGTERM)
+        service.wait_for_log("shutdown started")
+        # The last scrape before the pod goes still sees what it served.
+        _, families = scrape(f"http://127.0.0.1:{metrics_port}/metrics")
+        served = {s.labels["route"]: s.value for s in families["http_requests_total"].samples}
+        assert served.get("GET /{$}") == 1
+        assert service.process.wait(timeout=30) == 0
+    finally:
+        service.close()
