@@ -62,8 +62,8 @@ SERVICE_FAMILIES = {
     "http_request_duration_seconds": "histogram",
     "service_build_info": "gauge",
 }
-# The service's request deadline (server.WriteTimeout); the histogram must tell "at the deadline"
-# apart from "a little under it".
+# The longest a request lasts by default (WRITE_TIMEOUT, past REQUEST_TIMEOUT's 25 s); the histogram
+# must tell "cut at the deadline" apart from "a little under it".
 REQUEST_DEADLINE_SECONDS = 30
 # prometheus.io "Metric and label naming": base units only.
 NON_BASE_UNITS = re.compile(
