@@ -1,6 +1,5 @@
 """Interactive questions in the terminal, through questionary (the only module that imports it)."""
 
-import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -9,9 +8,11 @@ import questionary
 
 from generator.errors import EXIT_CANCELLED, ScaffoldError
 from generator.questions import Question
+from generator.wrapping import fit_choice, fit_question, terminal_width
 
 PROBLEM_STYLE = "fg:ansired"
 CANCELLED = "cancelled; nothing was written"
+SELECT_HINT = "(Use arrow keys)"
 
 
 class TerminalPrompts:
@@ -34,30 +35,35 @@ class TerminalPrompts:
     def confirm(self, summary: Sequence[tuple[str, str]]) -> bool:
         """Show the answers (and the figures derived from them) as a table; return whether to go on."""
         questionary.print(format_summary(summary))
+        message = fit_question("Create the repo with these answers?", "(Y/n) ", terminal_width())
         try:
-            return bool(questionary.confirm("Create the repo with these answers?", default=True).unsafe_ask())
+            return bool(questionary.confirm(message, default=True).unsafe_ask())
         except KeyboardInterrupt:
             raise ScaffoldError(CANCELLED, exit_code=EXIT_CANCELLED) from None
 
 
 def _ask_once(question: Question, default: Any) -> Any:
-    message = question.help or question.key
+    text = question.help or question.key
+    width = terminal_width()
     try:
         if question.choices:
-            choices = [questionary.Choice(title=label, value=value) for label, value in question.choices.items()]
+            choices = [
+                questionary.Choice(title=fit_choice(label, width), value=value)
+                for label, value in question.choices.items()
+            ]
             selected = next((c for c in choices if c.value == default), None)
-            return questionary.select(message, choices=choices, default=selected).unsafe_ask()
+            # after the answer is picked, its title follows the question: keep room for the longest
+            widest = max((str(c.title).split("\n")[0] for c in choices), key=len, default="")
+            message = fit_question(text, max(SELECT_HINT, widest, key=len), width)
+            return questionary.select(message, choices=choices, default=selected, instruction=SELECT_HINT).unsafe_ask()
         if question.type == "bool":
-            return questionary.confirm(message, default=bool(default)).unsafe_ask()
+            hint = "(Y/n) " if default else "(y/N) "
+            return questionary.confirm(fit_question(text, hint, width), default=bool(default)).unsafe_ask()
         prompt = questionary.password if question.secret else questionary.text
-        return prompt(message, default="" if default is None else str(default)).unsafe_ask()
+        shown = "" if default is None else str(default)
+        return prompt(fit_question(text, "" if question.secret else shown, width), default=shown).unsafe_ask()
     except KeyboardInterrupt:
         raise ScaffoldError(CANCELLED, exit_code=EXIT_CANCELLED) from None
-
-
-def terminal_width() -> int:
-    """The terminal's width in columns (80 when it cannot be told)."""
-    return shutil.get_terminal_size((80, 24)).columns
 
 
 def wrap(message: str, width: int | None = None) -> str:
