@@ -11,14 +11,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator import gitrepo
 from generator.config import OrgAnswers
 from generator.errors import ScaffoldError
+from generator.merge_base import base_files
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
-from generator.pristine import contained_pristine, pristine_history
-from generator.rerender import Recorded, fresh_render, read_recorded, same_template, source_for, version_key
-from generator.snapshots import Snapshot, of_commit, of_folder
+from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
+from generator.snapshots import Snapshot, of_folder
 from generator.sources import TemplateSource
 
 UNCHANGED = "unchanged"
@@ -169,27 +168,12 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
                 f"{repo} is on template version {recorded.version}, newer than the newest available {newest}; "
                 "accepted: a newer scaffold (or template) to check it with"
             )
-        base = _base_files(repo, recorded, fresh.files if now == newest else None)
+        base = base_files(repo, recorded, trusted=trusted, same_release=fresh.files if now == newest else None)
         paths = sorted(set(base or {}) | set(fresh.files))
         ours = of_folder(repo, paths)
         report.base_known = base is not None
         report.files = [FileDrift(p, classify(p, base, ours, fresh.files), owners.of(p)) for p in paths]
         report.files = [f for f in report.files if f.status]
-
-
-def _base_files(repo: Path, recorded: Recorded, same_version_render: Snapshot | None) -> Snapshot | None:
-    """The pristine render the repo contains: from its history, else a render of that same version.
-
-    Not simply the newest pristine commit: one whose merge was abandoned is in the history without its
-    changes, and the answers file says which render the repo really holds (as `scaffold update` decides).
-    """
-    if gitrepo.is_repo(repo):
-        answers = (repo / recorded.answers_file).read_bytes()
-        history = pristine_history(repo, answers_file=recorded.answers_file)
-        pristine = contained_pristine(repo, history, recorded.answers_file, answers, recorded.version)
-        if pristine is not None:
-            return of_commit(repo, pristine.sha)
-    return same_version_render
 
 
 def classify(path: str, base: Snapshot | None, ours: Snapshot, newest: Snapshot) -> str:

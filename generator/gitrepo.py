@@ -145,8 +145,11 @@ def head(path: Path) -> str:
     return git(path, "rev-parse", "HEAD").stdout.strip()
 
 
-def read_objects(cwd: Path, names: Sequence[str]) -> list[bytes | None]:
-    """Return the contents of the git objects `names` (`HEAD:go.mod`, `:2:main.go`, a blob id); None if missing."""
+def read_objects(cwd: Path, names: Sequence[str], env: Mapping[str, str] | None = None) -> list[bytes | None]:
+    """Return the contents of the git objects `names` (`HEAD:go.mod`, `:2:main.go`, a blob id); None if missing.
+
+    `env` adds variables, e.g. a scratch object store (pristine.scratch_objects).
+    """
     if not names:
         return []
     request = "".join(f"{name}\n" for name in names).encode()
@@ -154,7 +157,7 @@ def read_objects(cwd: Path, names: Sequence[str]) -> list[bytes | None]:
         result = subprocess.run(
             ["git", "cat-file", "--batch"],
             cwd=cwd,
-            env=hardened(os.environ),
+            env={**hardened(os.environ), **(env or {})},
             input=request,
             capture_output=True,
             check=False,

@@ -13,7 +13,7 @@ from generator.destination import check_destination, put_in_place, relative_file
 from generator.errors import InvalidAnswerError, TemplateError
 from generator.interrupts import point_of_no_return
 from generator.pristine import commit_pristine
-from generator.questions import MASK, TemplateConfig, load_config, render_value
+from generator.questions import MASK, TemplateConfig, answered, load_config
 from generator.render import answers_file_name, render
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
@@ -79,11 +79,8 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
     message = config.settings.get("_message_after_copy")
     if not message:
         return None
-    env = config.questions[0].env if config.questions else None
-    conf = {"dst_path": str(dest), "answers_file": answers_file_name(config)}
     shown = {k: (MASK if k in config.secret_keys else v) for k, v in answers.items()}  # printed: no secret
-    context = {**shown, "_folder_name": dest.name, "_copier_conf": conf}
-    return str(render_value(str(message), context, env)).strip() or None
+    return answered(config, shown, dest).render(str(message)).strip() or None
 
 
 def files_rendered(folder: Path, source: TemplateSource) -> list[str]:
@@ -103,7 +100,7 @@ def create(request: NewRequest) -> NewResult:
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
         config = template_config(source, trusted=request.trusted)
         given = with_name(config, dict(request.given), request.name)
-        answers = collect_answers(config, given, request.ask, request.org)
+        answers = collect_answers(config, given, request.ask, request.org, dest=request.dest)
         message = message_after_copy(config, answers, request.dest)
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:

@@ -1,10 +1,12 @@
 """Interactive questions in the terminal, through questionary (the only module that imports it)."""
 
+import json
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import questionary
+import yaml
 
 from generator.errors import EXIT_CANCELLED, ScaffoldError
 from generator.questions import Question
@@ -13,6 +15,7 @@ from generator.wrapping import fit_choice, fit_question, terminal_width
 PROBLEM_STYLE = "fg:ansired"
 CANCELLED = "cancelled; nothing was written"
 SELECT_HINT = "(Use arrow keys)"
+CHECKBOX_HINT = "(Use arrow keys to move, <space> to select, <a> to toggle, <i> to invert)"
 
 
 class TerminalPrompts:
@@ -46,24 +49,45 @@ def _ask_once(question: Question, default: Any) -> Any:
     text = question.help or question.key
     width = terminal_width()
     try:
-        if question.choices:
+        if question.choices or question.disabled:
+            picked = default if isinstance(default, list) else [default]
             choices = [
-                questionary.Choice(title=fit_choice(label, width), value=value)
+                questionary.Choice(
+                    title=fit_choice(label, width), value=value, checked=question.multiselect and value in picked
+                )
                 for label, value in question.choices.items()
             ]
-            selected = next((c for c in choices if c.value == default), None)
+            choices += [
+                questionary.Choice(title=fit_choice(label, width), disabled=why)
+                for label, why in question.disabled.items()
+            ]
             # after the answer is picked, its title follows the question: keep room for the longest
             widest = max((str(c.title).split("\n")[0] for c in choices), key=len, default="")
+            if question.multiselect:
+                message = fit_question(text, max(CHECKBOX_HINT, widest, key=len), width)
+                return questionary.checkbox(message, choices=choices).unsafe_ask()
+            selected = next((c for c in choices if c.value == default and not c.disabled), None)
             message = fit_question(text, max(SELECT_HINT, widest, key=len), width)
             return questionary.select(message, choices=choices, default=selected, instruction=SELECT_HINT).unsafe_ask()
         if question.type == "bool":
             hint = "(Y/n) " if default else "(y/N) "
             return questionary.confirm(fit_question(text, hint, width), default=bool(default)).unsafe_ask()
         prompt = questionary.password if question.secret else questionary.text
-        shown = "" if default is None else str(default)
+        shown = default_text(question, default)
         return prompt(fit_question(text, "" if question.secret else shown, width), default=shown).unsafe_ask()
     except KeyboardInterrupt:
         raise ScaffoldError(CANCELLED, exit_code=EXIT_CANCELLED) from None
+
+
+def default_text(question: Question, default: Any) -> str:
+    """The default pre-filled in a text prompt: YAML and JSON answers as copier shows them, others as text."""
+    if default is None:
+        return ""
+    if question.type == "json" and not isinstance(default, str):
+        return json.dumps(default)
+    if question.type == "yaml" and not isinstance(default, str):
+        return yaml.safe_dump(default, default_flow_style=True, width=2147483647).strip()
+    return str(default)
 
 
 def wrap(message: str, width: int | None = None) -> str:
