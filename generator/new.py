@@ -14,7 +14,7 @@ from generator.errors import InvalidAnswerError, TemplateError
 from generator.interrupts import point_of_no_return
 from generator.pristine import commit_pristine
 from generator.questions import MASK, TemplateConfig, answered, load_config
-from generator.render import answers_file_name, render
+from generator.render import render
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 
@@ -104,11 +104,12 @@ def create(request: NewRequest) -> NewResult:
         message = message_after_copy(config, answers, request.dest)
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
-                render(source, config, Path(tmp) / "render", answers, trusted=request.trusted)
-                files = files_rendered(Path(tmp) / "render", source)
+                folder = Path(tmp) / "render"
+                render(source, config, folder, answers, trusted=request.trusted, folder_name=request.dest.name)
+                files = files_rendered(folder, source)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
-            render(source, config, staging, answers, trusted=request.trusted)
+            render(source, config, staging, answers, trusted=request.trusted, folder_name=request.dest.name)
             files = files_rendered(staging, source)
             commit = None
             if request.git_init:

@@ -1,5 +1,6 @@
 """Rendering a template into a folder, through copier (the only module that renders with it)."""
 
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,8 +36,12 @@ def render(
     answers: dict[str, Any],
     *,
     trusted: bool = False,
+    folder_name: str | None = None,
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
+
+    `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
+    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder.
 
     `trusted` is the user's consent to the template running code (tasks, migrations, its own Jinja
     extensions). What no template may do (trust.guard) is refused whatever the consent, before the
@@ -45,14 +50,23 @@ def render(
     """
     from jinja2 import TemplateError as JinjaError
 
+    if folder_name and folder_name != dest.name:
+        with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
+            named = Path(tmp) / folder_name
+            render(source, config, named, answers, trusted=trusted)
+            dest.mkdir(exist_ok=True)
+            for entry in named.iterdir():
+                entry.rename(dest / entry.name)
+        return
     require_consent(source, config, trusted)
     answers_file = answers_file_name(config, answers)
     inside_path("_answers_file", answers_file)
     if source.local_path is not None:
         check_template_tree(source.local_path, source.recorded_src)
-    template = copier_api.template_of(
-        Path(source.src), extensions=None if trusted else tuple(_own(config))
-    )
+    if config.folder == Path(source.src) and (config.trusted == trusted or source.bundled):
+        template = config.template()  # read once for the questions, with the extensions consent allows
+    else:
+        template = copier_api.template_of(Path(source.src), extensions=None if trusted else tuple(_own(config)))
     try:
         worker = copier_api.rendering_worker(
             template,

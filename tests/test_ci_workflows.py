@@ -5,10 +5,15 @@ jobs run for real (tests/workflow_runner.py: the steps parsed from the YAML, in 
 env) in clones of a bare repo, with a stub `gh` that records pull requests (tests/github_stub.py).
 """
 
+import hashlib
+import os
 import re
+import shutil
 import sys
+import sysconfig
 from pathlib import Path
 
+import pytest
 import yaml
 
 from generator.collect import collect_answers
@@ -19,15 +24,19 @@ from generator.sources import bundled
 from generator.version import scaffold_version
 from tests import tools
 from tests.cli import scaffold
-from tests.conftest import run
+from tests.conftest import REPO_ROOT, run
 from tests.github_stub import GitHub
 from tests.template_repos import edit, git, make_git_template, release
+from tests.template_versions import GIT_IDENTITY, commit_all, insert_before
+from tests.test_update_two_wheels import LABEL, Tool, build_wheel, bump_version, copy_source_tree
 from tests.workflow_runner import APP_TOKEN, WORKFLOW_TOKEN, Host, run_workflow
 
 WORKFLOWS = ("scaffold-check.yml", "scaffold-update.yml")
 INDEX = "https://pypi.acme.dev/simple"
 PINS_URL = "https://pypi.acme.dev/pins/scaffold-ci.txt"
 PINS = "scaffold-go==9.9.0 --hash=sha256:" + "ab" * 32 + "\n"
+
+
 def org_config(folder: Path, source: str = INDEX, pins: str = PINS_URL) -> Path:
     """An org config whose [ci] table says where CI installs scaffold from."""
     config = folder / "org.toml"
@@ -99,7 +108,7 @@ def hosted(tmp_path: Path, *new_args: str, template_tag: str = "v1.0.0") -> tupl
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(origin))
     git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
     git(repo, "push", "-q", str(origin), "HEAD:refs/heads/main")
-    github = GitHub(tmp_path / "github", PINS_URL, PINS)
+    github = GitHub(tmp_path / "github", origin, PINS_URL, PINS)
     host = Host(origin=origin, root=tmp_path / "runs", path=github.path, env=github.env)
     host.root.mkdir()
     return template, origin, github, host
@@ -335,3 +344,65 @@ def test_a_newer_release_gets_its_own_branch_and_leaves_the_open_one_as_the_team
     assert git(origin, "rev-parse", "scaffold/update-v1.1.0") == team_head
     dockerfile = git(origin, "show", "scaffold/update-v1.2.0:Dockerfile")
     assert 'LABEL tier="gold"' in dockerfile and 'LABEL team="payments"' in dockerfile
+
+
+# `python -m pip` with the org's index replaced by a folder of wheels, installing into the venv CI
+# runs scaffold from; the dependencies come from the test run's own environment (Tool's .pth).
+INDEX_STAND_IN = """#!/bin/bash
+if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
+  shift 2
+  args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --index-url) args+=(--no-index --find-links "{wheelhouse}"); shift 2;;
+      *) args+=("$1"); shift;;
+    esac
+  done
+  exec {python} -m pip --python {tool} "${{args[@]}}" --no-deps --quiet
+fi
+exec {python} "$@"
+"""
+
+
+@pytest.mark.slow
+def test_ci_check_says_behind_when_the_org_pins_a_newer_scaffold_than_the_one_that_made_the_repo(
+    tmp_path: Path,
+) -> None:
+    if not (REPO_ROOT / ".git").exists():
+        pytest.skip("needs scaffold's git checkout, to build two wheels of it")
+    source, dist, wheelhouse = tmp_path / "scaffold-src", tmp_path / "dist", tmp_path / "index"
+    copy_source_tree(source)
+    git(source, "init", "-q")
+    commit_all(source, "Version A")
+    wheel_a = build_wheel(source, dist)
+    insert_before(source / "templates/go-service/template/Dockerfile.jinja", r"^ENTRYPOINT", LABEL)
+    version_a, version_b = bump_version(source / "pyproject.toml")
+    commit_all(source, "Version B: label the image")
+    wheel_b = build_wheel(source, dist)
+    wheelhouse.mkdir()
+    shutil.move(wheel_b, wheelhouse / wheel_b.name)
+    digest = hashlib.sha256((wheelhouse / wheel_b.name).read_bytes()).hexdigest()
+
+    tool = Tool(tmp_path / "tool")
+    tool.install(wheel_a)
+    env = dict(os.environ, **GIT_IDENTITY)
+    run([str(tool.scaffold), "new", "payments", "--defaults", "--config", str(org_config(tmp_path))], tmp_path, env=env)
+    tool.uninstall()
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "payments"), str(origin))
+    git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
+    git(tmp_path / "payments", "push", "-q", str(origin), "HEAD:refs/heads/main")
+
+    github = GitHub(tmp_path / "github", origin, PINS_URL, f"scaffold-go=={version_b} --hash=sha256:{digest}\n")
+    stand_in = INDEX_STAND_IN.format(wheelhouse=wheelhouse, python=sys.executable, tool=tool.python)
+    (github.bin / "python").write_text(stand_in)
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    tool.deps_pth.write_text("\n".join(sorted(ours)) + "\n")
+    host = Host(origin=origin, root=tmp_path / "runs", path=[str(github.bin), str(tool.root / "bin")], env=github.env)
+    host.root.mkdir()
+
+    status, log = run_check(origin, host, tmp_path)
+
+    assert status == 1, log
+    assert f"behind (template bundled:go-service, version {version_a}, newest {version_b})" in log
+    assert run([str(tool.scaffold), "--version"], tmp_path).stdout.split() == ["scaffold", version_b]

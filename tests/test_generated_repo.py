@@ -177,8 +177,44 @@ def test_kubernetes_manifest_limits_probes_and_restricted_security(repo: Path) -
     assert security["readOnlyRootFilesystem"] is True
     assert security["allowPrivilegeEscalation"] is False
     assert security["capabilities"]["drop"] == ["ALL"]
-    drain, timeout = float(env["SHUTDOWN_DRAIN"].rstrip("s")), float(env["SHUTDOWN_TIMEOUT"].rstrip("s"))
-    assert pod["terminationGracePeriodSeconds"] > drain + timeout
+
+
+def _seconds(duration: str) -> float:
+    """Seconds in a Go duration of whole seconds or minutes, such as 25s or 1m."""
+    match = re.fullmatch(r"(\d+)(s|m)", duration)
+    assert match, f"{duration!r} is not a duration of whole seconds or minutes"
+    return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+
+
+def _config_defaults(repo: Path) -> dict[str, str]:
+    """The settings config.go's package comment lists, with their defaults."""
+    config_doc = (repo / "internal" / "config" / "config.go").read_text().split("package config")[0]
+    # The package comment's table: "//\tNAME  meaning (default; more)", perhaps over several lines.
+    entries = re.split(r"^//\t(?=[A-Z_]+\s)", config_doc, flags=re.MULTILINE)[1:]
+    read = {}
+    for entry in entries:
+        name = entry.split()[0]
+        default = re.search(r"\(([^()]*)\)", entry)
+        assert default, f"{name} has no (default) in config.go's package comment"
+        read[name] = default.group(1).split(";")[0].strip().strip('"')
+    return read
+
+
+def test_time_budgets_agree_from_the_request_deadline_to_the_grace_period(repo: Path) -> None:
+    defaults = _config_defaults(repo)
+    documents = list(yaml.safe_load_all((repo / "deploy" / "kubernetes.yaml").read_text()))
+    pod = next(d for d in documents if d["kind"] == "Deployment")["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    budgets = ("REQUEST_TIMEOUT", "WRITE_TIMEOUT", "SHUTDOWN_DRAIN", "SHUTDOWN_TIMEOUT")
+    # The manifest spells out the defaults, so the grace period below is computed from real figures.
+    assert {name: env[name] for name in budgets} == {name: defaults[name] for name in budgets}
+    request, write, drain, shutdown = (_seconds(env[name]) for name in budgets)
+    assert request + 1 <= write <= shutdown  # room to write the 503; shutdown outlasts any request
+    margin = 5
+    assert pod["terminationGracePeriodSeconds"] >= drain + shutdown + margin
+    compose = yaml.safe_load((repo / "compose.yaml").read_text())
+    service = next(iter(compose["services"].values()))
+    assert _seconds(service["stop_grace_period"]) >= drain + shutdown + margin
 
 
 def test_compose_agrees_with_the_dockerfile_and_the_limits(repo: Path) -> None:
@@ -246,17 +282,28 @@ def test_pprof_wiring_follows_the_answer_and_metrics_are_there_either_way(repo: 
 
 
 def test_readme_documents_every_setting_config_reads_with_its_default(repo: Path) -> None:
-    config_doc = (repo / "internal" / "config" / "config.go").read_text().split("package config")[0]
-    # The package comment's table: "//\tNAME  meaning (default; more)", perhaps over several lines.
-    entries = re.split(r"^//\t(?=[A-Z_]+\s)", config_doc, flags=re.MULTILINE)[1:]
-    read = {}
-    for entry in entries:
-        name = entry.split()[0]
-        default = re.search(r"\(([^()]*)\)", entry)
-        assert default, f"{name} has no (default) in config.go's package comment"
-        read[name] = default.group(1).split(";")[0].strip().strip('"')
+    read = _config_defaults(repo)
     readme = (repo / "README.md").read_text()
     documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `?([^|`]*?)`? \|", readme, re.MULTILINE))
-    assert "ACCESS_LOG_DELAY" in read and "SHUTDOWN_TIMEOUT" in read
+    assert {"REQUEST_TIMEOUT", "WRITE_TIMEOUT", "MAX_BODY_BYTES", "MAX_IN_FLIGHT", "SHUTDOWN_TIMEOUT"} <= set(read)
     assert ("PPROF_ADDR" in read) == answers_of(repo)["enable_pprof"]
     assert {name: documented.get(name) for name in read} == read
+
+
+def test_the_request_path_benchmark_runs_the_generated_chain_beside_a_plain_one(
+    render_repo: RenderRepo, go_env: dict[str, str]
+) -> None:
+    # benchmarks/http_throughput.py copies the plain chain into a rendered bench-svc this way.
+    repo = render_repo("bench-svc", git_init=False)
+    target = repo / "internal" / "plainchain"
+    target.mkdir()
+    for source in (Path(__file__).parent.parent / "benchmarks" / "plainchain").glob("*.go"):
+        (target / source.name).write_text(source.read_text())
+    run(["go", "vet", "./internal/plainchain"], cwd=repo, env=go_env)
+    bench = run(
+        ["go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime=100x", "./internal/plainchain"],
+        cwd=repo,
+        env=go_env,
+    ).stdout
+    ran = re.findall(r"^Benchmark(\w+?)(?:-\d+)?\s+100\s+[\d.]+ ns/op\s+\d+ B/op\s+\d+ allocs/op$", bench, re.M)
+    assert ran == ["Generated", "Plain", "Bare"], bench

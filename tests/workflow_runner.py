@@ -1,7 +1,7 @@
 """Run a GitHub Actions workflow's jobs on this machine, against a bare repo standing in for GitHub.
 
 The workflow is read from its YAML, never copied into a test: each job's `run:` steps run in order
-in bash, as GitHub runs them (`bash --noprofile --norc -eo pipefail`), with the env the workflow, the
+in bash, as GitHub runs a step that names no shell (`bash -e`), with the env the workflow, the
 job and the step declare and `${{ }}` expressions evaluated from a small context (github, runner,
 steps, needs, vars, secrets). Step outputs go through `$GITHUB_OUTPUT`, job outputs through `needs`.
 The few actions the generated workflows use are replaced by local stand-ins: checkout clones the
@@ -123,7 +123,7 @@ def _run_job(
             for declared in (workflow_env, job.get("env", {}), step.get("env", {})):
                 env.update({k: substitute(str(v), context) for k, v in declared.items()})
             done = subprocess.run(
-                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                ["bash", "-e", "-c", step["run"]],
                 cwd=workspace,
                 env=env,
                 capture_output=True,
