@@ -81,7 +81,10 @@ def git(
 
 
 def git_reason(output: str) -> str:
-    """git's own reason for a failure, in one line: its last `fatal:` or `error:` line, else its last line.
+    """git's own reason for a failure, in one line: its first `fatal:` or `error:` line, else its last line.
+
+    The first such line is the cause ("'x' does not appear to be a git repository"); later ones are its
+    consequences ("Could not read from remote repository").
 
     The prefix is dropped, so the reason reads inside a sentence: "unable to access '...': Could not resolve host".
     """
@@ -89,10 +92,10 @@ def git_reason(output: str) -> str:
     if not lines:
         return "git gave no reason"
     flagged = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    last = flagged[-1] if flagged else lines[-1]
+    reason = flagged[0] if flagged else lines[-1]
     for prefix in ("fatal:", "error:"):
-        last = last.removeprefix(prefix)
-    return last.strip()
+        reason = reason.removeprefix(prefix)
+    return reason.strip()
 
 
 def _subcommand(args: Sequence[str]) -> str:

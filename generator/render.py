@@ -56,7 +56,7 @@ def render(
             named = Path(tmp) / folder_name
             render(source, config, named, answers, trusted=trusted)
             dest.mkdir(exist_ok=True)
-            for entry in named.iterdir():
+            for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
                 entry.rename(dest / entry.name)
         return
     require_consent(source, config, trusted)
