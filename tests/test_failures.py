@@ -49,14 +49,14 @@ def work(tmp_path: Path) -> Path:
 def test_a_question_default_that_trips_the_jinja_sandbox_is_one_line(tmp_path: Path, work: Path) -> None:
     src = template(tmp_path / "t", "x:\n  type: str\n  default: \"{{ ''.__class__.__mro__ }}\"\n")
     message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
-    assert "value \"{{ ''.__class__.__mro__ }}\" cannot be rendered: access to attribute '__class__'" in message
+    assert "copier.yml cannot be rendered at x: access to attribute '__class__' of 'str' object is unsafe" in message
 
 
 def test_an_unknown_filter_in_a_question_default_is_one_line(tmp_path: Path, work: Path) -> None:
     src = template(tmp_path / "t", 'x:\n  type: str\n  default: "{{ service_name | nofilter }}"\n')
     message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
-    assert "'{{ service_name | nofilter }}' cannot be rendered: No filter named 'nofilter'" in message
-    assert "accepted: Jinja using the answers before it and scaffold's filters" in message
+    assert "copier.yml cannot be rendered at x: No filter named 'nofilter'" in message
+    assert "accepted: Jinja using the answers before it and the template's filters" in message
 
 
 def test_a_symlink_beside_a_folder_of_the_same_name_is_one_line(tmp_path: Path, work: Path) -> None:
