@@ -1,12 +1,13 @@
 """Who is trusted: canonical identities of template sources, `bundled:` names, and the git commands scaffold runs."""
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from generator.config import parse
-from generator.errors import TemplateError
+from generator.errors import TemplateError, TemplateRefusedError
+from generator.trust.guard import inside_path, is_git_name
 from generator.trust.identity import identify, trust_entry
 from tests.cli import scaffold
 from tests.hostile_templates import NEEDS_CONSENT, World, benign_template, git_template, hostile_template
@@ -235,3 +236,55 @@ def test_a_file_url_with_a_host_cannot_borrow_a_trusted_folders_name(world: Worl
     assert "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host" in err
     assert not world.canary.exists() and not (world.root / "trusted" / "svc").exists()
     assert identify(f"file://{evil}") == identify(str(evil))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".git",
+        ".GIT",
+        ".Git",
+        ".git.",
+        ".git ",
+        ".git. .",
+        ".g\u200cit",
+        "\u200b.git",
+        ".git::$INDEX_ALLOCATION",
+        ".git:stream",
+        "GIT~1",
+        "git~1",
+        "\uff0e\uff47\uff49\uff54",
+    ],
+)
+def test_every_spelling_a_file_system_takes_for_dot_git_is_a_git_name(name: str) -> None:
+    assert is_git_name(name)
+
+
+@pytest.mark.parametrize("name", ["git", ".github", ".gitignore", "x.git", "a:.git", "git~2", ".git~1", "..git"])
+def test_names_that_only_look_like_dot_git_are_not(name: str) -> None:
+    assert not is_git_name(name)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("answers.yml", "answers.yml"), ("a\\b.yml", "a/b.yml"), ("x/.gitkeep", "x/.gitkeep")]
+)
+def test_a_path_inside_the_repo_is_accepted_with_backslashes_as_slashes(value: str, expected: str) -> None:
+    assert inside_path("_answers_file", value) == PurePosixPath(expected)
+
+
+@pytest.mark.parametrize("value", ["", "  ", "/etc/x", "../x", "a/../../x", "a\\..\\x", "~/x", "~"])
+def test_a_path_leaving_the_repo_is_refused_naming_where_it_came_from(value: str) -> None:
+    with pytest.raises(TemplateRefusedError) as refused:
+        inside_path("_answers_file", value)
+    assert refused.value.message == (
+        f"_answers_file {value!r} points outside the new repo; accepted: a path inside it (refused, trusted or not)"
+    )
+
+
+@pytest.mark.parametrize("value", [".git/config", "sub/.GIT/x", "a\\.git\\hooks\\pre-commit", ".git"])
+def test_a_path_at_or_under_dot_git_is_refused_naming_where_it_came_from(value: str) -> None:
+    with pytest.raises(TemplateRefusedError) as refused:
+        inside_path("answer set name", value)
+    assert refused.value.message == (
+        f"answer set name {value!r} is at or under .git; accepted: a path outside .git (refused, trusted or not)"
+    )
