@@ -8,7 +8,7 @@ import pytest
 from generator.config import parse
 from generator.errors import TemplateError, TemplateRefusedError
 from generator.trust.guard import inside_path, is_git_name
-from generator.trust.identity import identify, trust_entry
+from generator.trust.identity import SourceIdentity, expand_shorthand, identify, is_git_url, trust_entry
 from tests.cli import scaffold
 from tests.hostile_templates import NEEDS_CONSENT, World, benign_template, git_template, hostile_template
 from tests.template_repos import git
@@ -288,3 +288,77 @@ def test_a_path_at_or_under_dot_git_is_refused_naming_where_it_came_from(value: 
     assert refused.value.message == (
         f"answer set name {value!r} is at or under .git; accepted: a path outside .git (refused, trusted or not)"
     )
+
+
+@pytest.mark.parametrize(
+    ("src", "identity"),
+    [
+        ("gh:acme/svc", "github.com/acme/svc"),
+        ("gh:/acme/svc", "github.com/acme/svc"),
+        ("gl:acme/svc.git", "gitlab.com/acme/svc"),
+        ("https://GitHub.com./acme/svc.git/", "github.com/acme/svc"),
+        ("git+https://user@github.com:443/acme/svc", "github.com/acme/svc"),
+        ("ssh://git@[::1]:22/acme/svc", "[::1]/acme/svc"),
+        ("git@github.com:acme/svc.git", "github.com/acme/svc"),
+        ("git://host.example/a/b/c", "host.example/a/b/c"),
+        ("file:///opt/templates/t", "/opt/templates/t"),
+        ("file://localhost/opt/templates/t", "/opt/templates/t"),
+        ("bundled:go-service", "bundled:go-service"),
+    ],
+)
+def test_each_spelling_of_a_source_comes_down_to_one_identity(src: str, identity: str) -> None:
+    assert str(identify(src)) == identity
+
+
+@pytest.mark.parametrize(
+    ("src", "why"),
+    [
+        ("https://github.com/acme/%2e%2e/svc", "percent-encoding, backslashes, spaces, queries and fragments"),
+        ("https://github.com/acme/svc?x=1", "percent-encoding, backslashes, spaces, queries and fragments"),
+        ("https://github.com/acme/../svc", "empty, '.' and '..' path segments are not accepted"),
+        ("https://github.com//svc", "empty, '.' and '..' path segments are not accepted"),
+        ("https:///acme/svc", "empty, '.' and '..' path segments are not accepted"),
+        ("git@:acme/svc", "accepted: a URL such as https://host/owner/repo, git@host:owner/repo or gh:owner/repo"),
+        (
+            "file://evil.example/opt/t",
+            "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host",
+        ),
+        ("file:///opt/t%20x", "percent-encoding, backslashes, spaces, queries and fragments are not accepted"),
+    ],
+)
+def test_a_source_spelt_to_hide_which_repository_it_is_is_refused_saying_why(src: str, why: str) -> None:
+    with pytest.raises(TemplateError) as refused:
+        identify(src)
+    assert refused.value.message.startswith(f"template source {src!r} is not valid: ")
+    assert why in refused.value.message
+
+
+def test_a_source_lies_within_another_by_whole_components_of_the_same_kind_and_host() -> None:
+    owner, repo = identify("gh:acme"), identify("gh:acme/svc")
+    assert repo.is_within(owner) and repo.is_within(repo)
+    assert not owner.is_within(repo)
+    assert not identify("gl:acme/svc").is_within(owner)
+    assert identify("/acme/svc").is_within(identify("/acme")) and not identify("/acme-evil").is_within(
+        identify("/acme")
+    )
+    assert not identify("file:///github.com/acme/svc").is_within(owner)  # a folder is never within a git host
+    assert str(SourceIdentity("folder", "", ())) == ""
+
+
+def test_a_git_url_is_told_from_a_folder_named_like_one(tmp_path: Path) -> None:
+    assert is_git_url("git://host/x") and is_git_url("gl:acme/x") and is_git_url(str(tmp_path / "repo.git"))
+    (tmp_path / "folder.git").mkdir()
+    assert not is_git_url(str(tmp_path / "folder.git"))
+    assert not is_git_url("./templates/go")
+    assert expand_shorthand("gh:acme/x") == "https://github.com/acme/x"
+    assert expand_shorthand("gl://acme/x") == "https://gitlab.com/acme/x"
+    assert expand_shorthand("ssh://gh:acme/x") == "ssh://gh:acme/x"
+
+
+def test_a_trusted_entry_ending_in_a_slash_covers_what_is_under_it_only() -> None:
+    entry = trust_entry("gh:acme/")
+    assert (entry.text, entry.covers_children, str(entry.identity)) == ("gh:acme/", True, "github.com/acme")
+    assert entry.admits(identify("gh:acme/svc")) and not entry.admits(identify("gh:acme"))
+    exact = trust_entry("gh:acme/svc")
+    assert not exact.covers_children and exact.admits(identify("gh:acme/svc.git"))
+    assert str(trust_entry("/").identity) == "/"
