@@ -327,6 +327,7 @@ def test_each_spelling_of_a_source_comes_down_to_one_identity(src: str, identity
         ("https://github.com//svc", "empty, '.' and '..' path segments are not accepted"),
         ("https:///acme/svc", "empty, '.' and '..' path segments are not accepted"),
         ("https://github.com/acme/x://y", "empty, '.' and '..' path segments are not accepted"),
+        ("https://h.example/a://evil.example/c/d", "empty, '.' and '..' path segments are not accepted"),
         ("git@:acme/svc", "accepted: a URL such as https://host/owner/repo, git@host:owner/repo or gh:owner/repo"),
         (
             "file://evil.example/opt/t",
