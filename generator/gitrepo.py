@@ -78,9 +78,34 @@ def git(
     except FileNotFoundError:
         raise GitError("git is not installed; install git or pass --no-git") from None
     if check and result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {detail[-1] if detail else 'no output'}")
+        reason = git_reason(result.stderr or result.stdout)
+        error = GitError(f"git {_subcommand(args)} failed in {cwd}: {reason}")
+        error.reason = reason
+        raise error
     return result
+
+
+def git_reason(output: str) -> str:
+    """git's own reason for a failure, in one line: its first `fatal:` or `error:` line, else its last line.
+
+    The first such line is the cause ("'x' does not appear to be a git repository"); later ones are its
+    consequences ("Could not read from remote repository").
+
+    The prefix is dropped, so the reason reads inside a sentence: "unable to access '...': Could not resolve host".
+    """
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    if not lines:
+        return "git gave no reason"
+    flagged = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    reason = flagged[0] if flagged else lines[-1]
+    for prefix in ("fatal:", "error:"):
+        reason = reason.removeprefix(prefix)
+    return reason.strip()
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git command's name (`commit`, `clone`), never the whole command line with scaffold's own arguments."""
+    return next((arg for arg in args if not arg.startswith("-")), "")
 
 
 _defer_sigterm = False
