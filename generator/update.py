@@ -199,16 +199,18 @@ def _update_from(
             repo, "commit-tree", tree, "-p", base.sha, "-m", commit_message("Update", fresh.source), env=scratch
         ).stdout.strip()
         holding = _head_holding(repo, base.sha, scratch)
-        if request.diff:
-            kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files, moved)
-            head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
-            result.diff = content_diff(repo, theirs, recorded.answers_file, kept_deleted, scratch, head)
         if fresh.files != base_files or deleted:
-            result.files = planned_merge(
-                repo, holding, theirs, scratch, base=base_files, theirs=fresh.files,
+            head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
+            planned = planned_merge(
+                repo, head, theirs, scratch, base=base_files, theirs=fresh.files,
                 scaffold_writes=[recorded.answers_file, *deleted], rej=request.conflict == REJ,
                 restore_deleted=request.restore_deleted, renames=renames, moved=moved,
             )  # fmt: skip
+            result.files = planned.files
+            if request.diff:
+                result.diff = content_diff(repo, planned.tree, scratch)
+        elif request.diff:
+            result.diff = ""
         result.up_to_date = fresh.files == base_files and not result.files
         return result
     written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
