@@ -24,7 +24,7 @@ from generator.config import placeholders
 from generator.destination import check_destination, put_in_place, staging_for
 from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError, TemplateRefusedError
 from generator.questions import TemplateConfig, load_config
-from generator.trust.consent import require_consent_to_build
+from generator.trust.consent import NO_CONSENT, Consent, require_consent_to_build
 from generator.version import scaffold_version
 
 BUNDLED_BRANCH = "scaffold/bundled"
@@ -310,7 +310,7 @@ def run_template_tests(
     env: Mapping[str, str] | None = None,
     skip: Iterable[str] = (),
     only: Iterable[str] = (),
-    trusted: bool = False,
+    trusted: Consent = NO_CONSENT,
     keep: Path | None = None,
 ) -> list[AnswerSetResult]:
     """Render the template at `path` (its working tree, edits included) once per answer set, and check each repo.

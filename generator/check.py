@@ -20,6 +20,7 @@ from generator.pristine import contained_pristine, pristine_history
 from generator.rerender import Recorded, fresh_render, read_recorded, same_template, source_for, version_key
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
+from generator.trust.consent import NO_CONSENT, Consent
 
 UNCHANGED = "unchanged"
 """Exactly what the newest template version produces for the repo's answers."""
@@ -118,7 +119,11 @@ class RepoReport:
 
 
 def check(
-    paths: Iterable[Path], source: TemplateSource | None = None, *, trusted: bool = False, org: OrgAnswers | None = None
+    paths: Iterable[Path],
+    source: TemplateSource | None = None,
+    *,
+    trusted: Consent = NO_CONSENT,
+    org: OrgAnswers | None = None,
 ) -> list[RepoReport]:
     """Check every repo in `paths`; a repo that cannot be checked gets a report with its error."""
     return [check_repo(path, source, trusted=trusted, org=org) for path in paths]
@@ -133,7 +138,7 @@ def check_repo(
     repo: Path,
     source: TemplateSource | None = None,
     *,
-    trusted: bool = False,
+    trusted: Consent = NO_CONSENT,
     org: OrgAnswers | None = None,
     answers_file: str | None = None,
 ) -> RepoReport:
@@ -141,7 +146,7 @@ def check_repo(
 
     `answers_file` names the template when several were applied (default: the answers file found first).
     `org`'s fixed answers are policy: the newest render uses them, and a recorded answer that
-    contradicts one is reported. `trusted` lets the template's own code run (its Jinja extensions).
+    contradicts one is reported. `trusted` is the user's consent, decided on the template that renders.
     """
     report = RepoReport(path=str(repo), answers_file=answers_file)
     try:
@@ -151,7 +156,7 @@ def check_repo(
     return report
 
 
-def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: bool, org: OrgAnswers) -> None:
+def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: Consent, org: OrgAnswers) -> None:
     if not repo.is_dir():
         raise ScaffoldError(f"{repo} is not a folder")
     recorded = read_recorded(repo, report.answers_file)

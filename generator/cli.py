@@ -130,7 +130,7 @@ def new(
     from generator import new as new_module
     from generator.answers import reject_control_characters
     from generator.render import read_answers_file
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
     reject_control_characters("service_name", name)  # before the folder named after it is looked at
     if dest is not None and str(dest).lower() in _FLAG_WORDS:
@@ -158,7 +158,7 @@ def new(
         ask=ask,
         pretend=pretend,
         git_init=git,
-        trusted=consented(source.recorded_src, trust, org),
+        trusted=Consent(trust, org.trusted),
         org=org.answers,
     )
     result = new_module.create(request)
@@ -406,13 +406,13 @@ def adopt_command(
     from generator import catalog
     from generator import config as org_config
     from generator.adopt import CURRENT, AdoptRequest, adopt
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
     org = org_config.load(config)
     source = catalog.resolve(template, vcs_ref, org) if template is not None else None
     repo = path.resolve()
-    trusted = trust or (source is not None and consented(source.recorded_src, trust, org))
-    result = adopt(AdoptRequest(repo, source, parse_data(data or []), trusted, org.answers))
+    consent = Consent(trust, org.trusted)
+    result = adopt(AdoptRequest(repo, source, parse_data(data or []), consent, org.answers))
     typer.echo(
         f"Adopted {path}: template {result.template} {result.version}, merge base: the {result.base} "
         f"(pristine render {result.pristine_commit[:12]} on scaffold/pristine, merge {result.merge_commit[:12]})."
@@ -439,12 +439,12 @@ def apply_command(
     from generator import catalog
     from generator import config as org_config
     from generator.apply import ApplyRequest, apply
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
     org = org_config.load(config)
     source = catalog.resolve(template, vcs_ref, org)
-    trusted = consented(source.recorded_src, trust, org)
-    result = apply(ApplyRequest(path.resolve(), source, parse_data(data or []), trusted, org.answers))
+    consent = Consent(trust, org.trusted)
+    result = apply(ApplyRequest(path.resolve(), source, parse_data(data or []), consent, org.answers))
     typer.echo(
         f"Applied template {result.template} {result.version} to {path}: {len(result.files)} files, answers in "
         f"{result.answers_file} (pristine render {result.pristine_commit[:12]} on {result.branch}, "
@@ -544,12 +544,12 @@ def template_test(
     import json
 
     from generator import config as org_config
-    from generator.authoring import run_template_tests, template_folder
+    from generator.authoring import run_template_tests
     from generator.report import print_template_tests
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
-    trusted = consented(str(template_folder(path)), trust, org_config.load(config))
-    results = run_template_tests(path, skip=skip or [], only=answer_set or [], trusted=trusted, keep=keep)
+    consent = Consent(trust, org_config.load(config).trusted)
+    results = run_template_tests(path, skip=skip or [], only=answer_set or [], trusted=consent, keep=keep)
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:

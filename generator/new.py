@@ -16,6 +16,7 @@ from generator.questions import MASK, TemplateConfig, load_config, render_value
 from generator.render import answers_file_name, render
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
+from generator.trust.consent import NO_CONSENT, Consent
 
 
 @dataclass
@@ -31,7 +32,8 @@ class NewRequest:
     """Asks the questions not given; None renders the defaults without waiting on input."""
     pretend: bool = False
     git_init: bool = True
-    trusted: bool = False
+    trusted: Consent = NO_CONSENT
+    """The user's consent (--trust, trusted entries), decided on the template when it is loaded and rendered."""
     org: OrgAnswers = field(default_factory=OrgAnswers)
     """The org config's default answers (pre-filled) and fixed answers (never asked)."""
 
@@ -49,11 +51,11 @@ class NewResult:
     """The template's `_message_after_copy`, rendered; None when it has none."""
 
 
-def template_config(source: TemplateSource, *, trusted: bool = False) -> TemplateConfig:
-    """Load the questions of `source`, which must be on this machine (its own Jinja extensions when `trusted`)."""
+def template_config(source: TemplateSource, *, trusted: Consent = NO_CONSENT) -> TemplateConfig:
+    """Load the questions of `source`, a folder on this machine (its own Jinja extensions when consent covers it)."""
     if source.local_path is None:
         raise TemplateError(f"template {source.src!r} is not a folder on this machine")
-    return load_config(source.local_path, trusted=trusted or source.bundled)
+    return load_config(source.local_path, trusted=trusted.covers(source))
 
 
 def with_name(config: TemplateConfig, given: dict[str, Any], name: str) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from generator import gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
-from generator.trust.consent import MACHINE_FILTERS, foreign_extensions, require_consent
+from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
@@ -29,14 +29,14 @@ def render(
     dest: Path,
     answers: dict[str, Any],
     *,
-    trusted: bool = False,
+    trusted: Consent = NO_CONSENT,
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing, and fix the answers file.
 
-    `trusted` is the user's consent to the template running code (tasks, migrations, its own Jinja
-    extensions). What no template may do (trust.guard) is refused whatever the consent, before the
-    render leaves `dest`. The answers file records `source.recorded_src` and, for versioned sources,
-    `source.version`.
+    `trusted` is the user's consent to templates running code (tasks, migrations, their own Jinja
+    extensions), decided here on `source`, the template that renders. What no template may do
+    (trust.guard) is refused whatever the consent, before the render leaves `dest`. The answers file
+    records `source.recorded_src` and, for versioned sources, `source.version`.
     """
     from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError
     from jinja2 import TemplateError as JinjaError
@@ -55,7 +55,7 @@ def render(
             defaults=True,
             overwrite=True,
             quiet=True,
-            consent=trusted,
+            consent=trusted.covers(source),
             foreign_extensions=tuple(foreign_extensions(config)),
         )
         with _hardened_git_for_copier(), worker:

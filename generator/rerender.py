@@ -28,6 +28,7 @@ from generator.questions import TemplateConfig, is_asked
 from generator.render import read_answers_file, render
 from generator.snapshots import Snapshot, of_render
 from generator.sources import TemplateSource
+from generator.trust.consent import NO_CONSENT, Consent
 
 
 @dataclass(frozen=True)
@@ -131,7 +132,7 @@ def fresh_render(
     recorded: Recorded,
     data: Mapping[str, Any] | None = None,
     *,
-    trusted: bool = False,
+    trusted: Consent = NO_CONSENT,
     org: OrgAnswers | None = None,
 ) -> Iterator[FreshRender]:
     """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards.

@@ -198,3 +198,34 @@ def test_apply_and_adopt_refuse_a_hostile_template_and_change_nothing(world: Wor
         assert_one_line(result, command)
         assert "refused" in result[2], result[2]  # the template's attack, not another reason
     assert {path: repo_state(path) for path in states} == states
+
+
+def test_consent_follows_the_template_that_renders_not_the_one_the_repo_records(world: World) -> None:
+    trusted = git_template(benign_template(world.root / "trusted"))
+    (repo,) = made_repos(world, trusted, ("svc",))
+    evil = hostile_template(world.root / "evil", world, NEEDS_CONSENT["task"])
+    config = world.root / "org.toml"
+    config.write_text(f'trusted = ["{trusted}"]\n')
+    (world.root / "plain").mkdir()
+    (world.root / "plain" / "README.md").write_text("# made by hand\n")
+    git(world.root / "plain", "init", "-q")
+    git(world.root / "plain", "add", "-A")
+    git(world.root / "plain", "commit", "-qm", "By hand")
+    before = world.snapshot()
+    states = {path: repo_state(path) for path in (repo, world.root / "plain")}
+    for command, cwd, args in (
+        ("update --template", repo, ("update", "--template", str(evil))),
+        ("update --template --plan", repo, ("update", "--plan", "--template", str(evil))),
+        ("apply", world.root, ("apply", "--template", str(evil), str(repo))),
+        ("adopt", world.root, ("adopt", str(world.root / "plain"), "--template", str(evil))),
+    ):
+        result = scaffold(cwd, *args, "--config", str(config))
+        assert_refused(result, command, world, before)
+        assert_one_line(result, command)
+        assert f"template {evil} wants to run code on this machine: tasks" in result[2], f"{command}: {result[2]}"
+    assert {path: repo_state(path) for path in states} == states
+    # the same org config still lets the trusted template itself run: the entry is not ignored
+    release_attack(trusted, world, NEEDS_CONSENT["task"])
+    code, out, err = scaffold(repo, "update", "--config", str(config))
+    assert code == 0, out + err
+    assert world.canary.exists()
