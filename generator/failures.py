@@ -34,7 +34,7 @@ from generator.errors import (
 )
 
 DEBUG_ENV = "SCAFFOLD_DEBUG"
-_STAGING = re.compile(r"^.*/\.[^/]*\.scaffold-[^/]+/")  # destination.staging_for's folder
+_STAGING = re.compile(r"^.*/scaffold-new-[^/]+/repo/")  # destination.staging_for's folder
 
 _OS_ACCEPTED = {
     errno.EEXIST: "a path whose parents are folders (or missing), not files",

@@ -89,6 +89,10 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
 
 def create(request: NewRequest) -> NewResult:
     """Create the repo `request` describes; on any failure nothing is left at the destination."""
+    if not request.name.strip():
+        raise InvalidAnswerError(
+            f"NAME {request.name!r} is empty; accepted: the new service's name, e.g. `scaffold new payments`"
+        )
     check_destination(request.dest)
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
         config = template_config(source, trusted=request.trusted)

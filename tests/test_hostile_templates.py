@@ -9,6 +9,8 @@ the consent covers.
 """
 
 import os
+import stat
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -229,3 +231,32 @@ def test_consent_follows_the_template_that_renders_not_the_one_the_repo_records(
     code, out, err = scaffold(repo, "update", "--config", str(config))
     assert code == 0, out + err
     assert world.canary.exists()
+
+
+def test_a_render_is_staged_where_no_other_tool_looks_until_the_guard_passed_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.render as render_module
+
+    seen: list[tuple[Path, int, list[str]]] = []
+    guard = render_module.check_rendered
+
+    def spy(root: Path, template: str) -> None:
+        near_user = sorted(p.relative_to(world.root).as_posix() for p in (world.root / "work").rglob("*"))
+        seen.append((root, stat.S_IMODE(root.parent.stat().st_mode), near_user))
+        guard(root, template)
+
+    monkeypatch.setattr(render_module, "check_rendered", spy)
+    template = hostile_template(world.root / "hostile", world, NEVER_ALLOWED["git config with fsmonitor"])
+    (world.root / "work").mkdir()
+    before = world.snapshot()
+    for dest in ("svc", "."):
+        result = scaffold(world.root / "work", "new", "svc", dest, "--template", str(template), "--defaults", "--trust")
+        assert_refused(result, f"new {dest}", world, before)
+        assert "renders .git: nothing may be written at or under .git" in result[2]
+        root, mode, near_user = seen.pop()
+        assert not root.is_relative_to(world.root), f"staged at {root}, beside the destination"
+        assert root.is_relative_to(tempfile.gettempdir()) and mode == 0o700
+        assert near_user == [], f"while the template rendered, the user's folder held {near_user}"
+        assert not root.parent.exists()
+    assert list((world.root / "work").iterdir()) == []
