@@ -25,6 +25,7 @@ from generator.destination import check_destination, put_in_place, staging_for
 from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError, TemplateRefusedError
 from generator.questions import TemplateConfig, load_config
 from generator.trust.consent import NO_CONSENT, Consent, require_consent_to_build
+from generator.trust.snapshot import take_snapshot
 from generator.version import scaffold_version
 
 BUNDLED_BRANCH = "scaffold/bundled"
@@ -330,8 +331,7 @@ def run_template_tests(
     results = []
     with tempfile.TemporaryDirectory(prefix="scaffold-template-test-") as tmp:
         copy = Path(tmp) / "template"
-        copy.mkdir()
-        _copy_template(folder, copy)  # a plain folder: renders the working tree, not the newest tag
+        take_snapshot(folder, copy, str(folder))  # a plain folder: renders the working tree, not the newest tag
         source = sources.TemplateSource(src=str(copy), recorded_src=str(folder))
         out = keep if keep is not None else Path(tmp) / "rendered"
         for name, answers in sets.items():

@@ -17,6 +17,7 @@ from generator.render import answers_file_name, render
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 from generator.trust.consent import NO_CONSENT, Consent
+from generator.trust.guard import check_template_tree
 
 
 @dataclass
@@ -55,6 +56,8 @@ def template_config(source: TemplateSource, *, trusted: Consent = NO_CONSENT) ->
     """Load the questions of `source`, a folder on this machine (its own Jinja extensions when consent covers it)."""
     if source.local_path is None:
         raise TemplateError(f"template {source.src!r} is not a folder on this machine")
+    if not source.bundled:  # no byte of the template is read before its links are known to stay inside
+        check_template_tree(source.local_path, source.recorded_src)
     return load_config(source.local_path, trusted=trusted.covers(source))
 
 

@@ -131,6 +131,18 @@ def executable_bare_repository(template: Path, world: World) -> None:
         (template / "sub" / name).chmod(0o755)
 
 
+def linked_copier_yml(template: Path, world: World) -> None:
+    """copier.yml itself a link to a file outside the template: a private key, with a control character."""
+    (world.outside / "private.yml").write_text('key: "-----BEGIN KEY----- s3cr3t-key\x07"\n')
+    (template / "copier.yml").unlink()
+    (template / "copier.yml").symlink_to(world.outside / "private.yml")
+
+
+def fifo(template: Path, world: World) -> None:
+    """A named pipe in the template: reading it would wait forever."""
+    os.mkfifo(template / "pipe.txt")
+
+
 FSMONITOR = '[core]\n\tfsmonitor = "{world.command}; false"\n'
 BARE_CONFIG = '[core]\n\tbare = false\n\tworktree = ..\n\tfsmonitor = "{world.command}; false"\n'
 HOOK = "#!/bin/sh\n{world.command}\n"
@@ -173,6 +185,15 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     "symlinked folder outside": symlink("data", "{world.outside}"),
     "preserved symlink outside": symlink("link", "{world.outside}", _preserve_symlinks=True),
     "relative symlink climbing out": symlink("up", "../../../../../../../..", _preserve_symlinks=True),
+    "copier.yml linked outside": linked_copier_yml,
+    "link in a loop": symlink("loop", "loop", _preserve_symlinks=True),
+    "links in a loop through each other": both(symlink("a", "b"), symlink("b", "a")),
+    "folders nested past the limit": files({"/".join(["d"] * 80) + "/deep.txt": "deep\n"}),
+    "rendered names nested past the limit": both(
+        settings(deep={"type": "str", "default": "d/" * 80, "when": False}),
+        files({"{{{{ deep }}}}deep.txt": "deep\n"}),
+    ),
+    "FIFO": fifo,
     "write through a preserved symlink": both(
         symlink("link", "{world.outside}", _preserve_symlinks=True),
         files({"{{{{ 'link' }}}}/pwned.txt": "pwned\n"}),

@@ -29,8 +29,8 @@ from tests.hostile_templates import (
 from tests.template_repos import git
 
 Attack = Callable[[Path, World], None]
-GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot", ".git as an NTFS stream"}
-"""Attacks git itself will not commit (`invalid path`), so no git template can carry them."""
+GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot", ".git as an NTFS stream", "FIFO"}
+"""Attacks git itself will not commit (`invalid path`, or not a file git stores), so no git template can carry them."""
 
 
 def repo_state(repo: Path) -> dict[str, object]:
@@ -56,6 +56,7 @@ def assert_refused(result: tuple[int, str, str], command: str, world: World, bef
     assert code == 2, f"{command}: exit {code}\n{out}\n{err}"
     assert not world.canary.exists(), f"{command}: the attack ran a command"
     assert world.snapshot() == before, f"{command}: a file outside the destination changed"
+    assert "s3cr3t" not in out + err, f"{command}: the content of a file outside the template was shown"
 
 
 def assert_one_line(result: tuple[int, str, str], command: str) -> None:
