@@ -8,8 +8,11 @@ destination or the repos exactly as they were. Attacks that need consent run, wi
 the consent covers.
 """
 
+import ctypes
 import os
 import stat
+import subprocess
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -261,3 +264,56 @@ def test_a_render_is_staged_where_no_other_tool_looks_until_the_guard_passed_it(
         assert near_user == [], f"while the template rendered, the user's folder held {near_user}"
         assert not root.parent.exists()
     assert list((world.root / "work").iterdir()) == []
+
+
+SWAPPER = """
+import ctypes, sys, time
+renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+a, b, deadline = sys.argv[1].encode(), sys.argv[2].encode(), time.monotonic() + float(sys.argv[3])
+while time.monotonic() < deadline:
+    renameat2(-100, a, -100, b, 2)  # AT_FDCWD, RENAME_EXCHANGE
+"""
+"""Swaps two paths atomically in a loop, for a bounded time, in its own process (no GIL shared with scaffold)."""
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False when the system cannot."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0)
+
+
+def test_a_local_template_swapped_while_new_runs_never_renders_an_outside_file(world: World) -> None:
+    template = benign_template(world.root / "tpl")
+    (template / "docs").mkdir()
+    (template / "docs" / "guide.md").write_text("inside the template\n")
+    decoy = world.root / "decoy"
+    decoy.symlink_to(world.outside, target_is_directory=True)
+    if not (_exchange(template / "docs", decoy) and _exchange(template / "docs", decoy)):
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+    swapper = subprocess.Popen([sys.executable, "-c", SWAPPER, str(template / "docs"), str(decoy), "120"])
+    outcomes: dict[int, int] = {}
+    try:
+        for attempt in range(12):  # the swap lands at a different moment of each run
+            work = world.root / f"work{attempt}"
+            work.mkdir()
+            code, out, err = scaffold(work, "new", "svc", "--template", str(template), "--defaults", "--no-git")
+            outcomes[code] = outcomes.get(code, 0) + 1
+            assert code in (0, 2), out + err
+            assert "s3cr3t" not in out + err
+            for path in (work / "svc").rglob("*") if code == 0 else ():
+                assert not path.is_symlink() or path.name != "docs", f"a link out of the repo: {path}"
+                if path.is_file():
+                    assert b"s3cr3t" not in path.read_bytes(), f"an outside file was rendered: {path}"
+                    assert path.name != "secret.yml", f"an outside file was rendered: {path}"
+            if code == 2:
+                assert err.startswith(f"error: template {template} ") and err.count("\n") == 1, err
+                assert "changed while scaffold copied it" in err or "outside the template" in err, err
+                assert list(work.iterdir()) == []
+    finally:
+        swapper.kill()
+        swapper.wait(timeout=10)
+    assert sum(outcomes.values()) == 12
