@@ -16,7 +16,8 @@ from generator.config import OrgAnswers
 from generator.errors import ScaffoldError
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
-from generator.pristine import contained_pristine, pristine_history
+from generator.pristine import PristineCommit, contained_pristine, pristine_history
+from generator.refusals import refuse_other_template
 from generator.rerender import Recorded, fresh_render, read_recorded, same_template, source_for, version_key
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
@@ -161,6 +162,9 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
         raise ScaffoldError(f"{repo} is not a folder")
     recorded = read_recorded(repo, report.answers_file)
     report.answers_file, report.template, report.version = recorded.answers_file, recorded.src, recorded.version
+    pristine = _contained(repo, recorded)
+    if pristine is not None:  # before anything is fetched: as update does
+        refuse_other_template(repo, recorded, pristine)
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
@@ -182,18 +186,24 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
         report.files = [f for f in report.files if f.status]
 
 
+def _contained(repo: Path, recorded: Recorded) -> PristineCommit | None:
+    """The pristine render the repo's history holds for its answers file, or None (no git, no history)."""
+    if not gitrepo.is_repo(repo):
+        return None
+    answers = (repo / recorded.answers_file).read_bytes()
+    history = pristine_history(repo, answers_file=recorded.answers_file)
+    return contained_pristine(repo, history, recorded.answers_file, answers, recorded.version)
+
+
 def _base_files(repo: Path, recorded: Recorded, same_version_render: Snapshot | None) -> Snapshot | None:
     """The pristine render the repo contains: from its history, else a render of that same version.
 
     Not simply the newest pristine commit: one whose merge was abandoned is in the history without its
     changes, and the answers file says which render the repo really holds (as `scaffold update` decides).
     """
-    if gitrepo.is_repo(repo):
-        answers = (repo / recorded.answers_file).read_bytes()
-        history = pristine_history(repo, answers_file=recorded.answers_file)
-        pristine = contained_pristine(repo, history, recorded.answers_file, answers, recorded.version)
-        if pristine is not None:
-            return of_commit(repo, pristine.sha)
+    pristine = _contained(repo, recorded)
+    if pristine is not None:
+        return of_commit(repo, pristine.sha)
     return same_version_render
 
 

@@ -105,12 +105,24 @@ def contained_base(repo: Path, recorded: Recorded, *, moving: bool = False) -> P
     answers = (repo / name).read_bytes()
     base = contained_pristine(repo, history, name, answers, recorded.version)
     assert base is not None  # the history is not empty
-    if not moving and not same_template(recorded.src, base.template):
-        raise RefusedError(
-            f"_src_path {recorded.src} in {name} of {repo} is not the template its history was rendered from "
-            f"({base.template}); accepted: {base.template}, or move the repo with scaffold update --template SRC"
-        )
+    if not moving:
+        refuse_other_template(repo, recorded, base)
     return base
+
+
+def refuse_other_template(repo: Path, recorded: Recorded, base: PristineCommit) -> None:
+    """Refuse when `_src_path` names another template than the one the repo's pristine render came from.
+
+    `update` and `check` both call this before fetching a template: an edited `_src_path` (a pull
+    request's, say) must not make scaffold, or CI, fetch and render a template the repo never used.
+    Templates are compared by identity (trust.identity): scheme, host, port and path for git.
+    """
+    if not same_template(recorded.src, base.template):
+        raise RefusedError(
+            f"_src_path {recorded.src} in {recorded.answers_file} of {repo} is not the template its history was "
+            f"rendered from ({base.template}); accepted: {base.template}, or move the repo with scaffold update "
+            "--template SRC"
+        )
 
 
 def refuse_missing_answers(repo: Path, recorded: Recorded, base: PristineCommit, given: Iterable[str]) -> None:

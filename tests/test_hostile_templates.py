@@ -317,3 +317,24 @@ def test_a_local_template_swapped_while_new_runs_never_renders_an_outside_file(w
         swapper.kill()
         swapper.wait(timeout=10)
     assert sum(outcomes.values()) == 12
+
+
+@pytest.mark.parametrize("spelling", ["folder", "git URL"])
+def test_an_edited_src_path_is_refused_by_check_and_update_before_anything_is_fetched(
+    world: World, spelling: str
+) -> None:
+    template = git_template(benign_template(world.root / "tpl"))
+    (repo,) = made_repos(world, template, ("svc",))
+    evil = hostile_template(world.root / "evil", world, NEVER_ALLOWED["copier.yml linked outside"])
+    edited = {"folder": str(evil), "git URL": "git://127.0.0.1:9/acme/tpl"}[spelling]
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(f"_src_path: {template}", f"_src_path: {edited}"))
+    git(repo, "commit", "-qam", "Point _src_path elsewhere (a pull request)")
+    before = world.snapshot()
+    state = repo_state(repo)
+    rule = f"_src_path {edited} in .copier-answers.yml of {repo} is not the template its history was rendered from"
+    for command, args in (("check", ("check", "--trust")), ("update", ("update", "--trust"))):
+        code, out, err = scaffold(repo, *args)
+        assert_refused((code, out, err), command, world, before)
+        assert rule in out + err, f"{command}: {out}{err}"
+    assert repo_state(repo) == state

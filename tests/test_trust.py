@@ -7,6 +7,7 @@ import pytest
 
 from generator.config import parse
 from generator.errors import TemplateError
+from generator.rerender import same_template
 from generator.trust.identity import identify, trust_entry
 from tests.cli import scaffold
 from tests.hostile_templates import NEEDS_CONSENT, World, benign_template, git_template, hostile_template
@@ -23,7 +24,16 @@ def world(tmp_path: Path) -> World:
     [
         ("gh:acme/", "gh:acme/service-template", True),
         ("gh:acme/", "https://github.com/acme/service-template.git", True),
-        ("gh:acme/", "git@github.com:acme/service-template.git", True),
+        ("gh:acme/", "git@github.com:acme/service-template.git", False),  # ssh is another transport
+        ("git@github.com:acme/", "ssh://git@github.com/acme/service-template.git", True),
+        ("git@github.com:acme/", "ssh://git@github.com:2222/acme/service-template.git", False),
+        ("gh:acme/", "git://github.com/acme/service-template", False),  # plain text, open to anyone on the path
+        ("gh:acme/", "git://github.com:19418/acme/service-template", False),
+        ("gh:acme/", "http://github.com/acme/service-template", False),
+        ("gh:acme/", "https://github.com:8443/acme/service-template", False),
+        ("gh:acme/", "https://github.com:443/acme/service-template", True),  # the scheme's own port, spelt out
+        ("https://git.example:8443/acme/", "https://git.example:8443/acme/tpl", True),
+        ("https://git.example:8443/acme/", "https://git.example/acme/tpl", False),
         ("gh:acme/", "https://user@GitHub.com/acme/service-template", True),
         ("gh:acme/", "gh:acme-evil/service-template", False),
         ("gh:acme/", "gh:acmecorp/x", False),
@@ -56,6 +66,8 @@ def test_git_trust_entries_admit_by_host_and_path_segments(entry: str, source: s
         "gh:acme\\evil",
         "gh:acme/x#frag",
         "gh:acme/ x",
+        "https://github.com:99999/acme/x",
+        "https://github.com:x/acme/x",
     ],
 )
 def test_spellings_that_hide_a_repository_are_refused(source: str) -> None:
@@ -235,3 +247,18 @@ def test_a_file_url_with_a_host_cannot_borrow_a_trusted_folders_name(world: Worl
     assert "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host" in err
     assert not world.canary.exists() and not (world.root / "trusted" / "svc").exists()
     assert identify(f"file://{evil}") == identify(str(evil))
+
+
+@pytest.mark.parametrize(
+    ("recorded", "edited", "same"),
+    [
+        ("https://git.example/acme/tpl", "https://git.example:443/acme/tpl.git", True),
+        ("https://git.example/acme/tpl", "https://git.example:8443/acme/tpl", False),
+        ("https://git.example/acme/tpl", "http://git.example/acme/tpl", False),
+        ("https://git.example/acme/tpl", "git://git.example/acme/tpl", False),
+        ("https://git.example/acme/tpl", "git@git.example:acme/tpl", False),
+        ("git@git.example:acme/tpl", "ssh://git@git.example/acme/tpl", True),
+    ],
+)
+def test_update_and_check_compare_src_path_by_scheme_host_port_and_path(recorded: str, edited: str, same: bool) -> None:
+    assert same_template(recorded, edited) is same
