@@ -24,6 +24,7 @@ from generator.config import placeholders
 from generator.destination import check_destination, put_in_place, staging_for
 from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError, TemplateRefusedError
 from generator.questions import TemplateConfig, load_config
+from generator.trust import bounded_yaml
 from generator.trust.consent import NO_CONSENT, Consent, require_consent_to_build
 from generator.trust.snapshot import take_snapshot
 from generator.version import scaffold_version
@@ -287,7 +288,7 @@ def answer_sets(folder: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {"defaults": {}}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = bounded_yaml.load(path.read_text(encoding="utf-8"), str(path)) or {}
     except yaml.YAMLError as error:
         raise TemplateError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
     sets = data.get("answer_sets") if isinstance(data, dict) else None

@@ -58,7 +58,11 @@ def template_config(source: TemplateSource, *, trusted: Consent = NO_CONSENT) ->
         raise TemplateError(f"template {source.src!r} is not a folder on this machine")
     if not source.bundled:  # no byte of the template is read before its links are known to stay inside
         check_template_tree(source.local_path, source.recorded_src)
-    return load_config(source.local_path, trusted=trusted.covers(source))
+    try:
+        return load_config(source.local_path, trusted=trusted.covers(source))
+    except TemplateError as error:  # name the template as the user knows it, not its private snapshot or checkout
+        error.args = (error.message.replace(str(source.local_path), source.recorded_src),)
+        raise
 
 
 def with_name(config: TemplateConfig, given: dict[str, Any], name: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from generator.answers import parse_bool, validate_answer
 from generator.errors import InvalidAnswerError, TemplateError, shown, yaml_problem
 from generator.jinja_ext import ScaffoldExtension
+from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 
 
@@ -66,7 +67,7 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
     if path is None:
         raise TemplateError(f"template {template_dir} has no copier.yml")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER) or {}
+        data = bounded_yaml.load(path.read_text(encoding="utf-8"), str(path)) or {}
     except yaml.YAMLError as error:
         raise TemplateError(f"{path} is not valid YAML: {yaml_problem(error)}") from None
     if not isinstance(data, dict):

@@ -15,6 +15,7 @@ from generator.errors import RefusedError
 from generator.pristine import PRISTINE_BRANCH, PristineCommit, contained_pristine, pristine_history
 from generator.rerender import Recorded, same_template, version_key
 from generator.sources import BUNDLED_PREFIX
+from generator.trust import bounded_yaml
 
 # The files git keeps while an operation waits for the user, with how to finish or abort it.
 _IN_PROGRESS = (
@@ -129,7 +130,7 @@ def refuse_missing_answers(repo: Path, recorded: Recorded, base: PristineCommit,
     """Refuse when the answers file lacks answers the repo's pristine render had (a default would replace them)."""
     content = gitrepo.read_objects(repo, [f"{base.sha}:{recorded.answers_file}"])[0]
     try:
-        before = yaml.safe_load(content or b"") or {}
+        before = bounded_yaml.load(content or b"", f"{recorded.answers_file} of {base.sha[:12]}") or {}
     except yaml.YAMLError:
         return
     missing = sorted(

@@ -12,6 +12,7 @@ from generator import gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.questions import TemplateConfig
 from generator.sources import TemplateSource
+from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
 
@@ -201,7 +202,7 @@ def record_source(answers_file: Path, source: TemplateSource) -> None:
         return
     text = answers_file.read_text(encoding="utf-8")
     header = "".join(line for line in text.splitlines(keepends=True) if line.startswith("#"))
-    data = yaml.safe_load(text) or {}
+    data = bounded_yaml.load(text, str(answers_file)) or {}
     internal = {"_commit": source.version or data.get("_commit"), "_src_path": source.recorded_src}
     merged = {k: v for k, v in internal.items() if v is not None}
     merged.update((k, v) for k, v in data.items() if k not in internal)
@@ -211,7 +212,7 @@ def record_source(answers_file: Path, source: TemplateSource) -> None:
 def read_answers_file(path: Path) -> dict[str, Any]:
     """Read an answers file (copier's format), returning its mapping; raise TemplateError when unreadable."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = bounded_yaml.load(path.read_text(encoding="utf-8"), f"answers file {path}")
     except yaml.YAMLError as error:
         raise TemplateError(f"answers file {path} is not valid YAML: {yaml_problem(error)}") from None
     except (OSError, UnicodeDecodeError) as error:

@@ -138,6 +138,23 @@ def linked_copier_yml(template: Path, world: World) -> None:
     (template / "copier.yml").symlink_to(world.outside / "private.yml")
 
 
+def billion_laughs(levels: int = 9) -> str:
+    """YAML whose aliases expand to 10^levels nodes, while the text is a few hundred bytes."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def yaml_bomb_in_tasks(template: Path, world: World) -> None:
+    """copier.yml whose `_tasks` are a billion-laughs: describing them would take gigabytes."""
+    text = (template / "copier.yml").read_text()
+    (template / "copier.yml").write_text(text + "_bomb:\n" + _indented(billion_laughs()) + "_tasks: *l8\n")
+
+
+def _indented(text: str) -> str:
+    return "".join(f"  {line}\n" for line in text.splitlines())
+
+
 def fifo(template: Path, world: World) -> None:
     """A named pipe in the template: reading it would wait forever."""
     os.mkfifo(template / "pipe.txt")
@@ -194,6 +211,7 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
         files({"{{{{ deep }}}}deep.txt": "deep\n"}),
     ),
     "FIFO": fifo,
+    "billion-laughs in copier.yml": yaml_bomb_in_tasks,
     "write through a preserved symlink": both(
         symlink("link", "{world.outside}", _preserve_symlinks=True),
         files({"{{{{ 'link' }}}}/pwned.txt": "pwned\n"}),

@@ -10,6 +10,7 @@ the consent covers.
 
 import ctypes
 import os
+import resource
 import stat
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from tests.hostile_templates import (
     NEVER_ALLOWED,
     World,
     benign_template,
+    billion_laughs,
     git_template,
     hostile_template,
     release_attack,
@@ -338,3 +340,35 @@ def test_an_edited_src_path_is_refused_by_check_and_update_before_anything_is_fe
         assert_refused((code, out, err), command, world, before)
         assert rule in out + err, f"{command}: {out}{err}"
     assert repo_state(repo) == state
+
+
+def _limited_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # a billion-laughs expanded takes far more
+
+
+def test_a_billion_laughs_answers_file_is_a_one_line_refusal_in_bounded_memory(world: World) -> None:
+    template = git_template(benign_template(world.root / "tpl"))
+    (repo,) = made_repos(world, template, ("svc",))
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text() + billion_laughs())
+    git(repo, "commit", "-qam", "An answers file with a billion-laughs")
+    bomb = world.root / "answers.yml"
+    bomb.write_text(billion_laughs())
+    state = repo_state(repo)
+    scaffold_command = [sys.executable, "-c", "from generator.cli import main; main()"]
+    for cwd, args in (
+        (repo, ("check",)),
+        (repo, ("update",)),
+        (world.root, ("new", "other", "--answers-file", str(bomb), "--defaults")),
+    ):
+        run = subprocess.run(
+            [*scaffold_command, *args], cwd=cwd, capture_output=True, text=True, timeout=300, preexec_fn=_limited_memory
+        )
+        out, err = run.stdout, run.stderr
+        assert run.returncode == 2, f"{args}: exit {run.returncode}\n{out}{err}"
+        message = "expands to more than 100000 YAML nodes through its aliases (a YAML bomb)"
+        assert message in out + err, f"{args}: {out}{err}"
+        if args[0] != "check":
+            assert_one_line((run.returncode, out, err), args[0])
+    assert repo_state(repo) == state
+    assert not (world.root / "other").exists()

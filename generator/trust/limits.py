@@ -24,8 +24,8 @@ class Limits:
     """Total size of a template's files, and of what it renders."""
     depth: int = 64
     """Folders nested in a template or a render; links followed in a row."""
-    yaml_aliases: int = 10_000
-    """Nodes YAML aliases may expand to in one copier.yml, answers file or org config (a billion-laughs)."""
+    yaml_nodes: int = 100_000
+    """Nodes one copier.yml or answers file may hold once its aliases are expanded (a billion-laughs has 10^9)."""
 
 
 ENVIRONMENT = {f.name: f"SCAFFOLD_LIMIT_{f.name.upper()}" for f in fields(Limits)}
