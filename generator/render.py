@@ -3,6 +3,7 @@
 import functools
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import field
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,8 @@ from generator.sources import TemplateSource
 from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
+from generator.trust.limits import Limits, RenderTimeout, bounded_binop, deadline, paused, size
+from generator.trust.limits import current as current_limits
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 
@@ -41,9 +44,11 @@ def render(
     """
     from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError
     from jinja2 import TemplateError as JinjaError
+    from jinja2.exceptions import SecurityError
 
     require_consent(source, config, trusted)
     inside_path("_answers_file", answers_file_name(config))
+    limits = current_limits()
     if source.local_path is not None:
         check_template_tree(source.local_path, source.recorded_src)
     try:
@@ -58,15 +63,23 @@ def render(
             quiet=True,
             consent=trusted.covers(source),
             foreign_extensions=tuple(foreign_extensions(config)),
+            limits=limits,
         )
-        with _hardened_git_for_copier(), worker:
+        with _hardened_git_for_copier(), worker, deadline(limits.render_seconds):
             worker.run_copy()
+    except RenderTimeout:
+        raise TemplateRefusedError(
+            f"template {source.recorded_src} took more than {limits.render_seconds:g} seconds to render; "
+            "accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER_SECONDS)"
+        ) from None
     except ForbiddenPathError as error:
         raise TemplateRefusedError(
             f"template {source.recorded_src} is refused: {_first_line(error)}: it reads or writes outside the template "
             f"or the new repo ({NEVER})"
         ) from None
     except UnsafeTemplateError as error:
+        raise TemplateRefusedError(f"template {source.recorded_src} is refused: {_first_line(error)}") from None
+    except SecurityError as error:  # the sandbox's bounds (trust.limits.bounded_binop) among them
         raise TemplateRefusedError(f"template {source.recorded_src} is refused: {_first_line(error)}") from None
     except (CopierError, JinjaError) as error:
         raise TemplateError(f"template {source.recorded_src} could not be rendered: {_first_line(error)}") from None
@@ -76,7 +89,7 @@ def render(
         raise TemplateError(
             f"template {source.recorded_src} could not be rendered: {_render_failure(error, dest)}"
         ) from None
-    check_rendered(dest, source.recorded_src)
+    check_rendered(dest, source.recorded_src, limits)
     record_source(dest / answers_file_name(config), source)
 
 
@@ -129,6 +142,9 @@ def _guarded_worker_class() -> Any:
     class GuardedWorker(Worker):
         consent: bool = False
         foreign_extensions: tuple[str, ...] = ()
+        limits: Limits = field(default_factory=Limits)
+        written: int = 0
+        """Bytes rendered so far, held to `limits.bytes` as they are written, not only once the render ends."""
         rendering_answers_relpath: Path | None = None
         """The answers file path while the files render, when the answers can no longer change."""
 
@@ -138,7 +154,24 @@ def _guarded_worker_class() -> Any:
             if not self.consent:
                 for name in MACHINE_FILTERS:
                     env.filters.pop(name, None)
+            env.intercepted_binops = frozenset({"*", "**"})
+            # the sandbox calls its environment's call_binop for intercepted operators: one per instance here
+            env.call_binop = lambda context, op, left, right: bounded_binop(self.limits, op, left, right)  # type: ignore[method-assign]
             return env
+
+        def _execute_tasks(self, tasks: Any) -> None:
+            with paused():  # tasks run with consent; the wall-time bound is for rendering
+                super()._execute_tasks(tasks)
+
+        def _render_file(self, src_relpath: Path, dst_relpath: Path, *args: Any, **kwargs: Any) -> None:
+            super()._render_file(src_relpath, dst_relpath, *args, **kwargs)
+            written = Path(self.dst_path, dst_relpath)
+            self.written += written.lstat().st_size if written.is_file() and not written.is_symlink() else 0
+            if self.written > self.limits.bytes:
+                raise TemplateRefusedError(
+                    f"template renders more than {size(self.limits.bytes)} (at {dst_relpath.as_posix()}); "
+                    f"accepted: a smaller render (SCAFFOLD_LIMIT_BYTES) ({NEVER})"
+                )
 
         def _check_unsafe(self, mode: str) -> None:
             if self.consent:

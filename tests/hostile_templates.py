@@ -212,12 +212,19 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     ),
     "FIFO": fifo,
     "billion-laughs in copier.yml": yaml_bomb_in_tasks,
+    "a repetition of gigabytes": files({"big.txt.jinja": "{{{{ 'x' * 10 ** 10 }}}}\n"}),
+    "a power too large to compute": files({"big.txt.jinja": "{{{{ 10 ** 100000000 }}}}\n"}),
     "write through a preserved symlink": both(
         symlink("link", "{world.outside}", _preserve_symlinks=True),
         files({"{{{{ 'link' }}}}/pwned.txt": "pwned\n"}),
     ),
 }
 """Attacks refused whatever the consent."""
+
+SLOW = files(
+    {"slow.txt.jinja": "{{% for a in range(100000) %}}{{% for b in range(100000) %}}{{% endfor %}}{{% endfor %}}\n"}
+)
+"""A render that would run for hours: nested loops, each within Jinja's sandbox range limit."""
 
 NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
     "task": settings(_tasks=["{world.command}"]),

@@ -24,6 +24,7 @@ from tests.cli import scaffold
 from tests.hostile_templates import (
     NEEDS_CONSENT,
     NEVER_ALLOWED,
+    SLOW,
     World,
     benign_template,
     billion_laughs,
@@ -372,3 +373,18 @@ def test_a_billion_laughs_answers_file_is_a_one_line_refusal_in_bounded_memory(w
             assert_one_line((run.returncode, out, err), args[0])
     assert repo_state(repo) == state
     assert not (world.root / "other").exists()
+
+
+def test_a_render_that_would_run_for_hours_is_refused_at_its_time_limit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCAFFOLD_LIMIT_RENDER_SECONDS", "3")
+    template = hostile_template(world.root / "hostile", world, SLOW)
+    try_folder_commands(world, template, ("--trust",))
+    try_repo_commands(world, benign_template(world.root / "released"), SLOW, ("--trust",))
+    code, _, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults")
+    assert code == 2
+    assert err == (
+        f"error: template {template} took more than 3 seconds to render; accepted: a template that renders in less "
+        "(SCAFFOLD_LIMIT_RENDER_SECONDS)\n"
+    )

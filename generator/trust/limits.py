@@ -6,8 +6,12 @@ any real template many times over; each can be changed through an environment va
 """
 
 import os
-from collections.abc import Mapping
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from typing import Any
 
 from generator.errors import ConfigError
 
@@ -60,3 +64,64 @@ def size(n: int) -> str:
         if n >= scale:
             return f"{n / scale:.3g} {unit}"
     return f"{n} bytes"
+
+
+class RenderTimeout(BaseException):
+    """Raised in the main thread when a render goes past its wall time (a BaseException: copier catches Exceptions)."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise RenderTimeout in the main thread when the block runs longer than `seconds` (a no-op in other threads).
+
+    Pure-Python loops (Jinja's compiled templates) are interrupted; see `paused` for time spent on tasks.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise RenderTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Stop the running `deadline` for the block (a template's tasks, which the user consented to), then resume it."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    remaining, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+    try:
+        yield
+    finally:
+        if remaining:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+
+
+def bounded_binop(limits: Limits, operator: str, left: Any, right: Any) -> Any:
+    """Compute `left OPERATOR right` for Jinja's sandbox, refusing results too large to build.
+
+    `'x' * 10**10` would take 10 GB before any check on the output ran, and `10 ** 10 ** 10` runs in C,
+    where no timer interrupts it.
+    """
+    from jinja2.exceptions import SecurityError
+
+    if operator == "*":
+        for sequence, times in ((left, right), (right, left)):
+            repeated = isinstance(sequence, str | bytes | list | tuple) and isinstance(times, int)
+            if repeated and len(sequence) * times > limits.bytes:
+                raise SecurityError(f"a repetition longer than {size(limits.bytes)} (SCAFFOLD_LIMIT_BYTES)")
+        return left * right
+    if operator == "**":
+        if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 10_000:
+            raise SecurityError(f"a power with an exponent above 10000 ({right})")
+        return left**right
+    raise SecurityError(f"operator {operator} is not intercepted")
