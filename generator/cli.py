@@ -15,6 +15,7 @@ import typer
 
 from generator.errors import ScaffoldError
 from generator.failures import DEBUG_ENV, ReportingGroup
+from generator.terminal_text import safe
 
 if TYPE_CHECKING:
     from generator.collect import Ask
@@ -184,7 +185,7 @@ def _summary(result: Any, pretend: bool) -> str:
     lines = []
     if pretend:
         lines.append(f"Would create {result.dest} with {len(result.files)} files (nothing written):")
-        lines.extend(f"  {path}" for path in result.files)
+        lines.extend(f"  {safe(path)}" for path in result.files)
     else:
         version = f"template version {result.version}" if result.version else "an unversioned template folder"
         lines.append(f"Created {result.dest} ({len(result.files)} files, {version}).")
@@ -196,7 +197,7 @@ def _summary(result: Any, pretend: bool) -> str:
     if result.commit:
         lines.append(f"  git: first commit {result.commit[:12]}; pristine render kept on branch scaffold/pristine")
     if result.message and not pretend:
-        lines.append(result.message)
+        lines.append(safe(result.message))  # the template's own text: its escapes are shown, not run
     return "\n".join(lines)
 
 
@@ -325,9 +326,10 @@ def update_command(
             request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
         result = update(dataclasses.replace(request, diff=diff))
         if diff and not result.up_to_date:
-            typer.echo(result.diff or f"{result.repo}: the update would change no file's content.", nl=not result.diff)
+            shown = safe(result.diff) if result.diff else f"{result.repo}: the update would change no file's content."
+            typer.echo(shown, nl=not result.diff)
             return
-        typer.echo(format_result(result))
+        typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
         if result.exit_code:
             raise typer.Exit(result.exit_code)
 
@@ -384,7 +386,7 @@ def check_command(
         _run_fleet("check", repos, functools.partial(fleet.check_job, org=org, trust=trust), jobs, as_json)
         return
     reports = fleet.check_reports(repos[0].resolve(), org, trust)
-    typer.echo(format_json(reports) if as_json else format_reports(reports))
+    typer.echo(format_json(reports) if as_json else safe(format_reports(reports)))
     code = exit_code(reports)
     if code:
         raise typer.Exit(code)

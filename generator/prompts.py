@@ -9,6 +9,7 @@ import questionary
 
 from generator.errors import EXIT_CANCELLED, ScaffoldError
 from generator.questions import Question
+from generator.terminal_text import safe
 
 PROBLEM_STYLE = "fg:ansired"
 CANCELLED = "cancelled; nothing was written"
@@ -28,7 +29,7 @@ class TerminalPrompts:
             message = problem(answer)
             if not message:
                 return answer
-            questionary.print(wrap(message), style=PROBLEM_STYLE)
+            questionary.print(wrap(safe(message)), style=PROBLEM_STYLE)  # a template's validator wrote it
             default = answer  # ask again with what was typed, to be corrected rather than retyped
 
     def confirm(self, summary: Sequence[tuple[str, str]]) -> bool:
@@ -41,10 +42,10 @@ class TerminalPrompts:
 
 
 def _ask_once(question: Question, default: Any) -> Any:
-    message = question.help or question.key
+    message = safe(question.help or question.key)
     try:
         if question.choices:
-            choices = [questionary.Choice(title=label, value=value) for label, value in question.choices.items()]
+            choices = [questionary.Choice(title=safe(label), value=value) for label, value in question.choices.items()]
             selected = next((c for c in choices if c.value == default), None)
             return questionary.select(message, choices=choices, default=selected).unsafe_ask()
         if question.type == "bool":
@@ -73,7 +74,7 @@ def format_summary(summary: Sequence[tuple[str, str]], width: int | None = None)
     value_width = max(20, columns - name_width - 4)
     lines = ["", "Summary:"]
     for name, value in summary:
-        wrapped = textwrap.wrap(value, width=value_width, break_on_hyphens=False) or [""]
+        wrapped = textwrap.wrap(safe(value), width=value_width, break_on_hyphens=False) or [""]
         lines.append(f"  {name.ljust(name_width)}  {wrapped[0]}")
         lines.extend(f"  {'':{name_width}}  {more}" for more in wrapped[1:])
     return "\n".join(lines)

@@ -28,9 +28,12 @@ from tests.hostile_templates import (
     World,
     benign_template,
     billion_laughs,
+    both,
+    files,
     git_template,
     hostile_template,
     release_attack,
+    settings,
 )
 from tests.template_repos import git
 
@@ -388,3 +391,35 @@ def test_a_render_that_would_run_for_hours_is_refused_at_its_time_limit(
         f"error: template {template} took more than 3 seconds to render; accepted: a template that renders in less "
         "(SCAFFOLD_LIMIT_RENDER_SECONDS)\n"
     )
+
+
+OSC52 = "\x1b]52;c;ZXZpbA==\x07"
+"""A terminal escape that writes to the clipboard: it must be shown, never reach a terminal raw."""
+LOW_LEVEL = "{{% if level < 10 %}}too low " + OSC52 + "{{% endif %}}"
+
+
+def test_terminal_escapes_a_template_provides_are_shown_never_sent_raw(world: World) -> None:
+    template = hostile_template(
+        world.root / "hostile",
+        world,
+        both(
+            settings(
+                _message_after_copy=f"Done {OSC52} \x1b]8;;https://evil.example\x1b\\\\link\x1b]8;;\x1b\\\\ \u202eevil",
+                level={"type": "int", "default": 50, "validator": LOW_LEVEL},
+            ),
+            files({f"name{OSC52}.txt": "x\n"}),
+        ),
+    )
+    runs = {
+        "new": scaffold(world.root, "new", "svc", "--template", str(template), "--defaults"),
+        "new --pretend": scaffold(world.root, "new", "svc2", "--template", str(template), "--defaults", "--pretend"),
+        "validator": scaffold(world.root, "new", "svc3", "--template", str(template), "--defaults", "-d", "level=5"),
+    }
+    for command, (_, out, err) in runs.items():
+        assert "\x1b" not in out + err and "\x07" not in out + err and "\u202e" not in out + err, f"{command}: raw"
+    assert runs["new"][0] == 0 and "Done \\x1b]52;c;ZXZpbA==\\x07" in runs["new"][1]
+    assert "\\u202eevil" in runs["new"][1]
+    assert runs["new --pretend"][0] == 0 and "name\\x1b]52;c;ZXZpbA==\\x07.txt" in runs["new --pretend"][1]
+    code, _, err = runs["validator"]
+    assert code == 2 and "too low \\x1b]52;c;ZXZpbA==\\x07" in err
+    assert (world.root / "svc" / f"name{OSC52}.txt").is_file()  # the file keeps its name; only its display changes
