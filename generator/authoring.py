@@ -135,16 +135,49 @@ Questions and defaults live in `copier.yml`; the files a service gets live in `t
 """
 
 
-def jinja_default(value: Any) -> Any:
-    """Turn an org default's `{key}` placeholders into copier's Jinja (`{{ key }}`); other values pass through."""
-    if not isinstance(value, str) or not placeholders(value):
+def jinja_default(value: Any, env: Any = None) -> Any:
+    """Turn an org default into copier's Jinja: `{key}` placeholders become `{{ key }}`, all else a literal.
+
+    copier renders a string default as a template, so text the org gave (`{{ 7*7 }}`, `{% ... %}`) is
+    written as a Jinja string expression that renders to exactly that text, in `env`'s delimiters (the
+    template's `_envops`; Jinja's own by default). Values other than strings pass through.
+    """
+    if not isinstance(value, str):
         return value
+    if not placeholders(value):
+        return _jinja_literal(value, env)
     parts = []
     for literal, name, _, _ in string.Formatter().parse(value):
-        parts.append(literal)
+        parts.append(_jinja_literal(literal, env))
         if name is not None:
-            parts.append(f"{{{{ {name} }}}}")
+            parts.append(_expression(name, env))
     return "".join(parts)
+
+
+def _expression(code: str, env: Any) -> str:
+    start, end = (env.variable_start_string, env.variable_end_string) if env is not None else ("{{", "}}")
+    return f"{start} {code} {end}"
+
+
+def _jinja_literal(text: str, env: Any) -> str:
+    """Return Jinja source that renders to `text` itself: `text` unless it holds something Jinja would read."""
+    markers = ("{{", "{%", "{#", "}}", "%}", "#}")
+    if env is not None:
+        markers += tuple(
+            m
+            for m in (
+                env.block_start_string,
+                env.variable_start_string,
+                env.comment_start_string,
+                env.line_statement_prefix,
+                env.line_comment_prefix,
+            )
+            if m
+        )
+    if not any(m in text for m in markers):
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return _expression(f'"{escaped}"', env)
 
 
 def set_default(text: str, config: TemplateConfig, key: str, value: Any, *, fixed: bool) -> str:
@@ -156,9 +189,15 @@ def set_default(text: str, config: TemplateConfig, key: str, value: Any, *, fixe
     if question is None or question.computed:
         asked = ", ".join(q.key for q in config.questions if not q.computed)
         raise InvalidAnswerError(f"{key} is not a question of this template; accepted: {asked}")
-    if not (isinstance(value, str) and placeholders(value)):
+    try:
+        placeheld = isinstance(value, str) and bool(placeholders(value))
+    except ValueError as error:
+        raise InvalidAnswerError(
+            f"{key} {value!r}: {error}; accepted: {{name}} placeholders of answers, {{{{ and }}}} for literal braces"
+        ) from None
+    if not placeheld:
         value = validate_answer(key, value)
-    rendered = jinja_default(value)
+    rendered = jinja_default(value, question.env)
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.split("#", 1)[0].rstrip() == f"{key}:"), None)
     if start is None:

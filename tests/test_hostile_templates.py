@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli import scaffold
 from tests.hostile_templates import (
@@ -423,3 +424,34 @@ def test_terminal_escapes_a_template_provides_are_shown_never_sent_raw(world: Wo
     code, _, err = runs["validator"]
     assert code == 2 and "too low \\x1b]52;c;ZXZpbA==\\x07" in err
     assert (world.root / "svc" / f"name{OSC52}.txt").is_file()  # the file keeps its name; only its display changes
+
+
+@pytest.mark.parametrize(
+    ("value", "recorded"),
+    [
+        ("{{ 7*7 }}", "{{ 7*7 }}"),
+        ("{{% if true %}}yes{{% endif %}}", "{{% if true %}}yes{{% endif %}}"),
+        ("a {{ x }} \\ back{{# c #}}slash", "a {{ x }} \\ back{{# c #}}slash"),
+        ("{{% endraw %}}{{", "{{% endraw %}}{{"),
+        ("{service_name}: {{ 7*7 }}", "payments: { 7*7 }"),  # with placeholders, {{ is a literal brace
+    ],
+)
+def test_template_init_writes_org_defaults_as_literals_never_as_jinja(
+    tmp_path: Path, value: str, recorded: str
+) -> None:
+    code, _, err = scaffold(tmp_path, "template", "init", "acme-go", "-d", f"description={value}")
+    assert code == 0, err
+    code, out, err = scaffold(tmp_path, "new", "payments", "--template", str(tmp_path / "acme-go"), "--defaults")
+    assert code == 0, out + err
+    answers = yaml.safe_load((tmp_path / "payments" / ".copier-answers.yml").read_text())
+    assert answers["description"] == recorded
+
+
+def test_template_init_refuses_a_brace_that_is_neither_a_placeholder_nor_doubled(tmp_path: Path) -> None:
+    code, _, err = scaffold(tmp_path, "template", "init", "acme-go", "-d", "description={% if true %}")
+    assert code == 2
+    assert err == (
+        "error: description '{% if true %}': placeholder {% if true %} is not an answer name; accepted: {name} "
+        "placeholders of answers, {{ and }} for literal braces\n"
+    )
+    assert not (tmp_path / "acme-go").exists()
