@@ -156,7 +156,8 @@ def _guarded_worker_class() -> Any:
                     env.filters.pop(name, None)
             env.intercepted_binops = frozenset({"*", "**"})
             # the sandbox calls its environment's call_binop for intercepted operators: one per instance here
-            env.call_binop = lambda context, op, left, right: bounded_binop(self.limits, op, left, right)  # type: ignore[method-assign]
+            bounded = functools.partial(_bounded_call_binop, self.limits)
+            setattr(env, "call_binop", bounded)  # noqa: B010 - an instance attribute, which mypy cannot type
             return env
 
         def _execute_tasks(self, tasks: Any) -> None:
@@ -213,6 +214,10 @@ def _guarded_worker_class() -> Any:
             return
 
     return GuardedWorker
+
+
+def _bounded_call_binop(limits: Limits, context: Any, operator: str, left: Any, right: Any) -> Any:
+    return bounded_binop(limits, operator, left, right)
 
 
 def _plain(env: Any, text: str) -> bool:
