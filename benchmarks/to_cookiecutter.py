@@ -21,7 +21,8 @@ import yaml
 HERE = Path(__file__).resolve().parent
 SOURCE = HERE.parent / "templates" / "go-service"
 PROJECT_DIR = "{{ cookiecutter.service_name }}"
-ANSWERS_FILE = "{{ _copier_conf.answers_file }}.jinja"
+COPIER_ANSWERS_FILE = "{{ _copier_conf.answers_file }}"
+ANSWERS_FILE = f"{COPIER_ANSWERS_FILE}.jinja"
 JINJA_SPAN = re.compile(r"({{.*?}}|{%.*?%})", re.DOTALL)
 RAW_BLOCK = re.compile(r"{%-?\s*raw\s*-?%}.*?{%-?\s*endraw\s*-?%}", re.DOTALL)
 
@@ -86,7 +87,9 @@ def convert(source: Path, dest: Path) -> int:
         if relative == ANSWERS_FILE:
             target, content = ".cookiecutter-answers.json", "{{ cookiecutter | jsonify }}\n"
         elif relative.endswith(".jinja"):
-            target, content = relative.removesuffix(".jinja"), translate(path.read_text(), rename)
+            # copier's own variables have no cookiecutter twin: the answers file's name is the default one
+            text = path.read_text().replace(COPIER_ANSWERS_FILE, ".copier-answers.yml")
+            target, content = relative.removesuffix(".jinja"), translate(text, rename)
         else:
             target, content = relative, path.read_text()
             verbatim.append(translate(relative, rename))

@@ -5,7 +5,7 @@ Keys here are scaffold's public interface (`--data`, answers files, org defaults
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from generator.errors import InvalidAnswerError, shown
@@ -129,7 +129,24 @@ def _runtime_image(value: Any) -> str:
     return text
 
 
-_VALIDATORS = {
+# The CI settings are rendered into workflow YAML and shell: no spaces, quotes, backslashes or `$`
+# (which would open a GitHub Actions expression).
+_URL_TAIL = r"[^\s\"'\\`$]+"
+_SCAFFOLD_SOURCE = re.compile(rf"(https://|git\+https://|git\+ssh://){_URL_TAIL}")
+_SCAFFOLD_PINS = re.compile(rf"https://{_URL_TAIL}")
+SCAFFOLD_SOURCE_ACCEPTED = "a package index URL (https://...) or a git URL (git+https://... or git+ssh://...)"
+SCAFFOLD_PINS_ACCEPTED = "an https:// URL of a pip requirements file"
+
+
+def _url(key: str, pattern: re.Pattern[str], accepted: str, value: Any) -> str:
+    """An org's CI setting: empty (not set) or a URL that is safe to render into a workflow."""
+    text = str(value).strip()
+    if text and not pattern.fullmatch(text):
+        raise InvalidAnswerError(f"{key} {shown(text)} is not valid; accepted: {accepted}")
+    return text
+
+
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "service_name": _service_name,
     "module_path": _module_path,
     "description": _description,
@@ -140,6 +157,8 @@ _VALIDATORS = {
     "memory_limit": _memory_limit,
     "cpu_limit": _cpu_limit,
     "runtime_image": _runtime_image,
+    "scaffold_source": lambda value: _url("scaffold_source", _SCAFFOLD_SOURCE, SCAFFOLD_SOURCE_ACCEPTED, value),
+    "scaffold_pins": lambda value: _url("scaffold_pins", _SCAFFOLD_PINS, SCAFFOLD_PINS_ACCEPTED, value),
 }
 
 KNOWN_KEYS = tuple(_VALIDATORS)

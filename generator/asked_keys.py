@@ -90,4 +90,10 @@ def _question_keys(text: str) -> set[str] | None:
         return None
     if not isinstance(data, dict):
         return None
-    return {str(key) for key in data if not str(key).startswith("_")}
+    # a `when: false` question is never asked (a derived value such as gomemlimit, or one an org template fixed):
+    # an org default or fixed answer for it would be ignored, so it does not count as asked
+    return {
+        str(key)
+        for key, spec in data.items()
+        if not str(key).startswith("_") and not (isinstance(spec, dict) and spec.get("when") is False)
+    }

@@ -85,6 +85,9 @@ def init_template(
         for key, value in fixed.items():
             text = set_default(text, config, key, value, fixed=True)
         copier_yml.write_text(text, encoding="utf-8")
+        tests_yml = staging / ANSWER_SETS_FILE
+        if fixed and tests_yml.is_file():
+            tests_yml.write_text(without_fixed(tests_yml.read_text(encoding="utf-8"), fixed), encoding="utf-8")
         (staging / "README.md").write_text(_readme(dest.name, bundled_name), encoding="utf-8")
         gitrepo.git(staging, "add", "-A")
         gitrepo.git(staging, "commit", "-q", "--no-verify", "-m", _org_message(defaults, fixed))
@@ -128,7 +131,7 @@ A scaffold template for Go services, started from scaffold's bundled `{bundled_n
 Questions and defaults live in `copier.yml`; the files a service gets live in `template/`.
 
 - Use it: `scaffold new my-service --template <this repo's git URL>` (or add it to the org config's catalog).
-- Test it: `scaffold template test` renders every answer set in `{ANSWER_SETS_FILE}` and runs
+- Test it: `scaffold template test --trust` renders every answer set in `{ANSWER_SETS_FILE}` and runs
   go build, go vet, go test, gofmt, hadolint, pre-commit and the dev container schema on each.
 - Release it: tag a version (`git tag v0.2.0 && git push --tags`); `scaffold update` moves services to it.
 - Get scaffold's newer bundled template: `scaffold template upgrade`, then resolve, test and tag.
@@ -152,6 +155,14 @@ def jinja_default(value: Any, env: Any = None) -> Any:
         if name is not None:
             parts.append(_expression(name, env))
     return "".join(parts)
+
+
+def _delimiters(config: TemplateConfig) -> Any:
+    """A Jinja environment with the template's `_envops` delimiters, which copier reads its defaults with."""
+    from jinja2 import Environment
+
+    envops = config.settings.get("_envops") or {}
+    return Environment(**{k: v for k, v in envops.items() if str(k).endswith(("_string", "_prefix"))})
 
 
 def _expression(code: str, env: Any) -> str:
@@ -197,7 +208,7 @@ def set_default(text: str, config: TemplateConfig, key: str, value: Any, *, fixe
         ) from None
     if not placeheld:
         value = validate_answer(key, value)
-    rendered = jinja_default(value, question.env)
+    rendered = jinja_default(value, _delimiters(config))
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.split("#", 1)[0].rstrip() == f"{key}:"), None)
     if start is None:
@@ -221,6 +232,40 @@ def set_default(text: str, config: TemplateConfig, key: str, value: Any, *, fixe
     if not isinstance(spec, dict) or spec.get("default") != rendered or (fixed and spec.get("when") is not False):
         raise TemplateError(f"copier.yml: could not set the default of {key}; edit it by hand")
     return edited
+
+
+def without_fixed(text: str, fixed: Mapping[str, Any]) -> str:
+    """Return scaffold-tests.yml `text` with the answer sets' lines for `fixed` keys turned into comments.
+
+    A fixed answer is never asked, so no answer set may give it: the line stays, commented, saying why.
+    """
+    lines = []
+    for line in text.splitlines(keepends=True):
+        content = line.lstrip()
+        indent = line[: len(line) - len(content)]
+        key = content.partition(":")[0].strip()
+        if len(indent) >= 4 and key in fixed and not content.startswith("#"):  # a key inside an answer set
+            line = f"{indent}# {content.rstrip()}  (fixed by the org to {fixed[key]}: never asked)\n"
+        lines.append(line)
+    edited = "".join(lines)
+    sets = (yaml.safe_load(edited) or {}).get("answer_sets") or {}
+    left = sorted({key for answers in sets.values() if isinstance(answers, dict) for key in answers if key in fixed})
+    if left:
+        raise TemplateError(f"{ANSWER_SETS_FILE}: answer sets still give {', '.join(left)}, fixed; edit it by hand")
+    return edited
+
+
+def never_asked_in_set(config: TemplateConfig, name: str, answers: Mapping[str, Any]) -> str:
+    """Return why answer set `name` cannot be rendered when it gives a key the template never asks, else ""."""
+    for key in answers:
+        question = config.question(key)
+        if question is not None and question.computed:
+            asked = ", ".join(q.key for q in config.questions if not q.computed)
+            return (
+                f"answer set {name} gives {key}, which this template never asks (when: false in copier.yml: "
+                f"fixed by the org, or derived from other answers); accepted: {asked}"
+            )
+    return ""
 
 
 @dataclass
@@ -373,12 +418,17 @@ def run_template_tests(
         copy = Path(tmp) / "template"
         take_snapshot(folder, copy, str(folder))  # a plain folder: renders the working tree, not the newest tag
         source = sources.TemplateSource(src=str(copy), recorded_src=str(folder))
+        config = load_config(copy, trusted=trusted.covers(source))
         out = keep if keep is not None else Path(tmp) / "rendered"
         for name, answers in sets.items():
             if wanted and name not in wanted:
                 continue
             dest = out / name
             service = str(answers.get("service_name") or "my-service")
+            refused = never_asked_in_set(config, name, answers)
+            if refused:
+                results.append(AnswerSetResult(name, answers, [verify.CheckResult("render", "failed", refused)]))
+                continue
             try:
                 create(NewRequest(service, dest, source, given=answers, git_init=False, trusted=trusted))
             except TemplateRefusedError:

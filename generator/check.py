@@ -14,12 +14,13 @@ from typing import Any
 from generator import gitrepo
 from generator.config import OrgAnswers
 from generator.errors import ScaffoldError
+from generator.merge_base import base_files
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
-from generator.pristine import PristineCommit, contained_pristine, pristine_history
+from generator.pristine import pristine_history
 from generator.refusals import refuse_other_template
-from generator.rerender import Recorded, fresh_render, read_recorded, same_template, source_for, version_key
-from generator.snapshots import Snapshot, of_commit, of_folder
+from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
+from generator.snapshots import Snapshot, of_folder
 from generator.sources import TemplateSource
 from generator.trust.consent import NO_CONSENT, Consent
 
@@ -162,9 +163,8 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
         raise ScaffoldError(f"{repo} is not a folder")
     recorded = read_recorded(repo, report.answers_file)
     report.answers_file, report.template, report.version = recorded.answers_file, recorded.src, recorded.version
-    pristine = _contained(repo, recorded)
-    if pristine is not None:  # before anything is fetched: as update does
-        refuse_other_template(repo, recorded, pristine)
+    if gitrepo.is_repo(repo):  # before anything is fetched, as update does
+        refuse_other_template(repo, recorded, pristine_history(repo, answers_file=recorded.answers_file))
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
@@ -178,33 +178,12 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
                 f"{repo} is on template version {recorded.version}, newer than the newest available {newest}; "
                 "accepted: a newer scaffold (or template) to check it with"
             )
-        base = _base_files(repo, recorded, fresh.files if now == newest else None)
+        base = base_files(repo, recorded, trusted=trusted, same_release=fresh.files if now == newest else None)
         paths = sorted(set(base or {}) | set(fresh.files))
         ours = of_folder(repo, paths)
         report.base_known = base is not None
         report.files = [FileDrift(p, classify(p, base, ours, fresh.files), owners.of(p)) for p in paths]
         report.files = [f for f in report.files if f.status]
-
-
-def _contained(repo: Path, recorded: Recorded) -> PristineCommit | None:
-    """The pristine render the repo's history holds for its answers file, or None (no git, no history)."""
-    if not gitrepo.is_repo(repo):
-        return None
-    answers = (repo / recorded.answers_file).read_bytes()
-    history = pristine_history(repo, answers_file=recorded.answers_file)
-    return contained_pristine(repo, history, recorded.answers_file, answers, recorded.version)
-
-
-def _base_files(repo: Path, recorded: Recorded, same_version_render: Snapshot | None) -> Snapshot | None:
-    """The pristine render the repo contains: from its history, else a render of that same version.
-
-    Not simply the newest pristine commit: one whose merge was abandoned is in the history without its
-    changes, and the answers file says which render the repo really holds (as `scaffold update` decides).
-    """
-    pristine = _contained(repo, recorded)
-    if pristine is not None:
-        return of_commit(repo, pristine.sha)
-    return same_version_render
 
 
 def classify(path: str, base: Snapshot | None, ours: Snapshot, newest: Snapshot) -> str:

@@ -119,8 +119,10 @@ def _clone(source: TemplateSource, folder: Path, clone: Path) -> None:
     try:
         gitrepo.git(folder, "clone", "--quiet", "--bare", "--", url, str(partial))
     except GitError as error:
-        detail = error.message.rsplit(": ", 1)[-1]
-        raise TemplateError(f"template {source.recorded_src} cannot be cloned: {detail}") from None
+        raise TemplateError(
+            f"template {source.recorded_src} cannot be cloned: {error.reason or error.message}; accepted: a git "
+            "repository this machine can reach and read (check its name, the network and your git credentials)"
+        ) from None
     _settle(partial, clone)
 
 

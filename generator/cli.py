@@ -6,6 +6,7 @@ Failures are turned into one line and an exit code in one place, generator/failu
 
 import dataclasses
 import functools
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: flags shown as flags, and no rich import for --help
+    add_completion=False,  # scaffold's own --install-completion/--show-completion take the shell (completion.py)
 )
 
 CWD = Path(".")
@@ -51,6 +53,18 @@ def _version_callback(value: bool) -> None:
         raise typer.Exit()
 
 
+def _completion(ctx: typer.Context, param: Any, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from generator import completion
+
+    typer.echo(completion.act(param.opts[0], value))
+    raise typer.Exit()
+
+
+_SHELL_HELP = "for SHELL: bash, zsh or fish (alone: the current shell)."
+
+
 @app.callback()
 def _root(
     version: Annotated[
@@ -62,13 +76,66 @@ def _root(
             "--debug", envvar=DEBUG_ENV, show_envvar=False, help=f"Show the traceback of a bug (or {DEBUG_ENV}=1)."
         ),
     ] = False,
+    install_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--install-completion",
+            metavar="[SHELL]",
+            callback=_completion,
+            is_eager=True,
+            expose_value=False,
+            help=f"Install shell completion {_SHELL_HELP}",
+        ),
+    ] = None,
+    show_completion: Annotated[
+        str | None,
+        typer.Option(
+            "--show-completion",
+            metavar="[SHELL]",
+            callback=_completion,
+            is_eager=True,
+            expose_value=False,
+            help=f"Print the completion script {_SHELL_HELP}",
+        ),
+    ] = None,
 ) -> None:
     """Create production-grade Go service repositories and keep them up to date."""
 
 
+def _complete_data(ctx: typer.Context, incomplete: str) -> list[str]:
+    """Complete `--data` with `KEY=` for the chosen template's questions, and a choice question's values."""
+    from generator import catalog
+    from generator import config as org_config
+    from generator.questions import load_config
+
+    try:
+        org = org_config.load(ctx.params.get("config"))
+        source = catalog.resolve(ctx.params.get("template"), None, org)
+        folder = source.local_path  # a remote git template is not cloned to complete a word
+        config = load_config(folder, trusted=source.bundled) if folder is not None else None
+    except Exception:  # a completion never fails the shell: it offers nothing instead
+        return []
+    if config is None:
+        return []
+    key, sep, _ = incomplete.partition("=")
+    if not sep:
+        return [f"{q.key}=" for q in config.questions if not q.computed and q.key.startswith(incomplete)]
+    question = config.question(key)
+    if question is None or question.computed:
+        return []
+    values = [str(v) for v in question.choices.values()] or (["true", "false"] if question.type == "bool" else [])
+    return [f"{key}={value}" for value in values if f"{key}={value}".startswith(incomplete)]
+
+
 DataOption = Annotated[
     list[str] | None,
-    typer.Option("--data", "-d", metavar="KEY=VALUE", help="An answer, e.g. --data memory_limit=1Gi. Repeatable."),
+    typer.Option(
+        "--data",
+        "-d",
+        metavar="KEY=VALUE",
+        help="An answer, e.g. --data memory_limit=1Gi; `scaffold template show` lists the keys. Repeatable.",
+        autocompletion=_complete_data,
+    ),
 ]
 TRUST_HELP = "Allow the template to run code: its tasks, migrations and Jinja extensions."
 TRUST_BUILD_HELP = "Allow compiling and running the template's code (go build, go test) and its tasks."
@@ -97,7 +164,9 @@ TemplateOption = Annotated[
         autocompletion=_complete_template,
     ),
 ]
-VcsRefOption = Annotated[str | None, typer.Option("--vcs-ref", help="Git tag or commit of a git template.")]
+VcsRefOption = Annotated[
+    str | None, typer.Option("--vcs-ref", metavar="REF", help="Git tag or commit of a git template.")
+]
 ConfigOption = Annotated[
     Path | None,
     typer.Option(
@@ -125,11 +194,15 @@ def new(
     trust: TrustOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Create a new Go service repo from a template, asking for the answers not given."""
+    """Create a Go service repo from a template.
+
+    Asks for the answers not given with --data or --answers-file; `scaffold template show` lists them.
+    """
     from generator import catalog
     from generator import config as org_config
     from generator import new as new_module
     from generator.answers import reject_control_characters
+    from generator.interrupts import guarded
     from generator.render import read_answers_file
     from generator.trust.consent import Consent
 
@@ -162,8 +235,11 @@ def new(
         trusted=Consent(trust, org.trusted),
         org=org.answers,
     )
-    result = new_module.create(request)
-    typer.echo(_summary(result, pretend))
+    with guarded() as guard:  # Ctrl-C: nothing written (exit 130), or the whole repo and its summary (exit 0)
+        result = new_module.create(request)
+        typer.echo(_summary(result, pretend))
+    if guard.interrupted:
+        typer.echo(f"Ctrl-C came once {result.dest} was being put in place: it is complete, as above.", err=True)
 
 
 _FLAG_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
@@ -208,7 +284,10 @@ def memlimit(
         str, typer.Argument(metavar="QUANTITY", help="Container memory limit, e.g. 512Mi, 1Gi, 256M.")
     ],
 ) -> None:
-    """Print the GOMEMLIMIT derived from a container memory limit (e.g. 512Mi -> 460MiB)."""
+    """Print the GOMEMLIMIT for a container memory limit.
+
+    For example 512Mi -> 460MiB: the rule the generated service applies when it starts.
+    """
     from generator.answers import validate_answer
     from generator.quantities import gomemlimit_for
 
@@ -221,13 +300,17 @@ FromFileOption = Annotated[
     typer.Option("--from-file", metavar="FILE", help="A file listing repo paths, one a line (# comments)."),
 ]
 JobsOption = Annotated[
-    int | None, typer.Option("--jobs", "-j", help="How many repos at once (default: one per CPU, at most 8).")
+    int | None,
+    typer.Option("--jobs", "-j", metavar="N", help="How many repos at once (default: one per CPU, at most 8)."),
 ]
 
 
 @app.command("templates")
 def templates_command(config: ConfigOption = None, as_json: JsonOption = False) -> None:
-    """List the org's template catalog and the bundled templates, with each one's newest version."""
+    """List the org's catalog and the bundled templates.
+
+    Each with its newest version.
+    """
     import json
 
     from generator import catalog
@@ -244,11 +327,14 @@ def templates_command(config: ConfigOption = None, as_json: JsonOption = False) 
 @app.command("update")
 def update_command(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Repos to update (default: the current folder); several run at once.")
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="Repos to update (default: the current folder); several run at once."),
     ] = None,
     vcs_ref: Annotated[
         str | None,
-        typer.Option("--vcs-ref", help="Tag or commit of a git-hosted template (default: its newest tag)."),
+        typer.Option(
+            "--vcs-ref", metavar="REF", help="Tag or commit of a git-hosted template (default: its newest tag)."
+        ),
     ] = None,
     data: DataOption = None,
     conflict: Annotated[
@@ -271,7 +357,7 @@ def update_command(
         str | None,
         typer.Option(
             "--template",
-            metavar="SRC",
+            metavar="NAME|FOLDER|URL",
             help="Move the repo to another template (a bundled name, folder or git URL); one repo at a time.",
         ),
     ] = None,
@@ -288,7 +374,9 @@ def update_command(
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Merge the newest template version into repos made by scaffold new; exit 1 when conflicts remain, 2 on errors.
+    """Merge the newest template version into generated repos.
+
+    Exit 1 when conflicts remain, 2 on errors.
 
     A repo with several templates (several answers files) has each updated in turn, stopping at conflicts.
     With several repos (or --from-file): all run in parallel, a summary table follows, the exit code is the worst.
@@ -364,7 +452,8 @@ def _templates_to_update(
 @app.command("check")
 def check_command(
     paths: Annotated[
-        list[Path] | None, typer.Argument(help="Repos to check (default: the current folder); several run at once.")
+        list[Path] | None,
+        typer.Argument(metavar="PATH", help="Repos to check (default: the current folder); several run at once."),
     ] = None,
     as_json: JsonOption = False,
     from_file: FromFileOption = None,
@@ -372,7 +461,9 @@ def check_command(
     trust: TrustOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Report each repo's template version, the newest one, and its drifted files; exit 1 behind or drifted, 2 error.
+    """Report repos that are behind or drifted from their template.
+
+    Each repo's template version, the newest one, and its drifted files; exit 1 behind or drifted, 2 error.
 
     With several repos (or --from-file): all run in parallel and a summary table follows.
     """
@@ -394,17 +485,28 @@ def check_command(
 
 @app.command("adopt")
 def adopt_command(
-    path: Annotated[Path, typer.Argument(help="The repo to adopt (a git repo; default: the current folder).")] = CWD,
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="The repo to adopt (a git repo; default: the current folder).")
+    ] = CWD,
     template: Annotated[
         str | None,
-        typer.Option("--template", "-t", help="Its template, when it has no copier answers file (or another one)."),
+        typer.Option(
+            "--template",
+            "-t",
+            metavar="NAME|FOLDER|URL",
+            help="Its template, when it has no copier answers file (or another one).",
+            autocompletion=_complete_template,
+        ),
     ] = None,
     vcs_ref: VcsRefOption = None,
     data: DataOption = None,
     trust: TrustOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Bring a repo made by plain copier, or by hand, under scaffold update; no file changes."""
+    """Bring a repo made by copier or by hand under update.
+
+    No file changes: a pristine render is recorded in its history as the base of later updates.
+    """
     from generator import catalog
     from generator import config as org_config
     from generator.adopt import CURRENT, AdoptRequest, adopt
@@ -422,22 +524,37 @@ def adopt_command(
     if result.added_answers_file:
         typer.echo(f"  added {result.added_answers_file} (the template and answers update will use)")
     if result.base == CURRENT:
-        typer.echo("  The repo's differences from that render count as its own edits; review them with:")
+        typer.echo(
+            "  The repo's differences from that render count as its own edits; review them with: "
+            f"git -C {shlex.quote(str(path))} diff scaffold/pristine HEAD"
+        )
     typer.echo(f"Next: scaffold check {path} && scaffold update {path} --plan")
 
 
 @app.command("apply")
 def apply_command(
     template: Annotated[
-        str, typer.Option("--template", "-t", help="The template to add (a bundled name, folder or git URL).")
+        str,
+        typer.Option(
+            "--template",
+            "-t",
+            metavar="NAME|FOLDER|URL",
+            help="The template to add (a bundled name, folder or git URL).",
+            autocompletion=_complete_template,
+        ),
     ],
-    path: Annotated[Path, typer.Argument(help="The repo to add it to (default: the current folder).")] = CWD,
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="The repo to add it to (default: the current folder).")
+    ] = CWD,
     vcs_ref: VcsRefOption = None,
     data: DataOption = None,
     trust: TrustOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Add another template to a repo, with its own answers file; scaffold update then updates each in turn."""
+    """Add another template to a repo, with its own answers.
+
+    scaffold update then updates each template in turn.
+    """
     from generator import catalog
     from generator import config as org_config
     from generator.apply import ApplyRequest, apply
@@ -476,7 +593,7 @@ def _run_fleet(command: str, repos: list[Path], job: Callable[[Path], Any], jobs
 
 
 template_app = typer.Typer(
-    help="Author an org template: start one from the bundled template, test it, merge scaffold's improvements.",
+    help="Author an org template: init, test, show, upgrade.",
     no_args_is_help=True,
 )
 app.add_typer(template_app, name="template")
@@ -484,7 +601,9 @@ app.add_typer(template_app, name="template")
 
 @template_app.command("init")
 def template_init(
-    dest: Annotated[Path, typer.Argument(help="Folder to create the org template in (a new git repo).")],
+    dest: Annotated[
+        Path, typer.Argument(metavar="DEST", help="Folder to create the org template in (a new git repo).")
+    ],
     data: Annotated[
         list[str] | None,
         typer.Option(
@@ -495,10 +614,14 @@ def template_init(
         list[str] | None,
         typer.Option("--fixed", metavar="KEY=VALUE", help="An answer the org decides: never asked. Repeatable."),
     ] = None,
-    tag: Annotated[str, typer.Option("--tag", help="The first version's tag (a PEP 440 version).")] = "v0.1.0",
+    tag: Annotated[
+        str, typer.Option("--tag", metavar="TAG", help="The first version's tag (a PEP 440 version).")
+    ] = "v0.1.0",
     config: ConfigOption = None,
 ) -> None:
-    """Start an org template from the bundled one: org defaults filled in, a git repo, first version tagged.
+    """Start an org template from the bundled one.
+
+    Org defaults filled in, a git repo, its first version tagged.
 
     Defaults and fixed answers come from the org config's [defaults] and [fixed], then --data and --fixed.
     """
@@ -527,19 +650,25 @@ def template_init(
 
 @template_app.command("test")
 def template_test(
-    path: Annotated[str, typer.Argument(help="Template folder (its working tree) or bundled template name.")] = ".",
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="Template folder (its working tree) or bundled template name.")
+    ] = ".",
     skip: Annotated[
         list[str] | None, typer.Option("--skip", metavar="CHECK", help="A check not to run, e.g. hadolint. Repeatable.")
     ] = None,
     answer_set: Annotated[
         list[str] | None, typer.Option("--set", metavar="NAME", help="Only this answer set. Repeatable.")
     ] = None,
-    keep: Annotated[Path | None, typer.Option("--keep", help="Leave the rendered repos in this folder.")] = None,
+    keep: Annotated[
+        Path | None, typer.Option("--keep", metavar="DIR", help="Leave the rendered repos in this folder.")
+    ] = None,
     trust: Annotated[bool, typer.Option("--trust", help=TRUST_BUILD_HELP)] = False,
     as_json: JsonOption = False,
     config: ConfigOption = None,
 ) -> None:
-    """Render the template over its answer sets (scaffold-tests.yml) and check each repo; exit 1 if any check fails.
+    """Render the answer sets and check each repo.
+
+    The sets come from scaffold-tests.yml; exit 1 if any check fails.
 
     Checks: go build, go vet, go test, gofmt, hadolint, pre-commit config, devcontainer schema.
     """
@@ -560,11 +689,53 @@ def template_test(
         raise typer.Exit(1)
 
 
+@template_app.command("show")
+def template_show(
+    template: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="TEMPLATE",
+            help="A template name, folder or git URL (default: the org's default template, else go-service).",
+            autocompletion=_complete_template,
+        ),
+    ] = None,
+    vcs_ref: VcsRefOption = None,
+    config: ConfigOption = None,
+) -> None:
+    """List a template's questions: key, type, default, help.
+
+    The answers `--data KEY=VALUE` (or an answers file) can give.
+    """
+    import shutil
+
+    from generator import catalog, question_table
+    from generator import config as org_config
+    from generator.checkouts import checkout
+    from generator.new import template_config
+    from generator.template_meta import meta_of
+
+    source = catalog.resolve(template, vcs_ref, org_config.load(config))
+    with checkout(source) as local:
+        questions = template_config(local)
+    version = f", version {local.version}" if local.version else ""
+    typer.echo(f"Questions of {source.recorded_src}{version}; answer them with --data KEY=VALUE:")
+    rows = question_table.rows(questions, meta_of(questions.settings).name_question)
+    typer.echo(question_table.format_table(rows, shutil.get_terminal_size((100, 24)).columns))
+    never = question_table.derived(questions)
+    if never:
+        typer.echo(f"Never asked (derived from the answers, or fixed): {', '.join(never)}")
+
+
 @template_app.command("upgrade")
 def template_upgrade(
-    path: Annotated[Path, typer.Argument(help="The org template repo (made by scaffold template init).")] = Path("."),
+    path: Annotated[
+        Path, typer.Argument(metavar="PATH", help="The org template repo (made by scaffold template init).")
+    ] = Path("."),
 ) -> None:
-    """Merge this scaffold's bundled template into an org template; exit 1 when files conflict."""
+    """Merge scaffold's bundled template into an org template.
+
+    Exit 1 when files conflict.
+    """
     from generator.authoring import BUNDLED_BRANCH, upgrade_template
 
     result = upgrade_template(path)
@@ -576,11 +747,16 @@ def template_upgrade(
         typer.echo(f"Conflicts in {len(result.conflicts)} files (the merge is in progress):", err=True)
         for name in result.conflicts:
             typer.echo(f"  {name}", err=True)
-        typer.echo("Resolve them, `git commit`, then `scaffold template test` (or `git merge --abort`).", err=True)
+        typer.echo(
+            "Resolve them, `git commit`, then `scaffold template test --trust` (or `git merge --abort`).", err=True
+        )
         raise typer.Exit(1)
-    typer.echo(f"Next: scaffold template test && git tag vX.Y.Z (the branch {BUNDLED_BRANCH} moved on)")
+    typer.echo(f"Next: scaffold template test --trust && git tag vX.Y.Z (the branch {BUNDLED_BRANCH} moved on)")
 
 
 def main() -> None:
     """Run the scaffold command line."""
+    from generator.completion import register
+
+    register()  # a shell asking for completions gets them in the form typer's scripts read
     app()

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.answers import KNOWN_KEYS, validate_answer
+from generator.answers import (
+    KNOWN_KEYS,
+    SCAFFOLD_PINS_ACCEPTED,
+    SCAFFOLD_SOURCE_ACCEPTED,
+    validate_answer,
+)
 from generator.errors import ConfigError, InvalidAnswerError, TemplateError, unreadable_value
 from generator.trust.identity import TrustEntry, identify, trust_entry
 
@@ -22,8 +27,9 @@ ENV_VAR = "SCAFFOLD_CONFIG"
 FILE_NAME = "config.toml"
 APP_NAME = "scaffold"
 
-TOP_LEVEL_KEYS = ("default_template", "templates", "defaults", "fixed", "trusted")
+TOP_LEVEL_KEYS = ("default_template", "templates", "defaults", "fixed", "trusted", "ci")
 ENTRY_KEYS = ("src", "ref", "description")
+CI_KEYS = ("scaffold_source", "scaffold_pins")
 _CATALOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 Fail = Callable[[str, str], ConfigError]
@@ -39,6 +45,25 @@ class CatalogEntry:
     src: str
     ref: str | None = None
     description: str = ""
+
+
+@dataclass(frozen=True)
+class CiSettings:
+    """Where the generated repos' CI installs scaffold from (`[ci]`): the org's decision, never asked of a team.
+
+    Both values are answers of the template's never-asked questions of the same names, which the
+    workflows render.
+    """
+
+    scaffold_source: str
+    """A package index (`https://.../simple`) or scaffold's git repository (`git+https://...`, `git+ssh://...`)."""
+    scaffold_pins: str
+    """An https URL of the org's pip requirements file: the scaffold release it allows and every dependency,
+    pinned by version and hash (for an index) or by commit (for git)."""
+
+    def as_answers(self) -> dict[str, str]:
+        """The settings as the template's answers."""
+        return {"scaffold_source": self.scaffold_source, "scaffold_pins": self.scaffold_pins}
 
 
 @dataclass(frozen=True)
@@ -79,11 +104,14 @@ class OrgConfig:
 
     An entry ending in `/` trusts every source under it: `gh:acme/` every repository acme owns.
     """
+    ci: CiSettings | None = None
+    """Where CI installs scaffold from; None when the org has not said (the workflows then fail saying so)."""
 
     @property
     def answers(self) -> OrgAnswers:
-        """The default and fixed answers, ready for collecting answers."""
-        return OrgAnswers(self.defaults, self.fixed, str(self.path or ""))
+        """The default and fixed answers, ready for collecting answers; the `[ci]` settings count as fixed."""
+        fixed = {**self.fixed, **(self.ci.as_answers() if self.ci else {})}
+        return OrgAnswers(self.defaults, fixed, str(self.path or ""))
 
     def trusts(self, src: str) -> bool:
         """Return whether a `trusted` entry admits the template source `src`, compared by canonical identity."""
@@ -194,6 +222,11 @@ def parse(data: Mapping[str, Any], path: Path) -> OrgConfig:
         entries = tuple(trust_entry(text, path.parent) for text in trusted)
     except TemplateError as error:
         raise fail("trusted", error.message) from None
+    ci = _ci(data.get("ci"), fail)
+    for table, answers in (("defaults", defaults), ("fixed", fixed)):
+        for key in answers:
+            if key in CI_KEYS:
+                raise fail(f"{table}.{key}", f"is an org setting of CI; accepted: [ci] {key} = ...")
     _refuse_unasked(path, templates, default_template, {"defaults": defaults, "fixed": fixed}, fail)
     return OrgConfig(
         path=path,
@@ -202,7 +235,32 @@ def parse(data: Mapping[str, Any], path: Path) -> OrgConfig:
         defaults=defaults,
         fixed=fixed,
         trusted=entries,
+        ci=ci,
     )
+
+
+def _ci(value: Any, fail: Fail) -> CiSettings | None:
+    """Validate the `[ci]` table: both keys, a source that is an index or git URL, pins at an https URL."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise fail("ci", f"{_describe(value)} is not valid; accepted: a table with {' and '.join(CI_KEYS)}")
+    for key in value:
+        if key not in CI_KEYS:
+            raise fail(f"ci.{key}", f"unknown key; accepted: {', '.join(CI_KEYS)}")
+    accepted = {"scaffold_source": SCAFFOLD_SOURCE_ACCEPTED, "scaffold_pins": SCAFFOLD_PINS_ACCEPTED}
+    settings = {}
+    for key, what in accepted.items():
+        if key not in value:
+            raise fail(f"ci.{key}", f"missing; accepted: {what}")
+        text = value[key]
+        if not isinstance(text, str) or not text.strip():
+            raise fail(f"ci.{key}", f"{_describe(text)} is not valid; accepted: {what}")
+        try:
+            settings[key] = validate_answer(key, text)
+        except InvalidAnswerError as error:
+            raise fail(f"ci.{key}", error.message) from None
+    return CiSettings(**settings)
 
 
 def _refuse_unasked(
@@ -234,7 +292,7 @@ def _refuse_unasked(
                 raise fail(
                     f"{table}.{key}",
                     f"no catalog template asks it (read: {', '.join(asked.read)}); accepted: "
-                    + ", ".join(sorted(asked.keys)),
+                    + ", ".join(sorted(k for k in asked.keys if k not in CI_KEYS)),
                 )
 
 

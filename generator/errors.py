@@ -44,6 +44,9 @@ class TemplateRefusedError(TemplateError):
 class GitError(ScaffoldError):
     """A git command that failed where scaffold needed it to succeed."""
 
+    reason = ""
+    """git's own reason, one line (e.g. "unable to access '...': Could not resolve host: github.com")."""
+
 
 class ConfigError(ScaffoldError):
     """An organisation config file that cannot be used; the message names the file, the key and the problem."""

@@ -175,6 +175,9 @@ class ReportingGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         """Run the command line; usage errors become one line too (with where to read the help)."""
+        from generator.completion import with_shell
+
+        args = with_shell(list(sys.argv[1:] if args is None else args))  # `--show-completion` alone: this shell
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except typer.Abort:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from generator import checkouts
 from generator.config import OrgConfig
 from generator.errors import RefusedError, ScaffoldError
+from generator.repo_lock import git_dir_key
 from generator.trust.consent import Consent
 
 if TYPE_CHECKING:
@@ -75,6 +76,8 @@ class UpdateOptions:
 def repo_paths(paths: Iterable[Path], from_file: Path | None = None) -> list[Path]:
     """Return the repos named on the command line and in `from_file` (one path a line, `#` comments), once each.
 
+    Two names of one repo (a symlink to it, a path with `..`) count once: the first is kept.
+
     Relative paths in the file are taken relative to the file's folder, so a list can live beside the repos.
     """
     found = list(paths)
@@ -88,10 +91,10 @@ def repo_paths(paths: Iterable[Path], from_file: Path | None = None) -> list[Pat
             if entry:
                 path = Path(entry).expanduser()
                 found.append(path if path.is_absolute() else from_file.parent / path)
-    unique: dict[Path, None] = {}
-    for path in found:
-        unique.setdefault(Path(os.path.abspath(path)), None)  # abspath also folds `..`, so duplicates meet
-    return list(unique)
+    unique: dict[Path, Path] = {}
+    for path in found:  # one repo named twice (a symlink, `..`) is updated once: keyed by its real git folder
+        unique.setdefault(git_dir_key(Path(os.path.abspath(path))), Path(os.path.abspath(path)))
+    return list(unique.values())
 
 
 def default_jobs(count: int) -> int:

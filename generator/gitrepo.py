@@ -71,9 +71,31 @@ def git(
     except FileNotFoundError:
         raise GitError("git is not installed; install git or pass --no-git") from None
     if check and result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise GitError(f"git {' '.join(args)} failed in {cwd}: {detail[-1] if detail else 'no output'}")
+        reason = git_reason(result.stderr or result.stdout)
+        error = GitError(f"git {_subcommand(args)} failed in {cwd}: {reason}")
+        error.reason = reason
+        raise error
     return result
+
+
+def git_reason(output: str) -> str:
+    """git's own reason for a failure, in one line: its last `fatal:` or `error:` line, else its last line.
+
+    The prefix is dropped, so the reason reads inside a sentence: "unable to access '...': Could not resolve host".
+    """
+    lines = [line.strip() for line in output.strip().splitlines() if line.strip()]
+    if not lines:
+        return "git gave no reason"
+    flagged = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    last = flagged[-1] if flagged else lines[-1]
+    for prefix in ("fatal:", "error:"):
+        last = last.removeprefix(prefix)
+    return last.strip()
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git command's name (`commit`, `clone`), never the whole command line with scaffold's own arguments."""
+    return next((arg for arg in args if not arg.startswith("-")), "")
 
 
 def _env(cwd: Path) -> dict[str, str]:
@@ -123,8 +145,11 @@ def head(path: Path) -> str:
     return git(path, "rev-parse", "HEAD").stdout.strip()
 
 
-def read_objects(cwd: Path, names: Sequence[str]) -> list[bytes | None]:
-    """Return the contents of the git objects `names` (`HEAD:go.mod`, `:2:main.go`, a blob id); None if missing."""
+def read_objects(cwd: Path, names: Sequence[str], env: Mapping[str, str] | None = None) -> list[bytes | None]:
+    """Return the contents of the git objects `names` (`HEAD:go.mod`, `:2:main.go`, a blob id); None if missing.
+
+    `env` adds variables, e.g. a scratch object store (pristine.scratch_objects).
+    """
     if not names:
         return []
     request = "".join(f"{name}\n" for name in names).encode()
@@ -132,7 +157,7 @@ def read_objects(cwd: Path, names: Sequence[str]) -> list[bytes | None]:
         result = subprocess.run(
             ["git", "cat-file", "--batch"],
             cwd=cwd,
-            env=hardened(os.environ),
+            env={**hardened(os.environ), **(env or {})},
             input=request,
             capture_output=True,
             check=False,

@@ -11,9 +11,10 @@ from generator.collect import Ask, collect_answers
 from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
 from generator.errors import InvalidAnswerError, TemplateError
+from generator.interrupts import point_of_no_return
 from generator.pristine import commit_pristine
-from generator.questions import MASK, TemplateConfig, load_config, render_value
-from generator.render import answers_file_name, render
+from generator.questions import MASK, TemplateConfig, answered, load_config
+from generator.render import render
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 from generator.trust.consent import NO_CONSENT, Consent
@@ -87,11 +88,19 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
     message = config.settings.get("_message_after_copy")
     if not message:
         return None
-    env = config.questions[0].env if config.questions else None
-    conf = {"dst_path": str(dest), "answers_file": answers_file_name(config)}
     shown = {k: (MASK if k in config.secret_keys else v) for k, v in answers.items()}  # printed: no secret
-    context = {**shown, "_folder_name": dest.name, "_copier_conf": conf}
-    return str(render_value(str(message), context, env)).strip() or None
+    return answered(config, shown, dest).render(str(message)).strip() or None
+
+
+def files_rendered(folder: Path, source: TemplateSource) -> list[str]:
+    """Return the files rendered into `folder`; a render of no file is refused, as a repo of nothing is no repo."""
+    files = relative_files(folder)
+    if not files:
+        raise TemplateError(
+            f"template {source.recorded_src} renders no files with these answers; accepted: a template whose "
+            "folder (or _subdirectory) holds files to render"
+        )
+    return files
 
 
 def create(request: NewRequest) -> NewResult:
@@ -104,19 +113,20 @@ def create(request: NewRequest) -> NewResult:
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
         config = template_config(source, trusted=request.trusted)
         given = with_name(config, dict(request.given), request.name)
-        answers = collect_answers(config, given, request.ask, request.org)
+        answers = collect_answers(config, given, request.ask, request.org, dest=request.dest)
         message = message_after_copy(config, answers, request.dest)
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
                 render(source, config, Path(tmp) / "render", answers, trusted=request.trusted)
-                files = relative_files(Path(tmp) / "render")
+                files = files_rendered(Path(tmp) / "render", source)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
             render(source, config, staging, answers, trusted=request.trusted)
-            files = relative_files(staging)
+            files = files_rendered(staging, source)
             commit = None
             if request.git_init:
                 gitrepo.git(staging, "init", "-q")
                 commit = commit_pristine(staging, source, message_title="Create")
+            point_of_no_return()  # a Ctrl-C from here lets the repo finish moving into place: never half a repo
             put_in_place(staging, request.dest)
     return NewResult(request.dest, files, answers, source.version, commit, message)

@@ -1,11 +1,13 @@
 """Interactive questions in the terminal, through questionary (the only module that imports it)."""
 
+import json
 import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
 
 import questionary
+import yaml
 
 from generator.errors import EXIT_CANCELLED, ScaffoldError
 from generator.questions import Question
@@ -44,16 +46,35 @@ class TerminalPrompts:
 def _ask_once(question: Question, default: Any) -> Any:
     message = safe(question.help or question.key)
     try:
-        if question.choices:
-            choices = [questionary.Choice(title=safe(label), value=value) for label, value in question.choices.items()]
-            selected = next((c for c in choices if c.value == default), None)
+        if question.choices or question.disabled:
+            picked = default if isinstance(default, list) else [default]
+            choices = [
+                questionary.Choice(title=safe(label), value=value, checked=question.multiselect and value in picked)
+                for label, value in question.choices.items()
+            ]
+            disabled = question.disabled.items()
+            choices += [questionary.Choice(title=safe(label), disabled=safe(why)) for label, why in disabled]
+            if question.multiselect:
+                return questionary.checkbox(message, choices=choices).unsafe_ask()
+            selected = next((c for c in choices if c.value == default and not c.disabled), None)
             return questionary.select(message, choices=choices, default=selected).unsafe_ask()
         if question.type == "bool":
             return questionary.confirm(message, default=bool(default)).unsafe_ask()
         prompt = questionary.password if question.secret else questionary.text
-        return prompt(message, default="" if default is None else str(default)).unsafe_ask()
+        return prompt(message, default=default_text(question, default)).unsafe_ask()
     except KeyboardInterrupt:
         raise ScaffoldError(CANCELLED, exit_code=EXIT_CANCELLED) from None
+
+
+def default_text(question: Question, default: Any) -> str:
+    """The default pre-filled in a text prompt: YAML and JSON answers as copier shows them, others as text."""
+    if default is None:
+        return ""
+    if question.type == "json" and not isinstance(default, str):
+        return json.dumps(default)
+    if question.type == "yaml" and not isinstance(default, str):
+        return yaml.safe_dump(default, default_flow_style=True, width=2147483647).strip()
+    return str(default)
 
 
 def terminal_width() -> int:

@@ -1,38 +1,50 @@
-"""A template's questions, read from its copier.yml, with defaults and validators rendered by Jinja."""
+"""A template's questions, as copier reads, renders and checks them.
 
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+copier decides what a question means (its type, default, `when`, choices, validator, secrecy); this module
+asks copier (through copier_api) and adds scaffold's own layer: answers never hold control characters,
+messages are one line naming the value and what is accepted, and secret answers are never repeated.
+"""
+
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 from jinja2 import TemplateError as JinjaError
-from jinja2.sandbox import SandboxedEnvironment
 
-from generator.answers import parse_bool, validate_answer
+from generator import copier_api
+from generator.answers import parse_bool, reject_control_characters, validate_answer
 from generator.errors import InvalidAnswerError, TemplateError, shown, yaml_problem
-from generator.jinja_ext import ScaffoldExtension
 from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
+
+MASK = "********"
 
 
 @dataclass(frozen=True)
 class Question:
-    """One question of a template, as declared in copier.yml."""
+    """One question of a template, as declared in copier.yml (`spec` is copier's own mapping for it).
+
+    `help`, `type` and `choices` are as copier shows them when the question is asked (rendered against the
+    answers so far); they are plain copier.yml values on the questions of `TemplateConfig.questions`.
+    """
 
     key: str
     type: str = "str"
     help: str = ""
     default: Any = None
     choices: dict[str, Any] = field(default_factory=dict)
-    """Label shown to the user -> value recorded."""
+    """Label shown to the user -> value recorded (the choices that can be picked now)."""
+    disabled: dict[str, str] = field(default_factory=dict)
+    """Label -> why it cannot be picked now (copier's `validator` inside a choice)."""
     when: Any = True
     validator: str = ""
     secret: bool = False
     multiselect: bool = False
     """Several of the choices may be picked; the answer is a list."""
-    env: SandboxedEnvironment | None = field(default=None, compare=False, repr=False)
-    """The Jinja environment its defaults, `when` and validator render in (the template's own filters)."""
+    spec: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def computed(self) -> bool:
@@ -42,10 +54,12 @@ class Question:
 
 @dataclass(frozen=True)
 class TemplateConfig:
-    """The parts of a copier.yml scaffold needs to know about."""
+    """A template's questions and settings (keys with their leading `_`), read by copier from `folder`."""
 
     questions: list[Question]
     settings: dict[str, Any]
+    folder: Path | None = None
+    trusted: bool = False
 
     def question(self, key: str) -> Question | None:
         """Return the question called `key`, if the template asks it."""
@@ -56,217 +70,287 @@ class TemplateConfig:
         """The keys of the secret questions: their answers are never shown or recorded."""
         return frozenset(q.key for q in self.questions if q.secret)
 
+    def template(self) -> Any:
+        """Return copier's Template for this folder, importing the template's own extensions only when trusted."""
+        if self.folder is None:
+            raise TemplateError("this template has no folder on this machine")
+        return copier_api.template_of(self.folder, extensions=None if self.trusted else _own_extensions(self.settings))
+
+
+def _own_extensions(settings: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(e) for e in settings.get("_jinja_extensions") or [] if str(e) in OWN_EXTENSIONS)
+
 
 def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
-    """Read the copier.yml (or copier.yaml) of the template in `template_dir`.
+    """Read the copier.yml (or copier.yaml) of the template in `template_dir`, as copier reads it.
 
-    Its questions render in an environment like copier's: the filters copier always has, scaffold's own,
-    and the template's `_jinja_extensions`, which are imported only when `trusted` (they run Python).
+    Its questions later render in copier's environment for the template: the filters copier always has,
+    and the template's `_jinja_extensions`, which are imported only when `trusted` (they run Python);
+    scaffold's own extension counts as the template's.
     """
-    path = next((template_dir / n for n in ("copier.yml", "copier.yaml") if (template_dir / n).is_file()), None)
-    if path is None:
+    if not any((template_dir / n).is_file() for n in ("copier.yml", "copier.yaml")):
         raise TemplateError(f"template {template_dir} has no copier.yml")
+    template = copier_api.template_of(template_dir)
     try:
-        data = bounded_yaml.load(path.read_text(encoding="utf-8"), str(path)) or {}
+        for name in ("copier.yml", "copier.yaml"):  # bounded before copier's own loader expands any alias
+            if (template_dir / name).is_file():
+                bounded_yaml.measure((template_dir / name).read_text(encoding="utf-8"), str(template_dir / name))
+        settings = {f"_{k}": v for k, v in template.config_data.items()}
+        questions_data = dict(template.questions_data)
     except yaml.YAMLError as error:
-        raise TemplateError(f"{path} is not valid YAML: {yaml_problem(error)}") from None
-    if not isinstance(data, dict):
-        raise TemplateError(f"{path} is not a mapping of questions and settings; accepted: a copier.yml")
-    settings = {k: v for k, v in data.items() if k.startswith("_")}
-    env = _environment(settings, trusted)
-    questions = [_question(k, v, env) for k, v in data.items() if not k.startswith("_")]
-    listed = {str(k) for k in settings.get("_secret_questions") or []}  # copier's other way to mark secrets
-    questions = [replace(q, secret=True) if q.key in listed else q for q in questions]
-    return TemplateConfig(questions=questions, settings=settings)
+        raise TemplateError(f"{template_dir / 'copier.yml'} is not valid YAML: {yaml_problem(error)}") from None
+    except (copier_api.CopierError, ValueError, TypeError, OSError) as error:
+        raise TemplateError(f"template {template_dir}: copier.yml cannot be read: {_first_line(error)}") from None
+    questions = [_declared(str(k), v) for k, v in questions_data.items()]
+    return TemplateConfig(questions=questions, settings=settings, folder=template_dir, trusted=trusted)
 
 
-def _question(key: str, spec: Any, env: SandboxedEnvironment) -> Question:
-    if not isinstance(spec, dict):  # copier's short form: `key: default`
-        return Question(key=key, type=_type_of(spec), default=spec, env=env)
+def _declared(key: str, spec: Mapping[str, Any]) -> Question:
     choices = spec.get("choices") or {}
     if isinstance(choices, list):
         choices = dict(_choice(c) for c in choices)
-    choices = {label: (c.get("value") if isinstance(c, dict) else c) for label, c in choices.items()}
+    if not isinstance(choices, dict):
+        choices = {}  # templated choices: known only when asked
     return Question(
         key=key,
-        type=spec.get("type") or _type_of(spec.get("default")),
+        type=str(spec.get("type") or ""),
         help=str(spec.get("help") or ""),
         default=spec.get("default"),
-        choices=dict(choices),
+        choices={str(label): (c.get("value") if isinstance(c, dict) else c) for label, c in choices.items()},
         when=spec.get("when", True),
         validator=str(spec.get("validator") or ""),
         secret=bool(spec.get("secret", False)),
         multiselect=bool(spec.get("multiselect", False)),
-        env=env,
+        spec=dict(spec),
     )
 
 
 def _choice(choice: Any) -> tuple[str, Any]:
-    """A list choice: a plain value, or copier's `[label, value]` pair."""
-    if isinstance(choice, list) and len(choice) == 2:
+    if isinstance(choice, list | tuple) and len(choice) == 2:
         return str(choice[0]), choice[1]
     return str(choice), choice
 
 
-def _type_of(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int"
-    if isinstance(value, float):
-        return "float"
-    return "str"
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(error).__name__
 
 
-_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: the same documents, 30 times faster
+class Session:
+    """The questions of one template for one destination, answered in order as copier answers them.
 
-_COPIER_EXTENSIONS = ("jinja2_ansible_filters.AnsibleCoreFiltersExtension",)  # what copier always loads
-
-
-def _environment(settings: Mapping[str, Any], trusted: bool) -> SandboxedEnvironment:
-    foreign = [str(e) for e in settings.get("_jinja_extensions") or [] if str(e) not in OWN_EXTENSIONS]
-    extensions: list[Any] = [*_COPIER_EXTENSIONS, ScaffoldExtension]
-    if trusted:
-        extensions.extend(foreign)
-    envops = settings.get("_envops") or {}
-    delimiters = ("_start", "_end", "_prefix")  # the envops that change how copier.yml's own Jinja reads
-    options = {k: v for k, v in envops.items() if k.endswith(delimiters)}
-    try:
-        env = SandboxedEnvironment(extensions=extensions, **options)
-    except (ImportError, AttributeError) as error:
-        raise TemplateError(
-            f"the template's Jinja extensions {', '.join(foreign)} cannot be loaded ({error}); "
-            "accepted: extensions installed beside scaffold"
-        ) from None
-    if not trusted:
-        for name in MACHINE_FILTERS:
-            env.filters.pop(name, None)
-    return env
-
-
-def render_value(value: Any, answers: Mapping[str, Any], env: SandboxedEnvironment | None = None) -> Any:
-    """Render a Jinja string (a default, a `when`) against the answers given so far."""
-    if isinstance(value, list):
-        return [render_value(v, answers, env) for v in value]
-    if not isinstance(value, str) or "{" not in value:
-        return value
-    env = env or _environment({}, trusted=False)
-    try:
-        return env.from_string(value).render(**answers)
-    except JinjaError as error:
-        reason = str(error).strip().splitlines()[0].rstrip(".") if str(error).strip() else type(error).__name__
-        raise TemplateError(
-            f"the template's copier.yml value {shown(value)} cannot be rendered: {reason}{_trust_hint(error)}; "
-            "accepted: Jinja using the answers before it and scaffold's filters"
-        ) from None
-
-
-def _trust_hint(error: JinjaError) -> str:
-    unknown = str(error).startswith(("No filter named", "No test named"))
-    return " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""
-
-
-def is_asked(question: Question, answers: Mapping[str, Any]) -> bool:
-    """Return whether `question` applies, given the answers so far (its `when`)."""
-    when = render_value(question.when, answers, question.env)
-    if isinstance(when, str):
-        return when.strip().lower() not in ("", "false", "no", "0", "off", "none")
-    return bool(when)
-
-
-def convert(question: Question, value: Any) -> Any:
-    """Convert a typed or rendered answer to the question's type (int, float, bool or str).
-
-    A multiselect answer is a list (a YAML list when typed, e.g. `[api, worker]`), each item converted.
+    Answers go into copier's AnswersMap, so every later default, `when`, choice and validator sees them (and
+    the computed values before it) exactly as in `copier copy`.
     """
-    if question.multiselect:
-        items = _yaml_list(question, value)
-        single = Question(key=question.key, type=question.type)
-        return [convert(single, item) for item in items]
-    try:
-        if question.type == "int":
-            return int(str(value).strip())
-        if question.type == "float":
-            return float(str(value).strip())
-    except ValueError:
-        validate_answer(question.key, value)  # a question scaffold knows says precisely what it accepts
-        kind = "a whole number, such as 8080" if question.type == "int" else "a number, such as 0.5"
-        raise InvalidAnswerError(f"{question.key} {shown(value)} is not valid; accepted: {kind}") from None
-    if question.type == "bool":
-        return parse_bool(question.key, value)
-    if question.type in ("json", "yaml"):
-        return _yaml(question, value) if isinstance(value, str) else value
-    return str(value)
 
+    def __init__(self, config: TemplateConfig, dest: Path | None = None, given: Mapping[str, Any] | None = None):
+        self.config = config
+        self.worker = copier_api.questionnaire_worker(config.template(), dest or Path("scaffold-render"), data=given)
+        self.worker.answers = copier_api.AnswersMap(init=dict(given or {}), external=self.worker._external_data())
+        try:
+            env = self.worker.jinja_env
+        except (copier_api.CopierError, ImportError, AttributeError) as error:
+            raise TemplateError(
+                f"the template's Jinja extensions {', '.join(map(str, config.settings.get('_jinja_extensions') or []))}"
+                f" cannot be loaded ({_first_line(error)}); accepted: extensions installed beside scaffold"
+            ) from None
+        if not config.trusted:
+            for name in MACHINE_FILTERS:
+                env.filters.pop(name, None)
 
-def _yaml(question: Question, text: str) -> Any:
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError:
-        raise InvalidAnswerError(f"{question.key} {text!r} is not valid; accepted: {question.type} text") from None
+    @property
+    def env(self) -> Any:
+        """copier's Jinja environment for the template."""
+        return self.worker.jinja_env
 
+    @property
+    def answers(self) -> Any:
+        """copier's AnswersMap of this session."""
+        return self.worker.answers
 
-def _yaml_list(question: Question, value: Any) -> list[Any]:
-    parsed = _yaml(question, value) if isinstance(value, str) else value
-    if parsed is None:
-        return []
-    if isinstance(parsed, tuple | list):
-        return list(parsed)
-    if isinstance(parsed, str | int | float | bool):
-        return [parsed]
-    raise InvalidAnswerError(f"{question.key} {value!r} is not valid; accepted: a YAML list of choices, e.g. [a, b]")
+    def copier_question(self, question: Question) -> Any:
+        """copier's Question for `question`, in the context of the answers so far."""
+        with _template_errors(question.key):
+            return copier_api.question(self.worker, question.key, question.spec)
 
+    def applies(self, question: Question) -> bool:
+        """Whether `question` applies given the answers so far (its `when`)."""
+        with _template_errors(question.key):
+            return bool(self.copier_question(question).get_when())
 
-def default_for(question: Question, answers: Mapping[str, Any]) -> Any:
-    """Return the question's default rendered against the answers so far, converted to its type."""
-    if question.default is None:
-        return None
-    return convert(question, render_value(question.default, answers, question.env))
+    def default(self, question: Question) -> Any:
+        """The question's default for the answers so far, as copier casts it; copier_api.MISSING when none."""
+        asked = self.copier_question(question)
+        with _template_errors(question.key):
+            try:
+                return asked.get_default()
+            except ValueError as error:  # copier validates defaults; scaffold reports them as answers
+                raise InvalidAnswerError(_problem_text(question, error)) from None
 
+    def shown(self, question: Question) -> Question:
+        """`question` as it is asked now: help, type and choices rendered."""
+        asked = self.copier_question(question)
+        with _template_errors(question.key):
+            choices = asked._formatted_choices if asked.choices else []
+            type_name = asked.get_type_name()
+            help_text = str(asked.render_value(asked.help)) if asked.help else ""
+        return Question(
+            key=question.key,
+            type=type_name,
+            help=help_text,
+            default=question.default,
+            choices={str(c.title): c.value for c in choices if not c.disabled},
+            disabled={str(c.title): str(c.disabled) for c in choices if c.disabled},
+            when=question.when,
+            validator=question.validator,
+            secret=question.secret,
+            multiselect=question.multiselect,
+            spec=question.spec,
+        )
 
-MASK = "********"
+    def parse(self, question: Question, value: Any) -> Any:
+        """Return `value` as copier would record it for `question`; raise InvalidAnswerError with one line."""
+        reject_control_characters(question.key, value)
+        asked = self.copier_question(question)
+        try:
+            parsed = asked.parse_answer(value)
+        except (ValueError, TypeError, KeyError, copier_api.CopierError) as error:
+            raise InvalidAnswerError(self._cast_problem(question, asked, value, error)) from None
+        for item in parsed if isinstance(parsed, list) else [parsed]:
+            reject_control_characters(question.key, item)
+        return parsed
 
+    def _cast_problem(self, question: Question, asked: Any, value: Any, error: BaseException) -> str:
+        # copier refused the value; a question scaffold knows (same key as the bundled template's) says
+        # more precisely what it accepts
+        try:
+            validate_answer(question.key, value)
+        except InvalidAnswerError as known:
+            return known.message
+        if asked.choices:
+            choices = asked._formatted_choices
+            refused = next((c for c in choices if c.disabled and str(c.value) == str(value)), None)
+            if refused is not None:
+                return f"{question.key} {shown(value)} cannot be picked: {refused.disabled}"
+            accepted = ", ".join(str(c.value) for c in choices if not c.disabled)
+            several = " (a YAML list of them)" if question.multiselect else ""
+            return f"{question.key} {shown(value)} is not one of the choices; accepted: {accepted}{several}"
+        kind = asked.get_type_name()
+        if kind in ("int", "float"):
+            accepted = "a whole number, such as 8080" if kind == "int" else "a number, such as 0.5"
+            return f"{question.key} {shown(value)} is not valid; accepted: {accepted}"
+        if kind == "bool":
+            parse_bool(question.key, value)
+        return f"{question.key} {shown(value)} is not valid; accepted: {kind} text ({_first_line(error)})"
 
-def problem(
-    question: Question, value: Any, answers: Mapping[str, Any], secrets: Collection[str] = frozenset()
-) -> str:
-    """Return the one-line problem with `value` as an answer to `question`, or "" when it is acceptable.
+    def problem(self, question: Question, value: Any, secrets: Collection[str] = frozenset()) -> str:
+        """Return the one-line problem with `value` as an answer to `question`, or "" when it is acceptable.
 
-    No secret answer is ever repeated in the message: neither this question's, when it is secret, nor
-    those of the `secrets` keys a template validator could show (it is rendered again with them masked).
-    """
-    hidden = {*secrets, question.key} if question.secret else set(secrets)
-    message = _problem(question, value, answers, hidden)
-    if question.key not in hidden or not message:
+        No secret answer is ever repeated in the message: neither this question's, when it is secret, nor
+        those of the `secrets` keys a template validator could show (it is rendered again with them masked).
+        """
+        hidden = {*secrets, question.key} if question.secret else set(secrets)
+        message = self._problem(question, value, hidden)
+        if question.key not in hidden or not message:
+            return message
+        spellings = {shown(value), repr(value)} | ({str(value)} if len(str(value)) >= 4 else set())
+        for text in sorted(spellings, key=len, reverse=True):
+            message = message.replace(text, repr(MASK))
         return message
-    spellings = {shown(value), repr(value)} | ({str(value)} if len(str(value)) >= 4 else set())
-    for text in sorted(spellings, key=len, reverse=True):
-        message = message.replace(text, repr(MASK))
-    return message
+
+    def _problem(self, question: Question, value: Any, hidden: Collection[str]) -> str:
+        try:
+            parsed = self.parse(question, value)
+        except InvalidAnswerError as error:
+            return error.message
+        asked = self.copier_question(question)
+        message = self._validator_message(asked, question, parsed, {})
+        if message and (hidden & (set(self.answers.combined) | {question.key})):
+            masked = {k: _stars(v) for k, v in self.answers.combined.items() if k in hidden}
+            if question.key in hidden:
+                masked[question.key] = _stars(parsed)
+            shown_message = self._validator_message(asked, question, parsed, masked)
+            return shown_message or f"{question.key}: the template's validator refused the answer"
+        return message
+
+    def _validator_message(self, asked: Any, question: Question, parsed: Any, masked: Mapping[str, Any]) -> str:
+        if not asked.validator:
+            return ""
+        with _template_errors(question.key):
+            return str(asked.render_value(asked.validator, {question.key: parsed, **masked})).strip()
+
+    def record(self, question: Question, value: Any) -> None:
+        """Record `value` (already parsed) as the answer to `question`, as copier does."""
+        self.answers.user[question.key] = value
+
+    def hide(self, question: Question) -> None:
+        """Leave `question`'s answer out of the answers file (its `when` is false), as copier does."""
+        self.answers.hide(question.key)
+
+    def render(self, text: str, extra: Mapping[str, Any] | None = None) -> str:
+        """Render `text` (a message, a file name) in copier's context for the answers so far."""
+        with _template_errors("message"):
+            template = self.env.from_string(text)
+            return str(template.render({**copier_api.render_context(self.worker), **(extra or {})}))
+
+
+@contextmanager
+def _template_errors(key: str) -> Iterator[None]:
+    """Report a failure of the template's own Jinja or copier.yml (not of the answer) as a TemplateError."""
+    try:
+        yield
+    except InvalidAnswerError:
+        raise
+    except (JinjaError, copier_api.CopierError) as error:
+        unknown = str(error).startswith(("No filter named", "No test named"))
+        hint = " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""
+        raise TemplateError(
+            f"the template's copier.yml cannot be rendered at {key}: {_first_line(error)}{hint}; "
+            "accepted: Jinja using the answers before it and the template's filters"
+        ) from None
+
+
+def _problem_text(question: Question, error: BaseException) -> str:
+    text = _first_line(error)
+    prefix = f"Validation error for question '{question.key}': "
+    return text.removeprefix(prefix)
 
 
 def _stars(value: Any) -> str:
     return "*" * len(value) if isinstance(value, str) and value else MASK
 
 
-def _problem(question: Question, value: Any, answers: Mapping[str, Any], hidden: Collection[str]) -> str:
+def answered(config: TemplateConfig, answers: Mapping[str, Any], dest: Path | None = None) -> Session:
+    """Return a session holding `answers` (already checked) and every default and computed value copier would add."""
+    session = Session(config, dest, answers)
+    for question in config.questions:
+        _answer_quietly(session, question, answers)
+    return session
+
+
+def is_asked(question: Question, answers: Mapping[str, Any], config: TemplateConfig | None = None) -> bool:
+    """Return whether `question` applies given `answers` (its `when`), in copier's context when `config` is known.
+
+    Without `config`, a literal `when` (true/false) is all that can be told; a templated one counts as applying.
+    """
+    if config is None:
+        return question.when is not False and str(question.when).strip().lower() not in ("false", "no", "0", "off")
+    session = Session(config, given={k: v for k, v in answers.items() if k != question.key})
+    for earlier in config.questions:
+        if earlier.key == question.key:
+            return session.applies(question)
+        _answer_quietly(session, earlier, answers)
+    return False
+
+
+def _answer_quietly(session: Session, question: Question, answers: Mapping[str, Any]) -> None:
+    """Record what copier would for `question` given `answers`: the given value, else its default (if any)."""
     try:
-        converted = validate_answer(question.key, convert(question, value))
-    except InvalidAnswerError as error:
-        return error.message
-    picked = converted if question.multiselect else [converted]
-    if question.choices and any(item not in question.choices.values() for item in picked):
-        accepted = ", ".join(str(v) for v in question.choices.values())
-        several = " (a YAML list of them)" if question.multiselect else ""
-        return f"{question.key} {shown(value)} is not one of the choices; accepted: {accepted}{several}"
-    if question.validator:
-        context = {**answers, question.key: converted}
-        message = str(render_value(question.validator, context, question.env)).strip()
-        if message and any(key in context for key in hidden):
-            # stars of the same length, so that the validator's own conditions (a minimum length) still hold
-            masked = {k: (_stars(v) if k in hidden else v) for k, v in context.items()}
-            shown_message = str(render_value(question.validator, masked, question.env)).strip()
-            return shown_message or f"{question.key}: the template's validator refused the answer"
-        if message:
-            return message
-    return ""
+        applies = session.applies(question)
+        if not applies:
+            session.hide(question)
+        value = answers[question.key] if question.key in answers and applies else session.default(question)
+    except (InvalidAnswerError, TemplateError):
+        return
+    if value is not copier_api.MISSING:
+        session.record(question, value)

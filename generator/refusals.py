@@ -5,14 +5,15 @@ done, nothing uncommitted, no lock left by another git. It also needs to know th
 the branch really contains and that nothing the user keeps outside git is where it would write.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import yaml
 
 from generator import gitrepo, update_journal
 from generator.errors import RefusedError
-from generator.pristine import PRISTINE_BRANCH, PristineCommit, contained_pristine, pristine_history
+from generator.merge_base import NEWEST, MergeBase
+from generator.pristine import PRISTINE_BRANCH, PristineCommit, pristine_history
 from generator.rerender import Recorded, same_template, version_key
 from generator.sources import BUNDLED_PREFIX
 from generator.trust import bounded_yaml
@@ -30,8 +31,8 @@ _IN_PROGRESS = (
 )
 
 
-def refuse_unless_ready(repo: Path) -> None:
-    """Raise RefusedError unless `repo` is the clean top of a git repo, on a branch, with no git operation going on."""
+def refuse_unless_repo(repo: Path) -> None:
+    """Raise RefusedError unless `repo` is the top folder of a git repository."""
     if not repo.is_dir():
         raise RefusedError(f"{repo} is not a folder; accepted: the folder of a repo made by scaffold new")
     if not gitrepo.is_repo(repo):
@@ -39,6 +40,15 @@ def refuse_unless_ready(repo: Path) -> None:
             f"{repo} is not a git repository (or not its top folder), and scaffold update merges with git; "
             "accepted: the top folder of a repo made by scaffold new"
         )
+
+
+def refuse_unless_ready(repo: Path) -> None:
+    """Raise RefusedError unless `repo` is the clean top of a git repo, on a branch, with no git operation going on.
+
+    An interrupted update's leftovers are cleaned up first (update_journal.recover): callers hold the
+    repo's update lock (repo_lock), so that a running update's journal is never taken for a dead one's.
+    """
+    refuse_unless_repo(repo)
     if gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "HEAD", check=False).returncode != 0:
         raise RefusedError(f"{repo} has no commits yet; accepted: a repo made by scaffold new")
     names = ["index.lock", *(name for name, *_ in _IN_PROGRESS)]
@@ -76,13 +86,8 @@ def _git_paths(repo: Path, names: list[str]) -> dict[str, Path]:
     return dict(zip(names, map(Path, out), strict=True))
 
 
-def contained_base(repo: Path, recorded: Recorded, *, moving: bool = False) -> PristineCommit:
-    """Return the pristine commit whose render the branch contains; refuse when the answers file contradicts it.
-
-    `_commit` must be a version the template has had (one in the history; for a git template, any
-    version, since `copier update` may have moved it on); `_src_path` must be the template of the
-    history, unless the repo is `moving` to another template on the user's explicit request.
-    """
+def usable_history(repo: Path, recorded: Recorded) -> list[PristineCommit]:
+    """Return HEAD's pristine history of the recorded template; refuse when there is none or `_commit` is missing."""
     history = pristine_history(repo, answers_file=recorded.answers_file)
     if not history:
         raise RefusedError(
@@ -90,45 +95,64 @@ def contained_base(repo: Path, recorded: Recorded, *, moving: bool = False) -> P
             "Scaffold-Template-Version trailer), so there is nothing to merge from; accepted: a repo made by "
             "scaffold new with git, cloned with its full history"
         )
-    name = recorded.answers_file
-    known = ", ".join(dict.fromkeys(p.version for p in history))
     if recorded.version is None:
+        known = ", ".join(dict.fromkeys(p.version for p in history))
         raise RefusedError(
-            f"{name} in {repo} has no _commit, so the template version the repo is on is unknown; "
+            f"{recorded.answers_file} in {repo} has no _commit, so the template version the repo is on is unknown; "
             f"accepted: one of the versions its history holds ({known}); restore it with `git checkout`"
         )
+    return history
+
+
+def refuse_unknown_base(
+    repo: Path, recorded: Recorded, history: list[PristineCommit], base: MergeBase, *, moving: bool = False
+) -> None:
+    """Refuse when the answers file contradicts the merge base found for it (see merge_base).
+
+    `_commit` must be a release of the template: one whose pristine render was found or rendered again,
+    one in the history, or (a git template, which `copier update` may have moved on) any version.
+    `_src_path` must be the template of the history, unless the repo is `moving` to another template
+    on the user's explicit request.
+    """
+    name = recorded.answers_file
+    known = ", ".join(dict.fromkeys(p.version for p in history))
     bundled = recorded.src.startswith(BUNDLED_PREFIX)
-    if recorded.version not in {p.version for p in history} and (bundled or version_key(recorded.version) is None):
+    unknown = recorded.version not in {p.version for p in history}
+    if base.found == NEWEST and unknown and (bundled or version_key(recorded.version) is None):
         raise RefusedError(
             f"_commit {recorded.version!r} in {name} of {repo} is not a version of template {recorded.src}; "
             f"accepted: one of the versions its history holds ({known})"
         )
-    answers = (repo / name).read_bytes()
-    base = contained_pristine(repo, history, name, answers, recorded.version)
-    assert base is not None  # the history is not empty
-    if not moving:
-        refuse_other_template(repo, recorded, base)
-    return base
-
-
-def refuse_other_template(repo: Path, recorded: Recorded, base: PristineCommit) -> None:
-    """Refuse when `_src_path` names another template than the one the repo's pristine render came from.
-
-    `update` and `check` both call this before fetching a template: an edited `_src_path` (a pull
-    request's, say) must not make scaffold, or CI, fetch and render a template the repo never used.
-    Templates are compared by identity (trust.identity): scheme, host, port and path for git.
-    """
-    if not same_template(recorded.src, base.template):
+    if not moving and not same_template(recorded.src, base.commit.template):
         raise RefusedError(
-            f"_src_path {recorded.src} in {recorded.answers_file} of {repo} is not the template its history was "
-            f"rendered from ({base.template}); accepted: {base.template}, or move the repo with scaffold update "
-            "--template SRC"
+            f"_src_path {recorded.src} in {name} of {repo} is not the template its history was rendered from "
+            f"({base.commit.template}); accepted: {base.commit.template}, "
+            "or move the repo with scaffold update --template SRC"
         )
 
 
-def refuse_missing_answers(repo: Path, recorded: Recorded, base: PristineCommit, given: Iterable[str]) -> None:
+def refuse_other_template(repo: Path, recorded: Recorded, history: list[PristineCommit]) -> None:
+    """Refuse when `_src_path` names another template than the ones the repo's pristine renders came from.
+
+    `update` and `check` both call this before fetching or rendering anything: an edited `_src_path`
+    (a pull request's, say) must not make scaffold, or CI, fetch and render a template the repo never
+    used. Templates are compared by identity (trust.identity): scheme, host, port and path for git.
+    A repo without pristine history has nothing to compare with.
+    """
+    if not history or any(same_template(recorded.src, p.template) for p in history):
+        return
+    raise RefusedError(
+        f"_src_path {recorded.src} in {recorded.answers_file} of {repo} is not the template its history was "
+        f"rendered from ({history[0].template}); accepted: {history[0].template}, or move the repo with scaffold "
+        "update --template SRC"
+    )
+
+
+def refuse_missing_answers(
+    repo: Path, recorded: Recorded, base: PristineCommit, given: Iterable[str], env: Mapping[str, str] | None = None
+) -> None:
     """Refuse when the answers file lacks answers the repo's pristine render had (a default would replace them)."""
-    content = gitrepo.read_objects(repo, [f"{base.sha}:{recorded.answers_file}"])[0]
+    content = gitrepo.read_objects(repo, [f"{base.sha}:{recorded.answers_file}"], env)[0]
     try:
         before = bounded_yaml.load(content or b"", f"{recorded.answers_file} of {base.sha[:12]}") or {}
     except yaml.YAMLError:

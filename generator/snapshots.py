@@ -7,7 +7,7 @@ not compared: git's own merge takes care of them.
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator import gitrepo
@@ -16,9 +16,11 @@ from generator.errors import GitError
 Snapshot = dict[str, bytes]
 
 
-def of_commit(repo: Path, rev: str, paths: Iterable[str] | None = None) -> Snapshot:
-    """Return the files of commit `rev` (only those among `paths`, when given)."""
-    listing = gitrepo.git(repo, "ls-tree", "-r", "-z", "--full-tree", rev).stdout
+def of_commit(
+    repo: Path, rev: str, paths: Iterable[str] | None = None, env: Mapping[str, str] | None = None
+) -> Snapshot:
+    """Return the files of commit `rev` (only those among `paths`, when given); `env` may name a scratch store."""
+    listing = gitrepo.git(repo, "ls-tree", "-r", "-z", "--full-tree", rev, env=env).stdout
     wanted = None if paths is None else set(paths)
     blobs: dict[str, str] = {}
     for entry in listing.split("\0"):
@@ -26,7 +28,7 @@ def of_commit(repo: Path, rev: str, paths: Iterable[str] | None = None) -> Snaps
         fields = meta.split()
         if len(fields) == 3 and fields[1] == "blob" and (wanted is None or path in wanted):
             blobs[path] = fields[2]
-    contents = gitrepo.read_objects(repo, list(blobs.values()))
+    contents = gitrepo.read_objects(repo, list(blobs.values()), env)
     return {path: content for path, content in zip(blobs, contents, strict=True) if content is not None}
 
 

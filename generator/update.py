@@ -8,6 +8,8 @@ template's changes are applied, the user's edits are kept, and overlapping edits
 docs/updating.md describes the mechanism for users.
 """
 
+from collections.abc import Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -30,6 +32,7 @@ from generator.merge import (
     reject_file_text,
     renamed,
 )
+from generator.merge_base import MergeBase, merge_base
 from generator.ownership import hold_skipped, ownership_of_template
 from generator.pristine import (
     PristineCommit,
@@ -43,14 +46,27 @@ from generator.pristine import (
     template_renames,
 )
 from generator.refusals import (
-    contained_base,
     refuse_missing_answers,
+    refuse_other_template,
     refuse_overwriting_untracked,
+    refuse_unknown_base,
     refuse_unless_ready,
+    refuse_unless_repo,
+    usable_history,
 )
-from generator.rerender import FreshRender, fresh_render, read_recorded, same_template, source_for, version_key
+from generator.repo_lock import locked
+from generator.rerender import (
+    FreshRender,
+    Recorded,
+    fresh_render,
+    read_recorded,
+    same_template,
+    source_for,
+    version_key,
+)
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
+from generator.trust.consent import Consent
 from generator.update_diff import content_diff
 from generator.update_journal import Journal
 
@@ -74,7 +90,8 @@ class UpdateRequest:
     plan: bool = False
     restore_deleted: bool = False
     """Bring back the template files the user deleted (by default they stay deleted)."""
-    trusted: bool = False
+    trusted: Consent | bool = False
+    """The user's consent (a Consent, or --trust alone), decided on the template as it renders."""
     org: OrgAnswers | None = None
     """The org's fixed answers, which win over recorded ones and which `data` may not contradict."""
     move: bool = False
@@ -121,61 +138,104 @@ def update(request: UpdateRequest) -> UpdateResult:
 
     Once the merge has started, any failure of scaffold's own puts the repo back as it was (HEAD,
     index, work tree, refs) before the error is raised; only real content conflicts are left to the user.
+    One update of a repo runs at a time (repo_lock): another one waits briefly, then is refused.
     """
+    refuse_unless_repo(request.repo)
+    with locked(request.repo):
+        return _locked_update(request)
+
+
+def _locked_update(request: UpdateRequest) -> UpdateResult:
     repo = request.repo
     refuse_unless_ready(repo)
     recorded = read_recorded(repo, request.answers_file)
-    base = contained_base(repo, recorded, moving=request.move)
+    history = usable_history(repo, recorded)
+    if not request.move:  # before anything is fetched or rendered, as check does
+        refuse_other_template(repo, recorded, history)
     source = request.source or source_for(recorded, request.vcs_ref)
     if not request.move and not same_template(source.recorded_src, recorded.src):
         raise RefusedError(
             f"{repo} was made from template {recorded.src}, not {source.recorded_src}; accepted: its own template, "
             "or move the repo with scaffold update --template SRC"
         )
-    refuse_missing_answers(repo, recorded, base, request.data)
-    with fresh_render(source, recorded, request.data, trusted=request.trusted, org=request.org) as rendered:
-        if not request.move:
-            _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
-        base_files = of_commit(repo, base.sha)
-        owners = ownership_of_template(Path(rendered.source.src))
-        fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners))
-        paths = sorted(set(base_files) | set(fresh.files))
-        ours = of_commit(repo, "HEAD", paths)
-        result = UpdateResult(
-            repo=repo,
-            template=fresh.source.recorded_src if request.move else recorded.src,
-            from_version=recorded.version,
-            to_version=fresh.source.version,
-            planned=request.plan or request.diff,
-            changed_answers={
-                k: v for k, v in fresh.answers.items() if k not in fresh.secrets and recorded.answers.get(k) != v
-            },
-            conflict_style=request.conflict,
-        )
-        deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
-        if request.plan or request.diff:
-            with scratch_objects(repo) as scratch:
-                tree = render_tree(repo, fresh.folder, fresh.files, scratch)
-                renames = template_renames(repo, base.sha, tree, scratch)
-                if request.diff:
-                    kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files)
-                    result.diff = content_diff(
-                        repo, base.sha, tree, fresh.source, recorded.answers_file, kept_deleted, scratch
-                    )
-            result.files = _plan(paths, base_files, ours, fresh.files, renames, request.restore_deleted)
-            result.up_to_date = fresh.files == base_files and not result.files
-            return result
-        written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
-        refuse_overwriting_untracked(repo, written)
-        if fresh.files == base_files:
-            result.up_to_date = not deleted
-            if deleted:
-                _restore_without_merge(repo, base.sha, deleted)
-                result.merge_commit = gitrepo.head(repo)
-                result.files = [FileEntry(p, ADDED, "restored: you had deleted it") for p in deleted]
-            return result
-        _merge(request, result, fresh, base, base_files, deleted, recorded.answers_file)
+    preview = request.plan or request.diff
+    with scratch_objects(repo) if preview else nullcontext(None) as scratch:
+        base = merge_base(repo, recorded, history, trusted=request.trusted, env=scratch)
+        refuse_unknown_base(repo, recorded, history, base, moving=request.move)
+        refuse_missing_answers(repo, recorded, base.commit, request.data, scratch)
+        with fresh_render(source, recorded, request.data, trusted=request.trusted, org=request.org) as rendered:
+            if not request.move:
+                _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
+            return _update_from(request, recorded, base, rendered, scratch)
+
+
+def _update_from(
+    request: UpdateRequest,
+    recorded: Recorded,
+    base: MergeBase,
+    rendered: FreshRender,
+    scratch: Mapping[str, str] | None,
+) -> UpdateResult:
+    """Plan, preview or apply the update from the merge base `base` to the fresh render `rendered`."""
+    repo = request.repo
+    base_files = of_commit(repo, base.sha, env=scratch)
+    owners = ownership_of_template(Path(rendered.source.src))
+    fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners))
+    paths = sorted(set(base_files) | set(fresh.files))
+    ours = of_commit(repo, "HEAD", paths)
+    result = UpdateResult(
+        repo=repo,
+        template=fresh.source.recorded_src if request.move else recorded.src,
+        from_version=recorded.version,
+        to_version=fresh.source.version,
+        planned=request.plan or request.diff,
+        changed_answers={
+            k: v for k, v in fresh.answers.items() if k not in fresh.secrets and recorded.answers.get(k) != v
+        },
+        conflict_style=request.conflict,
+    )
+    deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
+    if scratch is not None:
+        tree = render_tree(repo, fresh.folder, fresh.files, scratch)
+        renames = template_renames(repo, base.sha, tree, scratch)
+        if request.diff:
+            kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files)
+            holding = _head_holding(repo, base.sha, scratch)
+            head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
+            result.diff = content_diff(
+                repo, base.sha, tree, fresh.source, recorded.answers_file, kept_deleted, scratch, head
+            )
+        result.files = _plan(paths, base_files, ours, fresh.files, renames, request.restore_deleted)
+        result.up_to_date = fresh.files == base_files and not result.files
         return result
+    written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
+    refuse_overwriting_untracked(repo, written)
+    if fresh.files == base_files:
+        result.up_to_date = not deleted
+        if deleted:
+            _restore_without_merge(repo, base.sha, deleted)
+            result.merge_commit = gitrepo.head(repo)
+            result.files = [FileEntry(p, ADDED, "restored: you had deleted it") for p in deleted]
+        return result
+    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file)
+    return result
+
+
+def _head_holding(repo: Path, base: str, env: Mapping[str, str] | None = None) -> str:
+    """Return HEAD, or when HEAD's history lacks the merge base `base`, a commit with HEAD's tree that has it.
+
+    git merges from the best common ancestor. After a squash or rebase merge, or a `copier update`,
+    HEAD's history lacks the pristine render its answers file records (or holds an older one), so the
+    merge is made from a commit whose parents are HEAD and `base`, with HEAD's files: the same three
+    sides `copier update` merges. The commit is a device for the merge only; it never stays in the history.
+    """
+    head = gitrepo.head(repo)
+    if gitrepo.git(repo, "merge-base", "--is-ancestor", base, head, check=False).returncode == 0:
+        return head
+    message = "Merge base for scaffold update: the pristine render the answers file records\n"
+    return gitrepo.git(
+        repo, "commit-tree", f"{head}^{{tree}}", "-p", head, "-p", base, "-m", message, env=env
+    ).stdout.strip()
 
 
 def _plan(
@@ -232,8 +292,11 @@ def _merge(
     pristine_sha = commit_render(repo, tree, base.sha, commit_message("Update", fresh.source))
     renames = template_renames(repo, base.sha, pristine_sha)
     before = gitrepo.head(repo)
+    holding = _head_holding(repo, base.sha)
     branch = branch_for(repo, answers_file)
-    journal = Journal(before, branch_tip(repo, branch), pristine_sha, branch=branch)
+    journal = Journal(
+        before, branch_tip(repo, branch), pristine_sha, branch=branch, holding=None if holding == before else holding
+    )
     journal_file = update_journal.journal_path(repo)
     update_journal.write(journal_file, journal)
     try:
@@ -261,11 +324,15 @@ def _apply(
     """Merge the pristine commit and settle what scaffold decides; commit unless conflicts are left."""
     repo = request.repo
     point_branch(repo, journal.pristine, journal.branch)
+    if journal.holding is not None:  # same files: only git's choice of merge base changes (see _head_holding)
+        gitrepo.git(repo, "update-ref", "-m", "scaffold update: merge base", "HEAD", journal.holding, journal.head)
     merge = gitrepo.git(
         repo, "merge", "--no-ff", "--no-commit", "--no-verify", "-m", _merge_message(result, journal.branch),
         journal.branch,
         check=False,
     )
+    if journal.holding is not None:  # the merge commit's first parent is the user's commit, as always
+        gitrepo.git(repo, "update-ref", "-m", "scaffold update", "HEAD", journal.head, journal.holding)
     if merge.returncode != 0 and not _merging(repo):
         detail = (merge.stderr or merge.stdout).strip().splitlines()
         raise GitError(f"git merge failed in {repo}: {detail[-1] if detail else 'no output'}")
@@ -275,6 +342,8 @@ def _apply(
     if not notes:
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         result.merge_commit = gitrepo.head(repo)
+        if result.merge_commit == journal.head:
+            raise GitError(f"git commit of the update's merge left HEAD where it was in {repo}")
     return notes
 
 

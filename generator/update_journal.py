@@ -33,6 +33,8 @@ class Journal:
     """The `.rej` files written, path -> sha256 of their content."""
     branch: str = PRISTINE_BRANCH
     """The pristine branch the update moved (a template applied next to another has its own)."""
+    holding: str | None = None
+    """The commit HEAD points to during the merge when HEAD's history lacks the merge base (update._head_holding)."""
 
 
 def journal_path(repo: Path) -> Path:
@@ -86,7 +88,11 @@ def recover(repo: Path) -> None:
         )
     if merging:
         return  # someone else's merge: the usual refusal says so
-    if gitrepo.head(repo) == journal.head:
+    now = gitrepo.head(repo)
+    if journal.holding is not None and now == journal.holding:  # same files as journal.head
+        gitrepo.git(repo, "update-ref", "-m", "scaffold update: undo", "HEAD", journal.head, journal.holding)
+        now = journal.head
+    if now == journal.head:
         remove_rej(repo, journal)
         if branch_tip(repo, journal.branch) == journal.pristine:
             point_branch(repo, journal.pristine_before, journal.branch)

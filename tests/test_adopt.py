@@ -1,6 +1,7 @@
 """`scaffold adopt`: repos made by plain `copier copy`, or by hand, brought under `scaffold update`."""
 
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -92,6 +93,9 @@ def test_a_hand_made_repo_is_adopted_on_the_current_version_with_its_differences
 
     assert code == 0, err
     assert "merge base: the current version" in out and "added .copier-answers.yml" in out
+    review = next(line for line in out.splitlines() if "review them with: " in line).split("review them with: ")[1]
+    shown = subprocess.run(shlex.split(review), cwd=tmp_path, capture_output=True, text=True, check=True).stdout
+    assert "+# Hand-made." in shown  # the command it names shows the repo's own edits
     answers = yaml.safe_load((repo / ".copier-answers.yml").read_text())
     assert (answers["service_name"], answers["_commit"]) == ("billing", "v1.0.0")
     assert dockerfile.read_text().endswith("# Hand-made.\n")

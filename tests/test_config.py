@@ -119,6 +119,28 @@ BAD_CONFIGS = {
     "trusted not a list": ('trusted = "gh:acme/"\n', "trusted", "a list of template sources"),
     "fixed key no template asks": ('[fixed]\nruntime_imag = "scratch"\n', "fixed.runtime_imag", "no catalog template"),
     "default key no template asks": ("[defaults]\nprot = 9090\n", "defaults.prot", "accepted: cpu_limit, "),
+    "ci not a table": ('ci = "https://pypi.acme.dev/simple"\n', "ci", "a table with scaffold_source and scaffold_pins"),
+    "unknown ci key": ('[ci]\nscaffold_package = "acme-scaffold"\n', "ci.scaffold_package", "unknown key"),
+    "ci without pins": (
+        '[ci]\nscaffold_source = "https://pypi.acme.dev/simple"\n',
+        "ci.scaffold_pins",
+        "missing; accepted: an https:// URL",
+    ),
+    "ci source over plain http": (
+        '[ci]\nscaffold_source = "http://pypi.acme.dev/simple"\nscaffold_pins = "https://p.acme.dev/s.txt"\n',
+        "ci.scaffold_source",
+        "accepted: a package index URL (https://...) or a git URL",
+    ),
+    "ci source opening an expression": (
+        '[ci]\nscaffold_source = "https://x/${{ secrets.A }}"\nscaffold_pins = "https://p.acme.dev/s.txt"\n',
+        "ci.scaffold_source",
+        "is not valid",
+    ),
+    "ci setting in fixed": (
+        '[fixed]\nscaffold_source = "https://pypi.acme.dev/simple"\n',
+        "fixed.scaffold_source",
+        "[ci]",
+    ),
 }
 
 
@@ -202,6 +224,22 @@ runtime_image = "distroless"
     assert org.trusts("gh:acme/go-service-template")
     assert org.trusts("https://github.com/acme/other.git")  # the same prefix, spelt as copier expands it
     assert not org.trusts("gh:evil/go-service-template")
+    assert org.ci is None  # the org has not said where CI installs scaffold from
+
+
+def test_the_ci_table_says_where_ci_installs_scaffold_and_counts_as_fixed_answers(tmp_path: Path) -> None:
+    config = write(
+        tmp_path / "org.toml",
+        '[ci]\nscaffold_source = "git+ssh://git@git.acme.dev/platform/scaffold.git"\n'
+        'scaffold_pins = "https://git.acme.dev/platform/pins/raw/main/scaffold-ci.txt"\n',
+    )
+    org = org_config.parse_file(config)
+    assert org.ci is not None and org.ci.scaffold_source == "git+ssh://git@git.acme.dev/platform/scaffold.git"
+    assert org.answers.fixed == {
+        "scaffold_source": "git+ssh://git@git.acme.dev/platform/scaffold.git",
+        "scaffold_pins": "https://git.acme.dev/platform/pins/raw/main/scaffold-ci.txt",
+    }
+    assert org.fixed == {}  # [fixed] itself is left as written
 
 
 # --- org answers in scaffold new ---------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def test_check_over_a_mixed_fleet_reports_every_repo_and_exits_with_the_worst(fl
             "behind": ("behind", 1, "v1.0.0"),
             "edited": ("behind, drifted", 1, "v1.0.0"),
             "conflicting": ("behind", 1, "v1.0.0"),  # its edit is to .gitignore, a seeded file: not drift
-            "no-git": ("behind, drifted", 1, "v1.0.0"),  # without history, edits and template changes look alike
+            "no-git": ("behind", 1, "v1.0.0"),  # no history: its recorded release, rendered again, is the base
             "not-a-repo": ("error", 2, None),
         }[state]
         assert (row["result"], row["exit_code"], row["from_version"]) == expected, (name, row)

@@ -265,10 +265,11 @@ def test_dockerignore_is_an_allow_list_of_the_module_files_and_the_go_sources(re
     assert top_level <= {"cmd", "internal"}, "Go code outside the allow-list would be missing from the image"
 
 
-def test_pprof_wiring_follows_the_answer(repo: Path) -> None:
+def test_pprof_wiring_follows_the_answer_and_metrics_are_there_either_way(repo: Path) -> None:
     answers = answers_of(repo)
     debug_package = repo / "internal" / "debugserver"
     assert debug_package.is_dir() == answers["enable_pprof"]
+    assert "func NewServer(" in (repo / "internal" / "metrics" / "metrics.go").read_text()
     main_sources = "".join(p.read_text() for p in (repo / "cmd" / answers["service_name"]).glob("*.go"))
     assert ("debugserver" in main_sources) == answers["enable_pprof"]
 

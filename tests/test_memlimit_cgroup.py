@@ -12,7 +12,7 @@ import pytest
 from generator.new import NewRequest, create
 from generator.quantities import MIB, derive_gomemlimit, format_go_bytes
 from generator.sources import resolve
-from tests.service import RunningService, build_service, free_port, service_env
+from tests.service import RunningService, build_service, free_port, get, service_env
 
 pytestmark = pytest.mark.slow
 
@@ -128,3 +128,27 @@ def test_a_gomemlimit_left_behind_by_a_raised_limit_is_kept_with_a_warning_namin
     assert "far below" in warning["msg"]
     assert warning["gomemlimit"] == stale and warning["derived"] == derive_gomemlimit(1024 * MIB)
     assert warning["cgroup_limit"] == 1024 * MIB and "unset GOMEMLIMIT" in warning["fix"]
+
+
+def test_a_pod_resized_in_place_gets_the_new_limit_without_a_restart(
+    memory_cgroup: tuple[Path, str], service_binary: Path, go_env: dict[str, str]
+) -> None:
+    folder, limit_file = memory_cgroup
+    (folder / limit_file).write_text(str(256 * MIB))
+    script = f'echo $$ > {folder / "cgroup.procs"} && exec "$0"'
+    env = service_env(go_env, PORT=str(free_port()), PPROF_ADDR="off", MEMLIMIT_REFRESH="100ms")
+    service = RunningService(["/bin/sh", "-c", script, str(service_binary)], env)
+    try:
+        assert service.wait_for_log("memory limit")["gomemlimit"] == derive_gomemlimit(256 * MIB)
+        metrics_addr = service.wait_for_log("metrics listening")["addr"]
+        (folder / limit_file).write_text(str(512 * MIB))  # what the kubelet does for an in-place resize
+        changed = service.wait_for_log("memory limit changed")
+        assert changed["cgroup_limit"] == 512 * MIB and changed["previous_cgroup_limit"] == 256 * MIB
+        assert (changed["gomemlimit"], changed["source"]) == (derive_gomemlimit(512 * MIB), "cgroup")
+        # The runtime itself holds the new limit, as its own metric shows.
+        _, body = get(f"http://{metrics_addr}/metrics")
+        (line,) = [x for x in body.decode().splitlines() if x.startswith("go_gc_gomemlimit_bytes ")]
+        assert float(line.split()[1]) == derive_gomemlimit(512 * MIB)
+        assert service.stop() == 0
+    finally:
+        service.close()

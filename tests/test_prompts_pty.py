@@ -61,9 +61,9 @@ def test_answers_typed_at_the_prompts_are_validated_summarised_and_rendered(tmp_
         answer(child, "Container memory limit", CLEAR_LINE + "1Gi\r")
         answer(child, "Container CPU limit", "\r")
         answer(child, "Runtime base image", "\r")
-        answer(child, "pip package the repo's CI installs scaffold from", "\r")
         child.expect_exact("Create the repo with these answers?")
         summary = ESCAPES.sub("", child.before)
+        assert "installs scaffold from" not in summary  # where CI gets scaffold is the org's, never asked
         child.send("\r")  # the default is yes
         child.expect_exact("Created pty-svc")
         child.expect(pexpect.EOF)
@@ -125,7 +125,6 @@ def test_declining_the_summary_writes_nothing(tmp_path: Path) -> None:
             "Container memory limit",
             "Container CPU limit",
             "Runtime base image",
-            "pip package the repo's CI installs scaffold from",
         ):
             answer(child, prompt, "\r")
         answer(child, "Create the repo with these answers?", "n")

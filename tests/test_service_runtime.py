@@ -1,15 +1,13 @@
-"""The generated service, built and run for real: probes, metrics and pprof on loopback only, graceful shutdown."""
+"""The generated service, built and run for real: probes, pprof on loopback only, graceful shutdown."""
 
 import os
 import signal
 import socket
 import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 
 from tests.conftest import RenderRepo
 from tests.service import LOOPBACK_V4, RunningService, build_service, free_port, get, listening_addresses, service_env
@@ -100,60 +98,6 @@ def test_bad_settings_stop_the_service_with_a_message_naming_them(service_binary
     assert result.returncode == 1
     assert "PORT" in result.stderr and "LOG_LEVEL" in result.stderr
     assert os.path.basename(service_binary) in result.stderr
-
-
-def test_metrics_parse_as_prometheus_text_with_the_requests_counted(
-    service_binary: Path, go_env: dict[str, str]
-) -> None:
-    port, debug_port = free_port(), free_port()
-    env = service_env(go_env, PORT=str(port), PPROF_ADDR=f"127.0.0.1:{debug_port}", GOMEMLIMIT="300MiB")
-    service = RunningService([str(service_binary)], env)
-    try:
-        service.wait_for_log("debug listening")
-        base = f"http://127.0.0.1:{port}"
-        for path in ("/", "/", "/livez", "/nowhere"):
-            get(base + path)
-        with urllib.request.urlopen(f"http://127.0.0.1:{debug_port}/metrics", timeout=5) as response:
-            content_type = response.headers["Content-Type"]
-            text = response.read().decode()
-    finally:
-        service.stop()
-        service.close()
-    assert content_type.startswith("text/plain; version=0.0.4")
-    families = {f.name: f for f in text_string_to_metric_families(text)}
-    kinds = {name: f.type for name, f in families.items()}
-    assert kinds == {
-        "http_requests": "counter",
-        "http_requests_in_flight": "gauge",
-        "http_request_duration_seconds": "histogram",
-        "go_goroutines": "gauge",
-        "go_sched_gomaxprocs_threads": "gauge",
-        "go_memory_classes_heap_objects_bytes": "gauge",
-        "go_memory_classes_total_bytes": "gauge",
-        "go_gc_heap_goal_bytes": "gauge",
-        "go_gc_gomemlimit_bytes": "gauge",
-        "go_gc_cycles": "counter",  # the parser names a counter family without its _total
-        "service_build_info": "gauge",
-    }
-    requests = {
-        (s.labels["route"], s.labels["status_class"]): s.value
-        for s in families["http_requests"].samples
-        if s.name == "http_requests_total"
-    }
-    assert requests == {("GET /{$}", "2xx"): 2, ("GET /livez", "2xx"): 1, ("unmatched", "4xx"): 1}
-    histogram = {
-        (s.name, s.labels.get("le")): s.value
-        for s in families["http_request_duration_seconds"].samples
-        if s.labels["route"] == "GET /{$}"
-    }
-    assert histogram[("http_request_duration_seconds_count", None)] == 2
-    assert histogram[("http_request_duration_seconds_bucket", "+Inf")] == 2
-    assert (
-        families["go_gc_gomemlimit_bytes"].samples[0].value == 300 * 2**20
-    )  # the limit in force: GOMEMLIMIT, as no cgroup limit lowers it
-    assert families["go_goroutines"].samples[0].value >= 1
-    (build,) = families["service_build_info"].samples
-    assert build.value == 1 and build.labels["service"] == "probe-svc" and build.labels["go_version"].startswith("go1.")
 
 
 def test_a_debug_address_beyond_loopback_stops_the_service_with_one_line_naming_the_opt_in(

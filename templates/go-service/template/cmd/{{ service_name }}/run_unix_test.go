@@ -11,6 +11,7 @@ import (
 func TestRunShutsDownOnSIGTERM(t *testing.T) {
 	svc := start(t, map[string]string{
 		"PORT":           "0",
+		"METRICS_ADDR":   "off",
 		"PPROF_ADDR":     "off",
 		"SHUTDOWN_DRAIN": "0s",
 	})

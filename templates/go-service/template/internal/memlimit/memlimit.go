@@ -1,15 +1,19 @@
 // Package memlimit sets the Go runtime's soft memory limit (GOMEMLIMIT) from the container's
 // cgroup memory limit, so the garbage collector works harder before the kernel kills the process.
 //
-// scaffold writes GOMEMLIMIT into the service's manifests with the same rule as Derive; this
-// package covers a service started without it, or with a value its container cannot hold.
+// No manifest, image or compose file sets GOMEMLIMIT: the service derives it at start from the
+// limit of the container it runs in, by Derive's rule (the one scaffold quotes in the README and
+// the Makefile), and can follow that limit when a pod is resized in place (Watch). A GOMEMLIMIT
+// that is set is kept, unless the container cannot hold it.
 package memlimit
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 	"log/slog"
 	"math"
+	"time"
 )
 
 // Sources of the effective memory limit, as Result.Source reports them.
@@ -85,33 +89,81 @@ func Apply(logger *slog.Logger, getenv func(string) string, root fs.FS, setLimit
 		logger.Warn("cannot read the cgroup memory limit", "error", err)
 		cgroup = 0
 	}
+	// The runtime has already parsed GOMEMLIMIT; -1 only reads the limit.
+	return apply(logger, getenv("GOMEMLIMIT"), setLimit(-1), cgroup, setLimit)
+}
+
+// Watch is Apply, and then, when interval is above 0, a goroutine that reads the cgroup's limit
+// again every interval until ctx ends: when it has changed (Kubernetes can resize a running
+// pod's memory in place), it applies Apply's rule to the new limit and logs the outcome. A
+// cgroup that cannot be read then keeps the limit in force.
+func Watch(ctx context.Context, interval time.Duration, logger *slog.Logger, getenv func(string) string, root fs.FS, setLimit func(int64) int64) Result {
+	env, requested := getenv("GOMEMLIMIT"), setLimit(-1)
+	res := Apply(logger, getenv, root, setLimit)
+	if interval > 0 {
+		ticker := time.NewTicker(interval)
+		go func() {
+			defer ticker.Stop()
+			follow(ctx, ticker.C, logger, env, requested, res, root, setLimit)
+		}()
+	}
+	return res
+}
+
+// follow reads the cgroup's limit at each tick until ctx ends, and applies it when it differs
+// from last's. requested is the runtime's limit before Apply: GOMEMLIMIT's, or none.
+func follow(ctx context.Context, ticks <-chan time.Time, logger *slog.Logger, env string, requested int64, last Result, root fs.FS, setLimit func(int64) int64) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticks:
+		}
+		cgroup, err := CgroupLimit(root)
+		if err != nil || cgroup == last.CgroupLimit {
+			continue
+		}
+		res := apply(logger, env, requested, cgroup, setLimit)
+		logger.Info("memory limit changed",
+			"gomemlimit", res.Limit,
+			"gomemlimit_human", Format(res.Limit),
+			"source", res.Source,
+			"cgroup_limit", cgroup,
+			"previous_cgroup_limit", last.CgroupLimit,
+		)
+		last = res
+	}
+}
+
+// apply sets the runtime's limit by Apply's rule for a cgroup limit of cgroup bytes (0: none),
+// given GOMEMLIMIT's text, env, and the limit the runtime parsed from it, requested.
+func apply(logger *slog.Logger, env string, requested, cgroup int64, setLimit func(int64) int64) Result {
 	derived := Derive(cgroup) // 0 when there is no cgroup limit
-	current := setLimit(-1)   // the runtime has already parsed GOMEMLIMIT; -1 only reads it
-	env := getenv("GOMEMLIMIT")
-	res := Result{Limit: current, Source: SourceEnv, CgroupLimit: cgroup}
+	res := Result{Limit: requested, Source: SourceEnv, CgroupLimit: cgroup}
 	switch {
 	case derived == 0 && env == "":
 		res.Source = SourceNone
 	case derived == 0:
 		// GOMEMLIMIT with nothing to compare it to: keep it.
 	case env == "":
-		setLimit(derived)
 		res.Limit, res.Source = derived, SourceCgroup
 	case env == "off":
 		// a deliberate choice of no limit
-	case current < derived/4*3:
+	case requested < derived/4*3:
 		logger.Warn("GOMEMLIMIT is far below what the container memory limit allows; keeping it",
-			"gomemlimit_env", env, "gomemlimit", current, "derived", derived,
+			"gomemlimit_env", env, "gomemlimit", requested, "derived", derived,
 			"derived_human", Format(derived), "cgroup_limit", cgroup,
 			"fix", "unset GOMEMLIMIT to derive it from the container limit, or set it to "+Format(derived))
-	case current <= derived:
+	case requested <= derived:
 		// a little lower leaves more headroom for memory outside the Go heap: keep it
 	default:
 		logger.Warn("GOMEMLIMIT is above what the container memory limit allows; lowering it",
-			"gomemlimit_env", env, "requested", current,
+			"gomemlimit_env", env, "requested", requested,
 			"gomemlimit", derived, "gomemlimit_human", Format(derived), "cgroup_limit", cgroup)
-		setLimit(derived)
 		res.Limit, res.Source = derived, SourceCapped
+	}
+	if setLimit(-1) != res.Limit {
+		setLimit(res.Limit)
 	}
 	return res
 }

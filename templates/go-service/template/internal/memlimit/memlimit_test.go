@@ -2,6 +2,7 @@ package memlimit
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io/fs"
 	"log/slog"
@@ -10,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 const (
@@ -71,14 +73,16 @@ func TestFormatUsesTheLargestExactUnit(t *testing.T) {
 func TestApply(t *testing.T) {
 	cgroup512Mi := map[string]string{
 		"proc/self/cgroup":         "0::/\n",
+		"proc/self/mountinfo":      v2Mount,
 		"sys/fs/cgroup/memory.max": "536870912\n",
 	}
 	// A limit raised from 512Mi to 1Gi with GOMEMLIMIT left at 512Mi's figure.
 	cgroup1Gi := map[string]string{
 		"proc/self/cgroup":         "0::/\n",
+		"proc/self/mountinfo":      v2Mount,
 		"sys/fs/cgroup/memory.max": "1073741824\n",
 	}
-	noCgroup := map[string]string{"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/memory.max": "max\n"}
+	noCgroup := map[string]string{"proc/self/cgroup": "0::/\n", "proc/self/mountinfo": v2Mount, "sys/fs/cgroup/memory.max": "max\n"}
 	tests := []struct {
 		name      string
 		files     map[string]string
@@ -165,7 +169,7 @@ func fixture(t *testing.T, files map[string]string) fs.FS {
 
 func TestTheDriftWarningNamesBothFiguresAndTheFix(t *testing.T) {
 	var logs bytes.Buffer
-	files := map[string]string{"proc/self/cgroup": "0::/\n", "sys/fs/cgroup/memory.max": "1073741824\n"}
+	files := map[string]string{"proc/self/cgroup": "0::/\n", "proc/self/mountinfo": v2Mount, "sys/fs/cgroup/memory.max": "1073741824\n"}
 	getenv := func(name string) string { return map[string]string{"GOMEMLIMIT": "460MiB"}[name] }
 	Apply(slog.New(slog.NewJSONHandler(&logs, nil)), getenv, fixture(t, files), func(int64) int64 { return 460 * mi })
 	var line map[string]any
@@ -177,5 +181,141 @@ func TestTheDriftWarningNamesBothFiguresAndTheFix(t *testing.T) {
 	}
 	if fix, _ := line["fix"].(string); !strings.Contains(fix, "unset GOMEMLIMIT") || !strings.Contains(fix, "921MiB") {
 		t.Errorf("fix = %q, want it to say to unset GOMEMLIMIT or set 921MiB", fix)
+	}
+}
+
+// resizable is a v2 cgroup whose memory.max a test changes, as an in-place pod resize does.
+type resizable struct {
+	t    *testing.T
+	dir  string
+	root fs.FS
+}
+
+func newResizable(t *testing.T, memoryMax string) *resizable {
+	t.Helper()
+	dir := t.TempDir()
+	r := &resizable{t: t, dir: dir, root: os.DirFS(dir)}
+	for name, content := range map[string]string{
+		"proc/self/cgroup":    "0::/\n",
+		"proc/self/mountinfo": v2Mount,
+	} {
+		r.write(name, content)
+	}
+	r.write("sys/fs/cgroup/memory.max", memoryMax)
+	return r
+}
+
+func (r *resizable) write(name, content string) {
+	r.t.Helper()
+	path := filepath.Join(r.dir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		r.t.Fatal(err)
+	}
+}
+
+func TestFollowAppliesEachResizeOfTheContainer(t *testing.T) {
+	// step is a resize: the new memory.max, and the runtime limit and source it must lead to.
+	type step struct {
+		memoryMax string
+		want      int64
+		source    string
+	}
+	tests := []struct {
+		name      string
+		env       string
+		requested int64 // the limit the runtime parsed from env
+		steps     []step
+	}{
+		{"no GOMEMLIMIT: the derived limit follows the container's", "", math.MaxInt64, []step{
+			{"1073741824\n", 921 * mi, SourceCgroup},
+			{"268435456\n", 224 * mi, SourceCgroup},
+			{"max\n", math.MaxInt64, SourceNone},
+		}},
+		{"GOMEMLIMIT capped, then restored when the container grows", "1GiB", gi, []step{
+			{"2147483648\n", gi, SourceEnv},
+			{"536870912\n", 460 * mi, SourceCapped},
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cgroup := newResizable(t, "536870912\n")
+			sets := make(chan int64, 10)
+			runtimeLimit := tt.requested
+			setLimit := func(limit int64) int64 {
+				prev := runtimeLimit
+				if limit >= 0 {
+					runtimeLimit = limit
+					sets <- limit
+				}
+				return prev
+			}
+			var logs bytes.Buffer
+			logger := slog.New(slog.NewJSONHandler(&logs, nil))
+			first := apply(slog.New(slog.DiscardHandler), tt.env, tt.requested, 512*mi, setLimit)
+			if len(sets) > 0 {
+				<-sets
+			}
+
+			ctx, cancel := context.WithCancel(t.Context())
+			ticks := make(chan time.Time)
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				follow(ctx, ticks, logger, tt.env, tt.requested, first, cgroup.root, setLimit)
+			}()
+			for _, step := range tt.steps {
+				cgroup.write("sys/fs/cgroup/memory.max", step.memoryMax)
+				ticks <- time.Now()
+				if got := <-sets; got != step.want {
+					t.Errorf("after memory.max %q the runtime limit is %s, want %s", step.memoryMax, Format(got), Format(step.want))
+				}
+			}
+			// Unchanged: nothing to do. The second tick is taken only once the first is handled.
+			ticks <- time.Now()
+			ticks <- time.Now()
+			cancel()
+			<-done
+			if len(sets) != 0 {
+				t.Errorf("the limit was set %d more times than the container changed", len(sets))
+			}
+			var changes []map[string]any
+			for line := range strings.Lines(logs.String()) {
+				var record map[string]any
+				if err := json.Unmarshal([]byte(line), &record); err != nil {
+					t.Fatal(err)
+				}
+				if record["msg"] == "memory limit changed" {
+					changes = append(changes, record)
+				}
+			}
+			if len(changes) != len(tt.steps) {
+				t.Fatalf("%d \"memory limit changed\" lines, want %d:\n%s", len(changes), len(tt.steps), logs.String())
+			}
+			for i, step := range tt.steps {
+				if changes[i]["source"] != step.source || changes[i]["gomemlimit_human"] != Format(step.want) {
+					t.Errorf("change %d logged %v, want source %q and %s", i, changes[i], step.source, Format(step.want))
+				}
+			}
+		})
+	}
+}
+
+func TestWatchWithoutAnIntervalIsApply(t *testing.T) {
+	cgroup := newResizable(t, "536870912\n")
+	limit := int64(math.MaxInt64)
+	setLimit := func(l int64) int64 {
+		prev := limit
+		if l >= 0 {
+			limit = l
+		}
+		return prev
+	}
+	getenv := func(string) string { return "" }
+	got := Watch(t.Context(), 0, slog.New(slog.DiscardHandler), getenv, cgroup.root, setLimit)
+	if want := (Result{460 * mi, SourceCgroup, 512 * mi}); got != want || limit != 460*mi {
+		t.Errorf("Watch = %+v with the runtime at %s, want %+v", got, Format(limit), want)
 	}
 }

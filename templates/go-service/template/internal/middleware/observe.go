@@ -9,9 +9,9 @@ import (
 type Observer interface {
 	// Started is called when a request arrives.
 	Started()
-	// Finished is called once it is answered, with its route (the matched pattern, or
-	// "unmatched"), its status and how long it took.
-	Finished(route string, status int, elapsed time.Duration)
+	// Finished is called once it is answered, with its method, its route (the matched
+	// pattern, or "unmatched"), its status and how long it took.
+	Finished(method, route string, status int, elapsed time.Duration)
 }
 
 // Observe reports every request to o.
@@ -22,7 +22,7 @@ func Observe(o Observer) Middleware {
 			o.Started()
 			rw := record(w, r)
 			returned := false
-			defer func() { o.Finished(route(r), rw.statusAfter(returned), time.Since(start)) }()
+			defer func() { o.Finished(r.Method, route(r), rw.statusAfter(returned), time.Since(start)) }()
 			next.ServeHTTP(rw, r)
 			returned = true
 		})

@@ -1,7 +1,6 @@
-// Package debugserver serves what is for operators only, on a server of its own: net/http/pprof,
-// the metrics in the Prometheus format (/metrics) and as expvar JSON (/debug/vars). None of it
-// shares the service's port, and its address stays on loopback unless explicitly allowed
-// (reach it with kubectl port-forward).
+// Package debugserver serves net/http/pprof, which is for operators only, on a server of its
+// own. It shares neither the service's port nor the metrics', and its address stays on loopback
+// unless explicitly allowed (reach it with kubectl port-forward).
 package debugserver
 
 import (
@@ -11,13 +10,10 @@ import (
 	"time"
 )
 
-// Routes returns a mux serving the profiles under /debug/pprof/, metrics at /metrics and vars
-// at /debug/vars. It is a mux of its own: importing net/http/pprof and expvar also adds their
-// handlers to http.DefaultServeMux, which nothing serves.
-func Routes(metrics, vars http.Handler) *http.ServeMux {
+// Routes returns a mux serving the profiles under /debug/pprof/. It is a mux of its own:
+// importing net/http/pprof also adds its handlers to http.DefaultServeMux, which nothing serves.
+func Routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", metrics)
-	mux.Handle("GET /debug/vars", vars)
 	// Index also serves each named profile, such as /debug/pprof/heap and /debug/pprof/goroutine.
 	mux.HandleFunc("GET /debug/pprof/", pprof.Index)
 	mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
@@ -28,11 +24,11 @@ func Routes(metrics, vars http.Handler) *http.ServeMux {
 	return mux
 }
 
-// New returns the debug server for Routes(metrics, vars), logging its own errors to logs at level
-// ERROR. Its caller serves it on a listener it binds itself.
-func New(logs slog.Handler, metrics, vars http.Handler) *http.Server {
+// New returns the debug server for Routes(), logging its own errors to logs at level ERROR. Its
+// caller serves it on a listener it binds itself.
+func New(logs slog.Handler) *http.Server {
 	return &http.Server{
-		Handler:           Routes(metrics, vars),
+		Handler:           Routes(),
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       15 * time.Second,
 		// No WriteTimeout: pprof refuses (400) a CPU profile or trace that would last longer,

@@ -10,9 +10,7 @@ import (
 )
 
 func TestServesProfiles(t *testing.T) {
-	metrics := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "metrics here") })
-	vars := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "vars here") })
-	srv := New(slog.DiscardHandler, metrics, vars)
+	srv := New(slog.DiscardHandler)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -36,8 +34,7 @@ func TestServesProfiles(t *testing.T) {
 		// A write timeout shorter than the profile makes pprof answer 400 instead.
 		{"CPU profile", http.MethodGet, "/debug/pprof/profile?seconds=1", http.StatusOK, ""},
 		{"trace", http.MethodGet, "/debug/pprof/trace?seconds=0.1", http.StatusOK, ""},
-		{"metrics", http.MethodGet, "/metrics", http.StatusOK, "metrics here"},
-		{"vars", http.MethodGet, "/debug/vars", http.StatusOK, "vars here"},
+		{"no metrics: they have a server of their own", http.MethodGet, "/metrics", http.StatusNotFound, ""},
 		{"nothing else", http.MethodGet, "/", http.StatusNotFound, ""},
 	}
 	for _, tt := range tests {
@@ -66,7 +63,7 @@ func TestServesProfiles(t *testing.T) {
 }
 
 func TestServerAllowsLongProfiles(t *testing.T) {
-	if wt := New(slog.DiscardHandler, http.NotFoundHandler(), http.NotFoundHandler()).WriteTimeout; wt != 0 && wt.Seconds() < 90 {
+	if wt := New(slog.DiscardHandler).WriteTimeout; wt != 0 && wt.Seconds() < 90 {
 		t.Errorf("WriteTimeout = %v, want 0 or at least 90s so a 30s profile can finish", wt)
 	}
 }

@@ -1,0 +1,183 @@
+"""The parts of copier scaffold relies on that copier does not publish, all in this one module.
+
+copier's public API is `run_copy`, `run_recopy` and `run_update`, plus `Settings` and `Phase`. They
+render and ask in one go, through copier's own prompts. scaffold asks the questions itself (80-column
+prompts, a summary to confirm, control characters refused, org defaults), yet what a template means
+must stay copier's: its question types, defaults, `when`, choices, validators, computed values,
+extensions and answers file. So the questionnaire is driven through copier's own objects, named here
+with the reason each is needed. Everything else in scaffold speaks plain data.
+
+Every name below exists from the lowest copier pyproject.toml allows to the newest it was tested with;
+copier moved its modules behind a leading underscore in 9.5, hence the two import paths.
+"""
+
+import functools
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import Any
+
+try:  # copier >= 9.5
+    from copier._main import Worker  # the only place copier builds its Jinja environment and render context
+    from copier._template import Template  # copier.yml read as copier reads it: `!include`, secrets, settings
+    from copier._types import MISSING  # what Question.get_default returns for "no default"
+    from copier._user_data import AnswersMap, Question  # one question's meaning: type, default, when, choices
+except ImportError:  # copier 9.4
+    from copier.main import Worker  # type: ignore[no-redef]
+    from copier.template import Template  # type: ignore[no-redef]
+    from copier.types import MISSING  # type: ignore[no-redef]
+    from copier.user_data import AnswersMap, Question  # type: ignore[no-redef]
+
+from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError, UserMessageError
+
+__all__ = [
+    "MISSING",
+    "AnswersMap",
+    "CopierError",
+    "ForbiddenPathError",
+    "Question",
+    "Template",
+    "UnsafeTemplateError",
+    "UserMessageError",
+    "prompt_phase",
+    "question",
+    "questionnaire_worker",
+    "render_context",
+    "rendering_worker",
+    "template_of",
+]
+
+
+def template_of(folder: Path, *, extensions: tuple[str, ...] | None = None) -> Any:
+    """Return copier's Template for the template in `folder`, a plain folder on this machine.
+
+    `extensions` replaces the `_jinja_extensions` copier would import (without consent, a template's
+    own extensions are never imported). copier has no public way to say so: its cached value is set.
+    """
+    template = Template(url=str(folder))
+    # scaffold's checkouts are plain folders (checkouts.py clones and picks the version), so copier must not
+    # take one for a repository to clone because of its name (a folder ending in `.git`) or run git on it
+    template.__dict__["vcs"] = None
+    if extensions is not None:
+        template.__dict__["jinja_extensions"] = extensions
+    return template
+
+
+def settings(*, trusted_url: str | None = None) -> Any:
+    """copier settings with no user defaults or trust read from the user's copier settings file.
+
+    scaffold decides consent itself (trust.consent); once it has, the template's own URL is trusted, which
+    is copier's public way to let tasks and extensions run while its `_external_data` path checks stay on.
+    """
+    try:
+        from copier._settings import SettingsModel
+    except ImportError:  # copier 9.4
+        from copier.settings import Settings as SettingsModel  # type: ignore[no-redef]
+    return SettingsModel(trust=[trusted_url] if trusted_url else [])
+
+
+def questionnaire_worker(template: Any, dest: Path, *, data: Mapping[str, Any] | None = None) -> Any:
+    """Return a copier Worker for `template` and `dest` that is never run: its Jinja environment and render
+    context are what every question, default and message is rendered with.
+
+    copier builds them only inside Worker (`jinja_env`, `_render_context`), with the template's loader (which
+    copier-templates-extensions' loader needs), extensions, `_envops` and `_copier_conf`.
+    """
+    worker = Worker(src_path=str(template.url), dst_path=dest, data=dict(data or {}), settings=settings(), quiet=True)
+    worker.__dict__["template"] = template  # the Template already read, with the extensions consent allows
+    return worker
+
+
+def render_context(worker: Any) -> dict[str, Any]:
+    """Return copier's render context for the answers in `worker.answers` (private `Worker._render_context`)."""
+    return dict(worker._render_context())
+
+
+def question(worker: Any, key: str, details: Mapping[str, Any]) -> Any:
+    """Return copier's Question `key` of `worker`'s template, in the context of the answers so far."""
+    return Question(
+        answers=worker.answers,
+        context=render_context(worker),
+        jinja_env=worker.jinja_env,
+        settings=worker.settings,
+        var_name=key,
+        **details,
+    )
+
+
+def prompt_phase() -> Any:
+    """Enter copier's prompt phase (`_copier_phase` is "prompt" while questions render); a no-op before copier 9.10."""
+    try:
+        from copier import Phase
+    except ImportError:
+        return nullcontext()
+    use = getattr(Phase, "use", None)
+    return use(Phase.PROMPT) if use is not None else nullcontext()
+
+
+@functools.cache
+def _recording_worker_class() -> Any:
+    """copier's Worker, recording where the template really comes from and skipping one git call per file."""
+    from pydantic import ConfigDict
+    from pydantic.dataclasses import dataclass
+
+    @dataclass(config=ConfigDict(extra="forbid"))
+    class RecordingWorker(Worker):  # type: ignore[misc,valid-type]
+        recorded_src: str = ""
+        recorded_version: str | None = None
+
+        def _answers_to_remember(self) -> Mapping[str, Any]:
+            # scaffold renders from a checkout (a plain folder) or from inside its own package, so copier would
+            # record that folder; the answers file must name the template as the user gave it (and the version,
+            # `git describe` of the checkout). copier's own answers-file template then writes it, so its bytes
+            # stay copier's. There is no public setting for either value.
+            remembered = dict(super()._answers_to_remember())
+            head = {"_commit": self.recorded_version or remembered.get("_commit"), "_src_path": self.recorded_src}
+            answers = {k: v for k, v in head.items() if v is not None}
+            answers.update((k, v) for k, v in remembered.items() if k not in head)
+            return answers
+
+        def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
+            # scaffold renders only into a folder it has just made, which no git index tracks; copier's check
+            # (a `git config` process per file) always ends without a change there
+            return
+
+    return RecordingWorker
+
+
+def rendering_worker(
+    template: Any,
+    dest: Path,
+    answers: Mapping[str, Any],
+    *,
+    recorded_src: str,
+    recorded_version: str | None,
+    answers_file: str,
+    trusted_url: str | None,
+) -> Any:
+    """Return the Worker that renders `template` into `dest` with `answers`, asking nothing.
+
+    `answers_file` is the answers file path scaffold has already rendered and checked. copier's own checks
+    stay on (`unsafe` is never set); `trusted_url` is the template's URL once consent is given or not needed.
+    """
+    worker = _recording_worker_class()(
+        src_path=str(template.url),
+        dst_path=dest,
+        data=dict(answers),
+        answers_file=Path(answers_file),
+        settings=settings(trusted_url=trusted_url),
+        defaults=True,
+        overwrite=True,
+        quiet=True,
+        recorded_src=recorded_src,
+        recorded_version=recorded_version,
+    )
+    worker.__dict__["template"] = template
+    return worker
+
+
+@contextmanager
+def cleaned_up(worker: Any) -> Iterator[Any]:
+    """Use `worker` as copier does (its context manager removes its temporary files)."""
+    with worker:
+        yield worker

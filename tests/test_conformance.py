@@ -1,0 +1,156 @@
+"""Any copier template, exactly as copier renders and updates it: scaffold side by side with copier.
+
+For each template of tests/conformance (one copier feature each, two versions): `copier copy` and
+`scaffold new --trust` at v1 make identical trees and answers files, byte for byte; `copier update` and
+`scaffold update --trust` to v2 do too; and scaffold would ask the same questions, in the same order,
+with the same defaults and choices, as copier asks them.
+"""
+
+import os
+import stat
+from contextlib import chdir
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+
+from generator import copier_api
+from generator.checkouts import checkout
+from generator.collect import collect_answers
+from generator.new import template_config
+from generator.sources import resolve
+from tests.cli import scaffold
+from tests.conformance import CASES, Case
+from tests.template_repos import git
+
+pytestmark = pytest.mark.filterwarnings("ignore")
+
+
+def make_template(folder: Path, case: Case) -> Path:
+    """Write `case` as a git template at `folder`, tagged v1.0.0 and, after its change, v2.0.0."""
+    folder.mkdir(parents=True)
+    for name, text in case.v1.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_text(text)
+    for name, target in case.links.items():
+        (folder / name).symlink_to(target)
+    git(folder, "init", "-q")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "v1")
+    git(folder, "tag", "v1.0.0")
+    for name, changed in case.v2.items():
+        path = folder / name
+        if changed is None:
+            path.unlink()
+            continue
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(changed)
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "v2")
+    git(folder, "tag", "v2.0.0")
+    return folder
+
+
+def tree(root: Path) -> dict[str, Any]:
+    """Every file and link below `root` outside .git: its bytes (and whether it is executable), or its target."""
+    found: dict[str, Any] = {}
+    for folder, dirs, files in os.walk(root):
+        dirs[:] = [d for d in dirs if not (Path(folder) == root and d == ".git")]
+        for name in files + [d for d in dirs if (Path(folder) / d).is_symlink()]:
+            path = Path(folder) / name
+            key = path.relative_to(root).as_posix()
+            if path.is_symlink():
+                found[key] = ("link", os.readlink(path))
+            else:
+                found[key] = (path.read_bytes(), bool(path.stat().st_mode & stat.S_IXUSR))
+    return found
+
+
+def copier_copy_and_commit(template: Path, dest: Path, data: dict[str, str]) -> None:
+    copier.run_copy(str(template), dest, data=dict(data), defaults=True, unsafe=True, vcs_ref="v1.0.0", quiet=True)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "copier copy")
+
+
+def copier_update(dest: Path) -> None:
+    with chdir(dest):
+        copier.run_update(str(dest), defaults=True, overwrite=True, unsafe=True, vcs_ref="v2.0.0", quiet=True)
+
+
+def data_args(data: dict[str, str]) -> list[str]:
+    return [arg for key, value in data.items() for arg in ("--data", f"{key}={value}")]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_scaffold_new_and_update_make_what_copier_copy_and_update_make(tmp_path: Path, case: Case) -> None:
+    template = make_template(tmp_path / "templates" / case.name, case)
+    by_copier = tmp_path / "copier" / "project"
+    copier_copy_and_commit(template, by_copier, case.data)
+    (tmp_path / "scaffold").mkdir()
+
+    code, _, err = scaffold(
+        tmp_path / "scaffold", "new", "project", "--template", str(template), "--vcs-ref", "v1.0.0",
+        "--trust", "--defaults", *data_args(case.data),
+    )  # fmt: skip
+
+    if case.refused:
+        assert code == 2 and case.refused in err, err
+        return
+    assert code == 0, err
+    by_scaffold = tmp_path / "scaffold" / "project"
+    assert tree(by_scaffold) == tree(by_copier)
+
+    copier_update(by_copier)
+    code, out, err = scaffold(by_scaffold, "update", "--trust", "--vcs-ref", "v2.0.0")
+    assert code == 0, err + out
+    assert tree(by_scaffold) == tree(by_copier)
+
+
+def copier_questions(template: Path, data: dict[str, str], dest: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """The questions `copier copy` asks (name, default, choices), answering each with its default."""
+    asked: list[Any] = []
+
+    def prompt(questions: list[dict[str, Any]], answers: dict[str, Any]) -> dict[str, Any]:
+        question = questions[0]
+        name = question["name"]
+        if question["when"](None):
+            choices = question.get("choices") or []
+            asked.append(
+                (
+                    name,
+                    answers[name],
+                    [(str(c.title), c.value) for c in choices if not c.disabled],
+                    {str(c.title): str(c.disabled) for c in choices if c.disabled},
+                )
+            )
+        return {name: answers[name]}
+
+    monkeypatch.setattr(copier_api.Worker.__module__ + ".unsafe_prompt", prompt)
+    copier.run_copy(str(template), dest, data=dict(data), unsafe=True, vcs_ref="v1.0.0", quiet=True, pretend=True)
+    return asked
+
+
+def scaffold_questions(template: Path, data: dict[str, str], dest: Path) -> list[Any]:
+    """The questions `scaffold new` asks (name, default, choices), answering each with its default."""
+    asked: list[Any] = []
+
+    def ask(question: Any, default: Any, problem: Any) -> Any:
+        asked.append((question.key, default, list(question.choices.items()), dict(question.disabled)))
+        return default
+
+    with checkout(resolve(str(template), "v1.0.0")) as source:
+        collect_answers(template_config(source, trusted=True), dict(data), ask, dest=dest)
+    return asked
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if not c.refused], ids=[c.name for c in CASES if not c.refused])
+def test_scaffold_asks_the_questions_copier_asks_in_its_order_with_its_defaults_and_choices(
+    tmp_path: Path, case: Case, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    template = make_template(tmp_path / "templates" / case.name, case)
+    dest = tmp_path / "out" / "project"
+    expected = copier_questions(template, case.data, dest, monkeypatch)
+    assert expected, "copier asked nothing: the case does not exercise the questions"
+    assert scaffold_questions(template, case.data, dest) == expected
