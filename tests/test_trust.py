@@ -145,8 +145,8 @@ def test_an_answers_file_naming_a_folder_as_bundled_is_refused_by_check_and_upda
     for args in (("check",), ("update", "--plan"), ("update",), ("check", "svc", "svc"), ("update", "svc", "svc")):
         code, out, err = scaffold(repo if len(args) < 3 else world.root, *args)
         assert code == 2, (args, out, err)
-        # refused as not bundled, or (update) as not the template the repo's history was rendered from
-        assert f"bundled:{evil} is not bundled with scaffold" in out + err or "is not the template its history" in err
+        # refused, before anything is rendered, as not the template the repo's history was rendered from
+        assert f"_src_path bundled:{evil} in .copier-answers.yml of {repo} is not the template its history" in out + err
     assert not world.canary.exists()
     assert git(repo, "rev-parse", "HEAD") == head and git(repo, "status", "--porcelain") == ""
 
