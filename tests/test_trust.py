@@ -262,3 +262,44 @@ def test_a_file_url_with_a_host_cannot_borrow_a_trusted_folders_name(world: Worl
 )
 def test_update_and_check_compare_src_path_by_scheme_host_port_and_path(recorded: str, edited: str, same: bool) -> None:
     assert same_template(recorded, edited) is same
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b]52;c;ZXZpbA==\x07", "\\x1b]52;c;ZXZpbA==\\x07"),  # OSC 52: a clipboard write
+        ("\x1b]8;;https://evil\x1b\\text", "\\x1b]8;;https://evil\\x1b\\text"),  # OSC 8: a disguised link
+        ("over\rwrite", "over\\x0dwrite"),
+        ("\x9b31m", "\\x9b31m"),  # CSI as one C1 byte
+        ("\u202eevil", "\\u202eevil"),  # right-to-left override
+        ("two\nlines\tand a tab, café", "two\nlines\tand a tab, café"),
+    ],
+)
+def test_template_text_reaches_the_terminal_with_escapes_shown(raw: str, shown: str) -> None:
+    from generator.terminal_text import safe
+
+    assert safe(raw) == shown
+
+
+def test_an_error_line_is_one_line_and_bounded() -> None:
+    from generator.terminal_text import safe_line
+
+    line = safe_line("start\n" + "x" * 10_000 + "\x1b[2J end", limit=200)
+    assert "\n" not in line and "\x1b" not in line
+    assert line.startswith("start x") and line.endswith("x\\x1b[2J end (10017 characters, cut)")
+    assert len(line) < 260
+
+
+def test_yaml_aliases_are_measured_without_being_expanded() -> None:
+    from generator.trust.bounded_yaml import load
+    from tests.hostile_templates import billion_laughs
+
+    assert load("a: &x [1, 2]\nb: *x\n", "f") == {"a": [1, 2], "b": [1, 2]}
+    for text, rule in (
+        (billion_laughs(), "f expands to more than 100000 YAML nodes through its aliases (a YAML bomb)"),
+        ("a: &x [*x]\n", "f has a YAML alias that contains itself"),
+        ("[" * 300 + "]" * 300, "f nests YAML collections more than 200 deep"),
+    ):
+        with pytest.raises(TemplateError) as refused:
+            load(text, "f")
+        assert refused.value.message.startswith(rule)
