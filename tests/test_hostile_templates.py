@@ -252,10 +252,10 @@ def test_a_render_is_staged_where_no_other_tool_looks_until_the_guard_passed_it(
     seen: list[tuple[Path, int, list[str]]] = []
     guard = render_module.check_rendered
 
-    def spy(root: Path, template: str) -> None:
+    def spy(root: Path, template: str, *limits: object) -> None:
         near_user = sorted(p.relative_to(world.root).as_posix() for p in (world.root / "work").rglob("*"))
         seen.append((root, stat.S_IMODE(root.parent.stat().st_mode), near_user))
-        guard(root, template)
+        guard(root, template, *limits)
 
     monkeypatch.setattr(render_module, "check_rendered", spy)
     template = hostile_template(world.root / "hostile", world, NEVER_ALLOWED["git config with fsmonitor"])
