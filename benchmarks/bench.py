@@ -168,7 +168,7 @@ def run_fleet(quick: bool, results: dict[str, Any]) -> list[list[str]]:
 
 
 def run_http(quick: bool, results: dict[str, Any]) -> list[list[str]]:
-    """wrk through the generated service's middleware chain against its bare mux, and start-to-ready time."""
+    """wrk and `go test -bench` through the generated chain against a plain stdlib chain, and start-to-ready time."""
     env, _ = go_env()
     env["PATH"] = os.pathsep.join([str(Path(go_command()[0]).parent), env["PATH"]])
     try:
@@ -176,21 +176,34 @@ def run_http(quick: bool, results: dict[str, Any]) -> list[list[str]]:
     except RuntimeError as error:
         return [["HTTP figures", "skipped", str(error), "", ""]]
     results["http"] = asdict(fig) | {"ratio": fig.ratio}
-    chained, bare = statistics.median(fig.chained_rps), statistics.median(fig.bare_rps)
+    chained, plain, bare = (statistics.median(rps) for rps in (fig.chained_rps, fig.plain_rps, fig.bare_rps))
     ready = sorted(fig.ready_s)
+
+    def per_request(chain: str) -> str:
+        runs = fig.go_bench[chain]
+        ns = statistics.median(r.ns_per_op for r in runs)
+        return f"{ns / 1000:.2f} µs, {runs[0].bytes_per_op} B, {runs[0].allocs_per_op} allocs"
+
     return [
         [
-            f"req/s, {fig.path} through the full middleware chain (wrk, {fig.connections} connections)",
+            f"req/s, {fig.path} through the generated chain (wrk, {fig.connections} connections)",
             f"{chained:,.0f}",
-            "the same binary's bare mux",
-            f"{bare:,.0f}",
+            "a plain stdlib chain, same binary",
+            f"{plain:,.0f}",
             f"{fig.ratio:.2f}x",
         ],
         [
-            f"ratio of each of the {len(fig.round_ratios)} rounds (chain / bare, the column above is their median)",
+            f"ratio of each of the {len(fig.round_ratios)} rounds (generated / plain; the one above is their median)",
             " ".join(f"{r:.2f}" for r in fig.round_ratios),
-            "",
-            "",
+            "the bare mux, same binary",
+            f"{bare:,.0f}",
+            f"{chained / bare:.2f}x",
+        ],
+        [
+            "per request, go test -bench (median time; bytes and allocations)",
+            per_request("generated"),
+            "the plain chain",
+            per_request("plain"),
             "",
         ],
         [

@@ -1,15 +1,17 @@
-"""The generated service's request path: requests per second through the full middleware chain against the
-same binary's bare mux, driven by wrk on loopback, and the time from process start to the first /readyz 200.
+"""The generated service's request path against a plain standard-library chain: requests per second through
+each, driven by wrk on loopback, their per-request cost and allocations from `go test -bench`, and the time from
+process start to the first /readyz 200.
 
-A benchmark-only main package is added to a freshly rendered repo (never part of what scaffold generates): it
-serves the service's own routes twice from one process, once wrapped in server.Handler (request ID, trace
-context, deadline, access log, metrics, panic recovery) and once bare, so both runs share the binary, the
-Go runtime and the machine's state. The logs go to /dev/null through the service's own logger, set up as the
-service sets it up by default (access lines written together at most ACCESS_LOG_DELAY apart). Both
-handlers are warmed up, then each round runs both with the same wrk settings, the order swapped every round
-(chain first, then bare first) so that neither always runs on a machine the other just warmed or loaded.
-The ratio is the median of the rounds' own ratios: a round's two runs are seconds apart, so a slow spell of
-the shared machine moves both.
+The plain chain (benchmarks/plainchain/plainchain.go) is what a team would write by hand with the standard
+library alone: the same pieces (request ID, trace ID, access line through slog's JSON handler, body limit,
+http.TimeoutHandler, panic recovery), each in its most direct form. A benchmark-only main package is added to a
+freshly rendered repo, with the plain chain as internal/plainchain (never part of what scaffold generates): it
+serves the service's own routes three times from one process, through server.Handler, through the plain chain
+and bare, so all runs share the binary, the Go runtime and the machine's state. Neither chain has metrics (they
+are measured in internal/metrics). Logs go to /dev/null through each chain's logger. Each round runs all three
+with the same wrk settings, the order rotated every round, so that none always runs on a machine another just
+warmed or loaded; the ratio is the median of the rounds' own ratios. The Go benchmarks run in the same way: one
+`go test -bench` per chain per round, in turns.
 """
 
 from __future__ import annotations
@@ -32,56 +34,78 @@ from generator.sources import resolve
 
 NAME = "bench-svc"
 MODULE = f"github.com/example/{NAME}"
+PLAIN_CHAIN = Path(__file__).parent / "plainchain"
 BENCH_MAIN = f"""package main
 
 import (
 	"log/slog"
+	"net/http"
 	"os"
 
-	"{MODULE}/internal/buildinfo"
 	"{MODULE}/internal/config"
 	"{MODULE}/internal/health"
 	"{MODULE}/internal/logging"
-	"{MODULE}/internal/metrics"
+	"{MODULE}/internal/plainchain"
 	"{MODULE}/internal/server"
 )
 
-// Serves the service's routes with the middleware chain on os.Args[1] and bare on os.Args[2],
-// logging as the service does by default.
+// Serves the service's routes through server.Handler on os.Args[1], through the plain chain on
+// os.Args[2] and bare on os.Args[3].
 func main() {{
-	logger := logging.New(logging.NewOutput(os.Stdout, config.DefaultAccessLogDelay), new(slog.LevelVar), "bench")
+	logger := logging.New(os.Stdout, new(slog.LevelVar), "bench")
 	readiness := new(health.Readiness)
 	readiness.Set(true)
-	registry := metrics.New("bench", buildinfo.Read("bench"))
-	chained := server.New(server.Handler(server.Routes("bench", readiness), logger, registry), logger.Handler())
-	chained.Addr = os.Args[1]
-	bare := server.New(server.Routes("bench", readiness), logger.Handler())
-	bare.Addr = os.Args[2]
-	go func() {{ panic(bare.ListenAndServe()) }}()
-	panic(chained.ListenAndServe())
+	routes := server.Routes("bench", readiness)
+	handlers := []http.Handler{{
+		server.Handler(routes, server.Options{{
+			Logger: logger, RequestTimeout: config.DefaultRequestTimeout, MaxBodyBytes: config.DefaultMaxBodyBytes,
+		}}),
+		plainchain.Handler(routes, slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+			config.DefaultRequestTimeout, config.DefaultMaxBodyBytes),
+		routes,
+	}}
+	errs := make(chan error)
+	for i, h := range handlers {{
+		srv := server.New(h, logger.Handler(), config.DefaultWriteTimeout)
+		srv.Addr = os.Args[i+1]
+		go func() {{ errs <- srv.ListenAndServe() }}()
+	}}
+	panic(<-errs)
 }}
 """
+CHAINS = ("generated", "plain", "bare")
+
+
+@dataclass(frozen=True)
+class GoBench:
+    """One `go test -bench` result: time, bytes and allocations per request."""
+
+    ns_per_op: float
+    bytes_per_op: int
+    allocs_per_op: int
 
 
 @dataclass(frozen=True)
 class HTTPFigures:
-    """Requests per second of each run, per handler, and the start-to-ready times in seconds."""
+    """Requests per second of each wrk run and `go test -bench` results, per chain; start-to-ready seconds."""
 
     path: str
     connections: int
     duration_s: int
     chained_rps: list[float]
+    plain_rps: list[float]
     bare_rps: list[float]
+    go_bench: dict[str, list[GoBench]]
     ready_s: list[float]
 
     @property
     def round_ratios(self) -> list[float]:
-        """Each round's chained req/s over its bare req/s."""
-        return [c / b for c, b in zip(self.chained_rps, self.bare_rps, strict=True)]
+        """Each round's generated-chain req/s over its plain-chain req/s."""
+        return [c / p for c, p in zip(self.chained_rps, self.plain_rps, strict=True)]
 
     @property
     def ratio(self) -> float:
-        """The median of the rounds' ratios."""
+        """The median of the rounds' ratios: above 1 the generated chain is faster than the plain one."""
         return statistics.median(self.round_ratios)
 
 
@@ -117,17 +141,42 @@ def _build(repo: Path, env: dict[str, str], package: str, out: Path) -> None:
     subprocess.run(["go", "build", "-o", str(out), package], cwd=repo, env=env, check=True)
 
 
+_BENCH_LINE = re.compile(r"^Benchmark(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op\s+(\d+) B/op\s+(\d+) allocs/op", re.M)
+
+
+def _go_bench(repo: Path, env: dict[str, str], chain: str, benchtime: str) -> GoBench:
+    """Run the one Go benchmark of `chain` in internal/plainchain and parse its line."""
+    out = subprocess.run(
+        ["go", "test", "-run", "^$", "-bench", f"^Benchmark{chain.capitalize()}$", "-benchmem",
+         f"-benchtime={benchtime}", "./internal/plainchain"],
+        cwd=repo, env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    found = _BENCH_LINE.search(out)
+    if not found:
+        raise RuntimeError(f"go test -bench printed no result for {chain}:\n{out}")
+    return GoBench(float(found.group(2)), int(found.group(3)), int(found.group(4)))
+
+
+def _add_plain_chain(repo: Path) -> None:
+    """Copy the plain chain and the side-by-side Go benchmarks into the rendered repo."""
+    target = repo / "internal" / "plainchain"
+    target.mkdir()
+    for source in PLAIN_CHAIN.glob("*.go"):
+        (target / source.name).write_text(source.read_text().replace("github.com/example/bench-svc", MODULE))
+    (repo / "cmd" / "benchserver").mkdir()
+    (repo / "cmd" / "benchserver" / "main.go").write_text(BENCH_MAIN)
+
+
 def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTTPFigures:
-    """Build the repo's service and the two-handler server, then time them; needs wrk on PATH."""
+    """Build the repo's service and the three-handler server, then time them; needs wrk on PATH."""
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk; tests/run.sh does as root)")
-    rounds, seconds, starts, connections = (2, 3, 5, 16) if quick else (10, 6, 20, 32)
-    warm_up = 1 if quick else 3
+    rounds, seconds, starts, connections = (2, 2, 3, 16) if quick else (9, 6, 20, 32)
+    warm_up, benchtime = (1, "20000x") if quick else (3, "1s")
     with tempfile.TemporaryDirectory(prefix="scaffold-bench-http-") as tmp:
         repo = Path(tmp) / NAME
         create(NewRequest(name=NAME, dest=repo, source=resolve(None), git_init=False))
-        (repo / "cmd" / "benchserver").mkdir()
-        (repo / "cmd" / "benchserver" / "main.go").write_text(BENCH_MAIN)
+        _add_plain_chain(repo)
         service, bench = Path(tmp) / "service", Path(tmp) / "benchserver"
         _build(repo, env, f"./cmd/{NAME}", service)
         _build(repo, env, "./cmd/benchserver", bench)
@@ -146,24 +195,27 @@ def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTT
                 process.kill()
                 process.wait()
 
-        chained_port, bare_port = _free_port(), _free_port()
+        log(f"http: go test -bench, {rounds} rounds, the chains in turns")
+        go_bench: dict[str, list[GoBench]] = {chain: [] for chain in CHAINS}
+        for turn in range(rounds):
+            for chain in CHAINS[turn % 3 :] + CHAINS[: turn % 3]:
+                go_bench[chain].append(_go_bench(repo, env, chain, benchtime))
+
+        ports = {chain: _free_port() for chain in CHAINS}
         server = subprocess.Popen(
-            [str(bench), f"127.0.0.1:{chained_port}", f"127.0.0.1:{bare_port}"], env=env, stdout=subprocess.DEVNULL
+            [str(bench), *(f"127.0.0.1:{ports[chain]}" for chain in CHAINS)], env=env, stdout=subprocess.DEVNULL
         )
-        chained: list[float] = []
-        bare: list[float] = []
+        rps: dict[str, list[float]] = {chain: [] for chain in CHAINS}
         try:
-            for port in (chained_port, bare_port):
+            for port in ports.values():
                 _wait_ready(f"http://127.0.0.1:{port}/readyz", time.monotonic() + 10)
-            log(f"http: wrk GET / through the chain and bare, {rounds} rounds of {seconds} s each, in turns")
-            for port in (chained_port, bare_port):
+            log(f"http: wrk GET / through each chain, {rounds} rounds of {seconds} s each, in turns")
+            for port in ports.values():
                 _wrk(f"http://127.0.0.1:{port}/", connections, warm_up)
             for turn in range(rounds):
-                order = (chained_port, bare_port) if turn % 2 == 0 else (bare_port, chained_port)
-                runs = {port: _wrk(f"http://127.0.0.1:{port}/", connections, seconds) for port in order}
-                chained.append(runs[chained_port])
-                bare.append(runs[bare_port])
+                for chain in CHAINS[turn % 3 :] + CHAINS[: turn % 3]:
+                    rps[chain].append(_wrk(f"http://127.0.0.1:{ports[chain]}/", connections, seconds))
         finally:
             server.kill()
             server.wait()
-    return HTTPFigures("GET /", connections, seconds, chained, bare, ready)
+    return HTTPFigures("GET /", connections, seconds, rps["generated"], rps["plain"], rps["bare"], go_bench, ready)

@@ -157,11 +157,16 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "memory_limit": _memory_limit,
     "cpu_limit": _cpu_limit,
     "runtime_image": _runtime_image,
-    "scaffold_source": lambda value: _url("scaffold_source", _SCAFFOLD_SOURCE, SCAFFOLD_SOURCE_ACCEPTED, value),
-    "scaffold_pins": lambda value: _url("scaffold_pins", _SCAFFOLD_PINS, SCAFFOLD_PINS_ACCEPTED, value),
 }
 
 KNOWN_KEYS = tuple(_VALIDATORS)
+"""The questions a service developer answers."""
+
+# The org's settings (the org config's [ci] table), recorded as answers nobody is asked.
+_ORG_SETTINGS: dict[str, Callable[[Any], Any]] = {
+    "scaffold_source": lambda value: _url("scaffold_source", _SCAFFOLD_SOURCE, SCAFFOLD_SOURCE_ACCEPTED, value),
+    "scaffold_pins": lambda value: _url("scaffold_pins", _SCAFFOLD_PINS, SCAFFOLD_PINS_ACCEPTED, value),
+}
 
 
 def control_character(text: str) -> str | None:
@@ -190,7 +195,7 @@ def validate_answer(key: str, value: Any) -> Any:
     template's own questions) are returned unchanged.
     """
     reject_control_characters(key, value)
-    validator = _VALIDATORS.get(key)
+    validator = _VALIDATORS.get(key) or _ORG_SETTINGS.get(key)
     return validator(value) if validator else value
 
 

@@ -1,7 +1,8 @@
 """Finding a repo's copier answers file, whatever its template named it (`_answers_file`).
 
 copier's default is `.copier-answers.yml`; templates also use `.copier-answers.NAME.yml` (one per
-template applied to a repo) or a folder such as `.copier/`. A candidate counts only when it records
+template applied to a repo), a folder such as `.copier/`, or a name with "answers" one folder
+down. A candidate counts only when it records
 a template (`_src_path`), so a project's own YAML files are never taken for one.
 """
 
@@ -13,7 +14,9 @@ from generator.errors import TemplateError
 from generator.trust import bounded_yaml
 
 DEFAULT = ".copier-answers.yml"
-_PATTERNS = ("*answers*.yml", "*answers*.yaml", ".copier/*.yml", ".copier/*.yaml")
+_PATTERNS = (
+    "*answers*.yml", "*answers*.yaml", "*/*answers*.yml", "*/*answers*.yaml", ".copier/*.yml", ".copier/*.yaml"
+)  # fmt: skip
 
 
 def find_answers_files(repo: Path) -> list[str]:

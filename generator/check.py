@@ -5,7 +5,6 @@ of the version the repo is on (from its git history, as `scaffold update` uses i
 render of the newest version for the repo's answers. Nothing is written to the repo.
 """
 
-import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from generator.policy import fixed_violations
 from generator.pristine import pristine_history
 from generator.refusals import refuse_other_template
 from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
-from generator.snapshots import Snapshot, of_folder
+from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
 from generator.trust.consent import NO_CONSENT, Consent
 
@@ -69,6 +68,8 @@ class RepoReport:
     error: str | None = None
     policy: list[str] = field(default_factory=list)
     """The org's fixed answers the repo's answers contradict, one line each."""
+    conflict_markers: list[str] = field(default_factory=list)
+    """Tracked files holding conflict markers (e.g. committed by an update pull request left unresolved)."""
 
     @property
     def behind(self) -> bool:
@@ -93,19 +94,24 @@ class RepoReport:
 
     @property
     def status(self) -> str:
-        """`error`, `up to date`, or what is wrong of `behind`, `drifted` and `fixed answers differ`."""
+        """`error`, `up to date`, or what is wrong: `behind`, `drifted`, `fixed answers differ`, `conflict markers`."""
         if self.error is not None:
             return "error"
-        flags = (("behind", self.behind), ("drifted", bool(self.drifted)), ("fixed answers differ", bool(self.policy)))
+        flags = (
+            ("behind", self.behind),
+            ("drifted", bool(self.drifted)),
+            ("fixed answers differ", bool(self.policy)),
+            ("conflict markers", bool(self.conflict_markers)),
+        )
         states = [name for name, on in flags if on]
         return ", ".join(states) or "up to date"
 
     @property
     def exit_code(self) -> int:
-        """2 on error; 1 when behind, an owned file drifted or an answer contradicts the org's; else 0."""
+        """2 on error; 1 when behind, an owned file drifted, an answer contradicts the org's or markers are left."""
         if self.error is not None:
             return 2
-        return 1 if self.behind or self.drifted or self.policy else 0
+        return 1 if self.behind or self.drifted or self.policy or self.conflict_markers else 0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as plain data, for `--json`."""
@@ -180,10 +186,41 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
             )
         base = base_files(repo, recorded, trusted=trusted, same_release=fresh.files if now == newest else None)
         paths = sorted(set(base or {}) | set(fresh.files))
-        ours = of_folder(repo, paths)
+        ours = work_tree_files(repo, paths)
         report.base_known = base is not None
         report.files = [FileDrift(p, classify(p, base, ours, fresh.files), owners.of(p)) for p in paths]
         report.files = [f for f in report.files if f.status]
+    report.conflict_markers = conflict_markers(repo)
+
+
+def work_tree_files(repo: Path, paths: list[str]) -> Snapshot:
+    """Return the files among `paths` as they are in the work tree, as git sees them.
+
+    A file git reports unchanged is taken from HEAD: in a clone with `core.autocrlf=true` (or `eol`
+    attributes) its work-tree bytes end lines in CRLF, yet it is exactly what was committed.
+    """
+    files = of_folder(repo, paths)
+    has_head = gitrepo.is_repo(repo) and gitrepo.git(repo, "rev-parse", "--verify", "-q", "HEAD", check=False).stdout
+    if not has_head:
+        return files
+    status = gitrepo.git(repo, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames").stdout
+    changed = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
+    committed = of_commit(repo, "HEAD", [p for p in paths if p in files and p not in changed])
+    return {**files, **committed}
+
+
+_MARKERS = (r"^<{7}( |$)", r"^>{7}( |$)")
+
+
+def conflict_markers(repo: Path) -> list[str]:
+    """Return the tracked files holding conflict markers (a `<<<<<<<` and a `>>>>>>>` line), as in the work tree."""
+    if not gitrepo.is_repo(repo):
+        return []
+    found: list[set[str]] = []
+    for pattern in _MARKERS:
+        grep = gitrepo.git(repo, "grep", "-z", "-l", "-I", "-E", "-e", pattern, check=False)
+        found.append({p for p in grep.stdout.split("\0") if p} if grep.returncode == 0 else set())
+    return sorted(found[0] & found[1])
 
 
 def classify(path: str, base: Snapshot | None, ours: Snapshot, newest: Snapshot) -> str:
@@ -215,6 +252,8 @@ def format_reports(reports: list[RepoReport]) -> str:
             f"{name}: {report.status} (template {report.template}, version {report.version}, newest {report.newest})"
         ]
         lines.extend(f"  policy: {line}" for line in report.policy)
+        if report.conflict_markers:
+            lines.append(f"  conflict markers in: {', '.join(report.conflict_markers)} (resolve them, then commit)")
         listed = [f for f in report.files if f.status != UNCHANGED]
         width = max((len(f.status) for f in listed), default=0)
         lines.extend(f"  {f.status:<{width}}  {f.path}" + _note(f) for f in listed)
@@ -236,5 +275,7 @@ def _note(drift: FileDrift) -> str:
 
 
 def format_json(reports: list[RepoReport]) -> str:
-    """Return the reports as JSON: {"exit_code": N, "repos": [...]}."""
-    return json.dumps({"exit_code": exit_code(reports), "repos": [r.as_dict() for r in reports]}, indent=2)
+    """Return the reports of one repo (one a template) as the JSON document of a fleet run (fleet.to_json)."""
+    from generator.fleet import check_row, to_json  # fleet runs check: imported here, not at the top
+
+    return to_json("check", [check_row(Path(reports[0].path), reports)] if reports else [])

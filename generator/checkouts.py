@@ -13,6 +13,7 @@ removed when the run ends. What a checkout yields still records the template as 
 """
 
 import hashlib
+import os
 import re
 import shutil
 import subprocess
@@ -38,16 +39,55 @@ def use_folder(folder: Path | None) -> None:
     _shared_folder = folder
 
 
+SHARED_PREFIX = "scaffold-checkouts-"
+_RUN_LOCK = ".run.lock"
+"""A file in each shared folder, locked by the run that uses the folder for as long as it runs."""
+
+
 @contextmanager
 def shared() -> Iterator[Path]:
-    """Yield a folder for the checkouts of one fleet run, used by this process too; removed afterwards."""
+    """Yield a folder for the checkouts of one fleet run, used by this process too; removed afterwards.
+
+    A run that was killed (SIGKILL) cannot remove its folder: the next run removes it, knowing it for
+    a dead run's because no process holds its lock any more.
+    """
+    remove_leftovers()
     previous = _shared_folder
-    with tempfile.TemporaryDirectory(prefix="scaffold-checkouts-") as tmp:
-        use_folder(Path(tmp))
+    folder = Path(tempfile.mkdtemp(prefix=SHARED_PREFIX))
+    try:
+        with _locked(folder / _RUN_LOCK):  # held until the folder is gone
+            use_folder(folder)
+            try:
+                yield folder
+            finally:
+                use_folder(previous)
+                shutil.rmtree(folder, ignore_errors=True)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def remove_leftovers(parent: Path | None = None) -> list[Path]:
+    """Remove the shared checkout folders of runs that ended without removing them; return those removed."""
+    try:
+        import fcntl
+    except ImportError:  # no flock: a leftover cannot be told from a running run's folder
+        return []
+    removed = []
+    for folder in Path(parent or tempfile.gettempdir()).glob(f"{SHARED_PREFIX}*"):
+        lock = folder / _RUN_LOCK
         try:
-            yield Path(tmp)
+            handle = os.open(lock, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:  # no lock file: not a folder of this kind, or a run that is just starting
+            continue
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue  # its run is still going
         finally:
-            use_folder(previous)
+            os.close(handle)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 @contextmanager

@@ -237,7 +237,7 @@ def new(
     )
     with guarded() as guard:  # Ctrl-C: nothing written (exit 130), or the whole repo and its summary (exit 0)
         result = new_module.create(request)
-        typer.echo(_summary(result, pretend))
+        typer.echo(_for_terminal(_summary(result, pretend)))
     if guard.interrupted:
         typer.echo(f"Ctrl-C came once {result.dest} was being put in place: it is complete, as above.", err=True)
 
@@ -252,6 +252,15 @@ def _answers_file(path: Path) -> Path:
     if not path.exists():
         raise ScaffoldError(f"--answers-file {str(path)!r} does not exist; accepted: a YAML answers file")
     return path
+
+
+def _for_terminal(text: str) -> str:
+    """Wrap `text` at the terminal's width when a person reads it; logs and pipes get each line whole."""
+    if not sys.stdout.isatty():
+        return text
+    from generator.wrapping import terminal_width, wrap_text
+
+    return wrap_text(text, terminal_width())
 
 
 def _summary(result: Any, pretend: bool) -> str:

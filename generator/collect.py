@@ -171,7 +171,7 @@ class _Run:
 
 def _asks(session: Session, question: Question) -> bool:
     asked = session.copier_question(question)
-    get_ask = getattr(asked, "get_ask", None)  # copier >= 9.11
+    get_ask = getattr(asked, "get_ask", None)  # copier 9.19 added `ask:`; before it, every question is asked
     return bool(get_ask()) if get_ask is not None else True
 
 

@@ -30,6 +30,7 @@ APP_NAME = "scaffold"
 TOP_LEVEL_KEYS = ("default_template", "templates", "defaults", "fixed", "trusted", "ci")
 ENTRY_KEYS = ("src", "ref", "description")
 CI_KEYS = ("scaffold_source", "scaffold_pins")
+_RETIRED_CI_KEY = "scaffold_package"  # asked by earlier versions of the bundled template
 _CATALOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
 Fail = Callable[[str, str], ConfigError]
@@ -288,6 +289,12 @@ def _refuse_unasked(
         return
     for table, answers in tables.items():
         for key in answers:
+            if key not in asked.keys and key == _RETIRED_CI_KEY:
+                raise fail(
+                    f"{table}.{key}",
+                    "is no longer a question: where CI installs scaffold from is the [ci] table; "
+                    "accepted: [ci] scaffold_source and scaffold_pins",
+                )
             if key not in asked.keys:
                 raise fail(
                     f"{table}.{key}",

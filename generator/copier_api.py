@@ -7,27 +7,20 @@ must stay copier's: its question types, defaults, `when`, choices, validators, c
 extensions and answers file. So the questionnaire is driven through copier's own objects, named here
 with the reason each is needed. Everything else in scaffold speaks plain data.
 
-Every name below exists from the lowest copier pyproject.toml allows to the newest it was tested with;
-copier moved its modules behind a leading underscore in 9.5, hence the two import paths.
+Every name below exists from the lowest copier pyproject.toml allows to the newest it was tested with
+(tests/test_conformance_lowest_copier.py runs the conformance suite on the lowest).
 """
 
 import functools
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-try:  # copier >= 9.5
-    from copier._main import Worker  # the only place copier builds its Jinja environment and render context
-    from copier._template import Template  # copier.yml read as copier reads it: `!include`, secrets, settings
-    from copier._types import MISSING  # what Question.get_default returns for "no default"
-    from copier._user_data import AnswersMap, Question  # one question's meaning: type, default, when, choices
-except ImportError:  # copier 9.4
-    from copier.main import Worker  # type: ignore[no-redef]
-    from copier.template import Template  # type: ignore[no-redef]
-    from copier.types import MISSING  # type: ignore[no-redef]
-    from copier.user_data import AnswersMap, Question  # type: ignore[no-redef]
-
+from copier._main import Worker  # the only place copier builds its Jinja environment and render context
+from copier._settings import SettingsModel  # the settings Worker takes (copier.Settings is a plain copy of it)
+from copier._template import Template  # copier.yml read as copier reads it: `!include`, secrets, settings
+from copier._types import MISSING  # what Question.get_default returns for "no default"
+from copier._user_data import AnswersMap, Question  # the answers so far; one question's meaning
 from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError, UserMessageError
 
 __all__ = [
@@ -39,11 +32,13 @@ __all__ = [
     "Template",
     "UnsafeTemplateError",
     "UserMessageError",
+    "choices",
     "prompt_phase",
     "question",
     "questionnaire_worker",
     "render_context",
     "rendering_worker",
+    "start_answers",
     "template_of",
 ]
 
@@ -69,11 +64,7 @@ def settings(*, trusted_url: str | None = None) -> Any:
     scaffold decides consent itself (trust.consent); once it has, the template's own URL is trusted, which
     is copier's public way to let tasks and extensions run while its `_external_data` path checks stay on.
     """
-    try:
-        from copier._settings import SettingsModel
-    except ImportError:  # copier 9.4
-        from copier.settings import Settings as SettingsModel  # type: ignore[no-redef]
-    return SettingsModel(trust=[trusted_url] if trusted_url else [])
+    return SettingsModel(trust={trusted_url} if trusted_url else set())
 
 
 def questionnaire_worker(template: Any, dest: Path, *, data: Mapping[str, Any] | None = None) -> Any:
@@ -86,6 +77,24 @@ def questionnaire_worker(template: Any, dest: Path, *, data: Mapping[str, Any] |
     worker = Worker(src_path=str(template.url), dst_path=dest, data=dict(data or {}), settings=settings(), quiet=True)
     worker.__dict__["template"] = template  # the Template already read, with the extensions consent allows
     return worker
+
+
+def start_answers(worker: Any, given: Mapping[str, Any]) -> None:
+    """Give `worker` an empty AnswersMap holding the `given` answers and the template's `_external_data`.
+
+    As copier's own questionnaire starts; the external data is read lazily by copier's private
+    `Worker._external_data`, which also keeps its paths inside the destination.
+    """
+    worker.answers = AnswersMap(init=dict(given), external=worker._external_data())
+
+
+def choices(question: Any) -> list[Any]:
+    """copier's choices of `question`, rendered: questionary Choices (title, value, disabled reason).
+
+    copier renders them (templated labels and values, dict and pair forms, `validator` inside a
+    choice) only in its private `Question._formatted_choices`.
+    """
+    return list(question._formatted_choices) if question.choices else []
 
 
 def render_context(worker: Any) -> dict[str, Any]:
@@ -106,13 +115,10 @@ def question(worker: Any, key: str, details: Mapping[str, Any]) -> Any:
 
 
 def prompt_phase() -> Any:
-    """Enter copier's prompt phase (`_copier_phase` is "prompt" while questions render); a no-op before copier 9.10."""
-    try:
-        from copier import Phase
-    except ImportError:
-        return nullcontext()
-    use = getattr(Phase, "use", None)
-    return use(Phase.PROMPT) if use is not None else nullcontext()
+    """Enter copier's prompt phase: `_copier_phase` is "prompt" while questions render, as in copier's own run."""
+    from copier import Phase
+
+    return Phase.use(Phase.PROMPT)
 
 
 @functools.cache
@@ -122,7 +128,7 @@ def _recording_worker_class() -> Any:
     from pydantic.dataclasses import dataclass
 
     @dataclass(config=ConfigDict(extra="forbid"))
-    class RecordingWorker(Worker):  # type: ignore[misc,valid-type]
+    class RecordingWorker(Worker):
         recorded_src: str = ""
         recorded_version: str | None = None
 
@@ -174,10 +180,3 @@ def rendering_worker(
     )
     worker.__dict__["template"] = template
     return worker
-
-
-@contextmanager
-def cleaned_up(worker: Any) -> Iterator[Any]:
-    """Use `worker` as copier does (its context manager removes its temporary files)."""
-    with worker:
-        yield worker

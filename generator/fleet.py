@@ -8,17 +8,23 @@ The org config takes part: a catalog entry's pinned `ref` is the version its rep
 against and updated to, and its `trusted` sources may run their tasks and migrations.
 """
 
+import ctypes
 import json
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Sequence
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator import checkouts
+from generator import checkouts, gitrepo
 from generator.config import OrgConfig
 from generator.errors import RefusedError, ScaffoldError
 from generator.repo_lock import git_dir_key
@@ -118,7 +124,8 @@ def run(
     if not paths:
         return []
     workers = jobs if jobs is not None else default_jobs(len(paths))
-    with checkouts.shared() as folder:  # one clone per template, one folder per version, for the whole run
+    # one clone per template, one folder per version, for the whole run
+    with _sigterm_as_exit(), checkouts.shared() as folder:
         if workers <= 1:
             rows = []
             for path in paths:
@@ -130,18 +137,87 @@ def run(
         results: dict[int, FleetRow] = {}
         # spawn, not fork: the parent may run threads (the progress display), and forking those is unsafe
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, context, initializer=checkouts.use_folder, initargs=(folder,)) as pool:
+        initargs = (folder, os.getpid())
+        with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=initargs) as pool:
             futures: dict[Future[FleetRow], int] = {pool.submit(_guarded, job, path): i for i, path in enumerate(paths)}
-            for future in as_completed(futures):
-                index = futures[future]
-                try:
-                    row = future.result()
-                except Exception as error:  # a worker process died: report the repo, keep going
-                    row = _error_row(paths[index], ERROR, 2, f"worker failed: {error!r}")
-                results[index] = row
-                if on_done is not None:
-                    on_done(row)
+            try:
+                for future in as_completed(futures):
+                    index = futures[future]
+                    try:
+                        row = future.result()
+                    except Exception as error:  # a worker process died: report the repo, keep going
+                        row = _error_row(paths[index], ERROR, 2, f"worker failed: {error!r}")
+                    results[index] = row
+                    if on_done is not None:
+                        on_done(row)
+            except BaseException:  # Ctrl-C, SIGTERM: the workers roll back their updates and stop, no waiting
+                pool.shutdown(wait=False, cancel_futures=True)
+                for worker in multiprocessing.active_children():
+                    worker.terminate()
+                raise
     return [results[i] for i in range(len(paths))]
+
+
+@contextmanager
+def _sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit for a while (main thread only): a terminated run stops its workers, cleans up."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    gitrepo.defer_sigterm_during_git()
+    try:
+        yield
+    finally:
+        gitrepo.defer_sigterm_during_git(False)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _start_worker(folder: Path, parent: int) -> None:
+    """Set a worker process up: the run's checkout folder, and an end when its parent ends, however it ends.
+
+    SIGTERM raises SystemExit, so an update in progress rolls back (update.py) and temporary folders
+    go. On Linux the kernel sends SIGTERM when the parent dies, even by SIGKILL (prctl
+    PR_SET_PDEATHSIG); elsewhere a thread watches the parent's pid.
+    """
+    global _worker_exit_code
+    checkouts.use_folder(folder)
+    _worker_exit_code = 128 + signal.SIGTERM
+    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    gitrepo.defer_sigterm_during_git()
+    if not _die_with_parent():
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # the parent died before the watch began
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+_worker_exit_code: int | None = None
+"""Set in a worker process: the exit code it ends with when told to stop (SIGTERM) in the middle of a job."""
+
+
+def _exit_on_sigterm(signum: int, frame: object) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not cut the rollback short
+    raise SystemExit(128 + signum)
+
+
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _die_with_parent() -> bool:
+    """Ask Linux to send this process SIGTERM when its parent dies; False where that is not available."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _guarded(job: Callable[[Path], FleetRow], path: Path) -> FleetRow:
@@ -152,6 +228,10 @@ def _guarded(job: Callable[[Path], FleetRow], path: Path) -> FleetRow:
         return _error_row(path, ERROR, max(error.exit_code, 2), error.message)
     except Exception as error:
         return _error_row(path, ERROR, 2, f"unexpected {type(error).__name__}: {error}")
+    except SystemExit as stop:
+        if _worker_exit_code is not None:  # a worker told to stop: its job cleaned up; the pool would carry on
+            os._exit(stop.code if isinstance(stop.code, int) else _worker_exit_code)
+        raise
 
 
 def _error_row(path: Path, result: str, code: int, message: str) -> FleetRow:
@@ -164,15 +244,28 @@ def exit_code(rows: Iterable[FleetRow]) -> int:
     return max((row.exit_code for row in rows), default=0)
 
 
+SCHEMA_VERSION = 1
+"""The version of the JSON document `check --json` and `update --json` print (generator/schemas/report.schema.json)."""
+REPORT_SCHEMA = Path(__file__).resolve().parent / "schemas" / "report.schema.json"
+
+
 def to_json(command: str, rows: Sequence[FleetRow]) -> str:
-    """Return the fleet's results as JSON: {"command", "exit_code", "counts", "repos": [...]}."""
+    """Return results as the JSON document of `check --json` and `update --json`, for one repo or many.
+
+    {"schema_version", "command", "exit_code", "counts", "repos": [one entry a repo]}; its JSON Schema
+    is REPORT_SCHEMA, and docs/updating.md describes it.
+    """
     counts: dict[str, int] = {}
     for row in rows:
         counts[row.result] = counts.get(row.result, 0) + 1
-    return json.dumps(
-        {"command": command, "exit_code": exit_code(rows), "counts": counts, "repos": [r.as_dict() for r in rows]},
-        indent=2,
-    )
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "command": command,
+        "exit_code": exit_code(rows),
+        "counts": counts,
+        "repos": [r.as_dict() for r in rows],
+    }
+    return json.dumps(document, indent=2)
 
 
 # --- the per-repo jobs (module level, so worker processes can import them) --------------------------------------
@@ -241,6 +334,13 @@ def check_job(repo: Path, org: OrgConfig, trust: bool = False) -> FleetRow:
     if len(names) < 2:
         return _check_row(repo, check_report(repo, org, trust))
     return _combined(repo, [(name, _check_row(repo, check_report(repo, org, trust, name))) for name in names])
+
+
+def check_row(repo: Path, reports: Sequence["RepoReport"]) -> FleetRow:
+    """Return the row of one repo checked as `check_reports` did: its report, or with several templates, all."""
+    if len(reports) < 2:
+        return _check_row(repo, reports[0])
+    return _combined(repo, [(str(report.answers_file), _check_row(repo, report)) for report in reports])
 
 
 def _check_row(repo: Path, report: "RepoReport") -> FleetRow:

@@ -8,6 +8,7 @@ command, no `ext::` transport, no implicit bare repository found inside a render
 
 import functools
 import os
+import signal
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -65,9 +66,10 @@ def git(
     `env` adds variables (e.g. GIT_INDEX_FILE) to the environment git runs in.
     """
     try:
-        result = subprocess.run(
-            ["git", *args], cwd=cwd, env={**_env(cwd), **(env or {})}, capture_output=True, text=True, check=False
-        )
+        with _sigterm_deferred():
+            result = subprocess.run(
+                ["git", *args], cwd=cwd, env={**_env(cwd), **(env or {})}, capture_output=True, text=True, check=False
+            )
     except FileNotFoundError:
         raise GitError("git is not installed; install git or pass --no-git") from None
     if check and result.returncode != 0:
@@ -79,7 +81,10 @@ def git(
 
 
 def git_reason(output: str) -> str:
-    """git's own reason for a failure, in one line: its last `fatal:` or `error:` line, else its last line.
+    """git's own reason for a failure, in one line: its first `fatal:` or `error:` line, else its last line.
+
+    The first such line is the cause ("'x' does not appear to be a git repository"); later ones are its
+    consequences ("Could not read from remote repository").
 
     The prefix is dropped, so the reason reads inside a sentence: "unable to access '...': Could not resolve host".
     """
@@ -87,15 +92,40 @@ def git_reason(output: str) -> str:
     if not lines:
         return "git gave no reason"
     flagged = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    last = flagged[-1] if flagged else lines[-1]
+    reason = flagged[0] if flagged else lines[-1]
     for prefix in ("fatal:", "error:"):
-        last = last.removeprefix(prefix)
-    return last.strip()
+        reason = reason.removeprefix(prefix)
+    return reason.strip()
 
 
 def _subcommand(args: Sequence[str]) -> str:
     """The git command's name (`commit`, `clone`), never the whole command line with scaffold's own arguments."""
     return next((arg for arg in args if not arg.startswith("-")), "")
+
+
+_defer_sigterm = False
+
+
+def defer_sigterm_during_git(defer: bool = True) -> None:
+    """Make SIGTERM wait for the git command scaffold is running to end, in this process (until called with False).
+
+    For processes that turn SIGTERM into a clean stop (fleet workers): Python would otherwise kill the
+    git command it waits for, which can leave `.git/index.lock` behind and the repo half merged.
+    """
+    global _defer_sigterm
+    _defer_sigterm = defer
+
+
+@contextmanager
+def _sigterm_deferred() -> Iterator[None]:
+    if not _defer_sigterm or not hasattr(signal, "pthread_sigmask"):
+        yield
+        return
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _env(cwd: Path) -> dict[str, str]:

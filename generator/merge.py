@@ -7,6 +7,7 @@ import difflib
 import os
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,51 +33,6 @@ class FileEntry:
     path: str
     status: str
     note: str = ""
-
-
-def planned(
-    path: str, base: bytes | None, ours: bytes | None, theirs: bytes | None, *, restore_deleted: bool = False
-) -> FileEntry | None:
-    """Return what an update will do to `path`, or None when it leaves the file alone."""
-    if theirs == base:
-        if restore_deleted and ours is None and base is not None:
-            return FileEntry(path, CREATE, "restored: you had deleted it")
-        return None
-    if ours == theirs:
-        return None  # already as the new version has it
-    if theirs is None:
-        if ours is None:
-            return None
-        return FileEntry(path, DELETE) if ours == base else FileEntry(path, SKIP, USER_EDITED_REMOVED)
-    if ours is None:
-        if base is None:
-            return FileEntry(path, CREATE)
-        return FileEntry(path, CREATE, "restored: you had deleted it") if restore_deleted else FileEntry(
-            path, SKIP, USER_DELETED
-        )
-    if ours == base:
-        return FileEntry(path, UPDATE)
-    if merges_cleanly(base or b"", ours, theirs):
-        return FileEntry(path, MERGE, "the template's change merges with your edits")
-    note = "you added a file here too" if base is None else "you and the template changed the same lines"
-    return FileEntry(path, CONFLICT, note)
-
-
-def planned_rename(
-    path: str, source: str, base: bytes | None, ours: bytes | None, ours_here: bytes | None, theirs: bytes | None
-) -> FileEntry | None:
-    """Return what an update will do where the template renamed `source` to `path`; None: no plain rename.
-
-    git's merge follows the rename: the user's file moves to `path`, with their edits merged into the
-    template's version. That is no plain rename when the user deleted `source` or has a `path` of their own.
-    """
-    if base is None or ours is None or theirs is None or ours_here is not None:
-        return None
-    if ours == base:
-        return FileEntry(path, RENAME, f"from {source}")
-    if merges_cleanly(base, ours, theirs):
-        return FileEntry(path, RENAME, f"from {source}; {EDITS_MOVED}")
-    return FileEntry(path, CONFLICT, f"renamed from {source}; you and the template changed the same lines")
 
 
 def renamed(path: str, source: str, base: bytes | None, before: bytes | None, conflict_note: str | None) -> FileEntry:
@@ -109,15 +65,88 @@ def outcome(
     if theirs == base or before == theirs:
         return None
     if before is None:
-        return FileEntry(path, KEPT, USER_DELETED)
+        return FileEntry(path, KEPT, USER_DELETED if base is not None else "not created: the merge left it out")
+    if before == base:  # nobody edited it, so "you edited it" would be untrue
+        return FileEntry(path, KEPT, "left as it was: the merge did not apply the template's change")
     if theirs is None:
         return FileEntry(path, KEPT, USER_EDITED_REMOVED)
     return FileEntry(path, KEPT, "your version is kept")
 
 
-def merges_cleanly(base: bytes, ours: bytes, theirs: bytes) -> bool:
-    """Return whether git's three-way merge of one file leaves no conflict (binary files never merge)."""
-    return _merge_file(base, ours, theirs)[0] == 0
+# How the update settles a path git's merge left in conflict, by its index stages (1 base, 2 yours, 3 template).
+SETTLE_REMOVE, SETTLE_KEEP, SETTLE_REJ, SETTLE_MARKERS, SETTLE_UNRESOLVED = "remove", "keep", "rej", "markers", "other"
+MARKERS_NOTE = "conflict markers in the file: resolve them, then git add it"
+UNRESOLVED_NOTE = "git could not merge it; see git status"
+
+
+def settlement(stages: set[int], rej: bool, restore_deleted: bool) -> str:
+    """Return how the update settles a conflicted path: the one rule for the update and its plan.
+
+    Deleted by the user and changed by the template: it stays deleted (unless `restore_deleted`).
+    Edited by the user and removed by the template: the user's file stays. Changed on both sides:
+    the user's lines with the template's hunks in a `.rej` file (`rej`), else conflict markers.
+    """
+    if stages == {1, 3} and not restore_deleted:
+        return SETTLE_REMOVE
+    if stages == {1, 2}:
+        return SETTLE_KEEP
+    if {2, 3} <= stages:
+        return SETTLE_REJ if rej else SETTLE_MARKERS
+    return SETTLE_UNRESOLVED
+
+
+def rej_note(path: str) -> str:
+    """The summary's note for a file whose template hunks went to `path`.rej."""
+    return f"your version kept; the template's conflicting change is in {path}.rej"
+
+
+def summarize(
+    old: Mapping[str, bytes],
+    new: Mapping[str, bytes],
+    touched: set[str],
+    base: Mapping[str, bytes],
+    theirs: Mapping[str, bytes],
+    notes: Mapping[str, str],
+    renames: Mapping[str, str],
+    user_renames: Mapping[str, str] | None = None,
+) -> list[FileEntry]:
+    """Say what an update did to each file: from HEAD before (`old`) and the files after (`new`).
+
+    `touched` are the paths the merge changed; the template's own changes and the conflicts (`notes`)
+    are listed too. A file the template renamed, and git's merge moved, is one line at its new path.
+    A file the user renamed (`user_renames`, old -> new) is told at its new path only: git's merge
+    carries the template's change there, and the old path is no deletion to bring back.
+    """
+    template_changed = {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)}
+    paths = sorted({p for p in touched if p} | template_changed | set(notes))
+    entries: dict[str, FileEntry] = {}
+    folded: set[str] = set()
+    for source, path in renames.items():
+        moved = old.get(source) is not None and new.get(source) is None and old.get(path) is None
+        if moved and (path in notes or new.get(path) is not None):
+            entries[path] = renamed(path, source, base.get(source), old.get(source), notes.get(path))
+            folded.add(source)
+    moved_away = {p for p, to in (user_renames or {}).items() if old.get(p) is None and p not in notes}
+    for path in paths:
+        if path in entries or path in folded or (path in moved_away and new.get(path) is None):
+            continue
+        entry = outcome(path, base.get(path), old.get(path), new.get(path), theirs.get(path), notes.get(path))
+        if entry is not None:
+            entries[path] = entry
+    return sorted(entries.values(), key=lambda e: (SUMMARY_ORDER.index(e.status), e.path))
+
+
+SUMMARY_ORDER = (UPDATED, ADDED, RENAMED, REMOVED, KEPT, CONFLICTED)
+_AS_PLANNED = {ADDED: CREATE, REMOVED: DELETE, KEPT: SKIP, CONFLICTED: CONFLICT, RENAMED: RENAME}
+
+
+def as_planned(entry: FileEntry) -> FileEntry:
+    """Word a summary line as a plan line: `updated` -> `update` (or `merge` with your edits), `added` -> `create`..."""
+    if entry.status == UPDATED:
+        if entry.note:
+            return FileEntry(entry.path, MERGE, "the template's change merges with your edits")
+        return FileEntry(entry.path, UPDATE)
+    return FileEntry(entry.path, _AS_PLANNED[entry.status], entry.note)
 
 
 def favouring_ours(path: str, base: bytes, ours: bytes, theirs: bytes) -> tuple[bytes, bytes | None]:

@@ -117,11 +117,12 @@ def create(request: NewRequest) -> NewResult:
         message = message_after_copy(config, answers, request.dest)
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
-                render(source, config, Path(tmp) / "render", answers, trusted=request.trusted)
-                files = files_rendered(Path(tmp) / "render", source)
+                folder = Path(tmp) / "render"
+                render(source, config, folder, answers, trusted=request.trusted, folder_name=request.dest.resolve().name)
+                files = files_rendered(folder, source)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
-            render(source, config, staging, answers, trusted=request.trusted)
+            render(source, config, staging, answers, trusted=request.trusted, folder_name=request.dest.resolve().name)
             files = files_rendered(staging, source)
             commit = None
             if request.git_init:

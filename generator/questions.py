@@ -16,9 +16,10 @@ from jinja2 import TemplateError as JinjaError
 
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
-from generator.errors import InvalidAnswerError, TemplateError, shown, yaml_problem
+from generator.errors import InvalidAnswerError, TemplateError, TemplateRefusedError, shown, yaml_problem
 from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
+from generator.trust.guard import NEVER
 
 MASK = "********"
 
@@ -60,6 +61,8 @@ class TemplateConfig:
     settings: dict[str, Any]
     folder: Path | None = None
     trusted: bool = False
+    _templates: list[Any] = field(default_factory=list, compare=False, repr=False)
+    """copier's Template, read once (the first call of `template`)."""
 
     def question(self, key: str) -> Question | None:
         """Return the question called `key`, if the template asks it."""
@@ -74,7 +77,10 @@ class TemplateConfig:
         """Return copier's Template for this folder, importing the template's own extensions only when trusted."""
         if self.folder is None:
             raise TemplateError("this template has no folder on this machine")
-        return copier_api.template_of(self.folder, extensions=None if self.trusted else _own_extensions(self.settings))
+        if not self._templates:
+            extensions = None if self.trusted else _own_extensions(self.settings)
+            self._templates.append(copier_api.template_of(self.folder, extensions=extensions))
+        return self._templates[0]
 
 
 def _own_extensions(settings: Mapping[str, Any]) -> tuple[str, ...]:
@@ -102,7 +108,10 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
     except (copier_api.CopierError, ValueError, TypeError, OSError) as error:
         raise TemplateError(f"template {template_dir}: copier.yml cannot be read: {_first_line(error)}") from None
     questions = [_declared(str(k), v) for k, v in questions_data.items()]
-    return TemplateConfig(questions=questions, settings=settings, folder=template_dir, trusted=trusted)
+    config = TemplateConfig(questions=questions, settings=settings, folder=template_dir, trusted=trusted)
+    if trusted:
+        config._templates.append(template)  # the one just read imports every extension, as trusted allows
+    return config
 
 
 def _declared(key: str, spec: Mapping[str, Any]) -> Question:
@@ -113,7 +122,7 @@ def _declared(key: str, spec: Mapping[str, Any]) -> Question:
         choices = {}  # templated choices: known only when asked
     return Question(
         key=key,
-        type=str(spec.get("type") or ""),
+        type=str(spec.get("type") or _type_of(spec.get("default"))),
         help=str(spec.get("help") or ""),
         default=spec.get("default"),
         choices={str(label): (c.get("value") if isinstance(c, dict) else c) for label, c in choices.items()},
@@ -123,6 +132,12 @@ def _declared(key: str, spec: Mapping[str, Any]) -> Question:
         multiselect=bool(spec.get("multiselect", False)),
         spec=dict(spec),
     )
+
+
+def _type_of(default: Any) -> str:
+    """The type copier gives a question that names none: its default's, else yaml."""
+    name = type(default).__name__
+    return name if name in ("bool", "int", "float", "str") else "yaml"
 
 
 def _choice(choice: Any) -> tuple[str, Any]:
@@ -146,7 +161,7 @@ class Session:
     def __init__(self, config: TemplateConfig, dest: Path | None = None, given: Mapping[str, Any] | None = None):
         self.config = config
         self.worker = copier_api.questionnaire_worker(config.template(), dest or Path("scaffold-render"), data=given)
-        self.worker.answers = copier_api.AnswersMap(init=dict(given or {}), external=self.worker._external_data())
+        copier_api.start_answers(self.worker, given or {})
         try:
             env = self.worker.jinja_env
         except (copier_api.CopierError, ImportError, AttributeError) as error:
@@ -184,6 +199,8 @@ class Session:
         with _template_errors(question.key):
             try:
                 return asked.get_default()
+            except copier_api.ForbiddenPathError:
+                raise
             except ValueError as error:  # copier validates defaults; scaffold reports them as answers
                 raise InvalidAnswerError(_problem_text(question, error)) from None
 
@@ -191,7 +208,7 @@ class Session:
         """`question` as it is asked now: help, type and choices rendered."""
         asked = self.copier_question(question)
         with _template_errors(question.key):
-            choices = asked._formatted_choices if asked.choices else []
+            choices = copier_api.choices(asked)
             type_name = asked.get_type_name()
             help_text = str(asked.render_value(asked.help)) if asked.help else ""
         return Question(
@@ -214,6 +231,8 @@ class Session:
         asked = self.copier_question(question)
         try:
             parsed = asked.parse_answer(value)
+        except copier_api.ForbiddenPathError as error:
+            raise _refusal(error) from None
         except (ValueError, TypeError, KeyError, copier_api.CopierError) as error:
             raise InvalidAnswerError(self._cast_problem(question, asked, value, error)) from None
         for item in parsed if isinstance(parsed, list) else [parsed]:
@@ -228,7 +247,7 @@ class Session:
         except InvalidAnswerError as known:
             return known.message
         if asked.choices:
-            choices = asked._formatted_choices
+            choices = copier_api.choices(asked)
             refused = next((c for c in choices if c.disabled and str(c.value) == str(value)), None)
             if refused is not None:
                 return f"{question.key} {shown(value)} cannot be picked: {refused.disabled}"
@@ -265,7 +284,7 @@ class Session:
             return error.message
         asked = self.copier_question(question)
         message = self._validator_message(asked, question, parsed, {})
-        if message and (hidden & (set(self.answers.combined) | {question.key})):
+        if message and (set(hidden) & (set(self.answers.combined) | {question.key})):
             masked = {k: _stars(v) for k, v in self.answers.combined.items() if k in hidden}
             if question.key in hidden:
                 masked[question.key] = _stars(parsed)
@@ -294,6 +313,13 @@ class Session:
             return str(template.render({**copier_api.render_context(self.worker), **(extra or {})}))
 
 
+def _refusal(error: BaseException) -> TemplateRefusedError:
+    return TemplateRefusedError(
+        f"the template is refused: {_first_line(error)}: it reads or writes outside the template or the new repo "
+        f"({NEVER})"
+    )
+
+
 @contextmanager
 def _template_errors(key: str) -> Iterator[None]:
     """Report a failure of the template's own Jinja or copier.yml (not of the answer) as a TemplateError."""
@@ -301,6 +327,8 @@ def _template_errors(key: str) -> Iterator[None]:
         yield
     except InvalidAnswerError:
         raise
+    except copier_api.ForbiddenPathError as error:
+        raise _refusal(error) from None
     except (JinjaError, copier_api.CopierError) as error:
         unknown = str(error).startswith(("No filter named", "No test named"))
         hint = " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""

@@ -1,6 +1,7 @@
 """Rendering a template into a folder, through copier (the only module that renders with it)."""
 
 import functools
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,8 +40,12 @@ def render(
     answers: dict[str, Any],
     *,
     trusted: Consent = NO_CONSENT,
+    folder_name: str | None = None,
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
+
+    `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
+    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder.
 
     `trusted` is the user's consent to templates running code (tasks, migrations, their own Jinja
     extensions), decided here on `source`, the template that renders. What no template may do
@@ -51,6 +56,14 @@ def render(
     from jinja2 import TemplateError as JinjaError
     from jinja2.exceptions import SecurityError
 
+    if folder_name and folder_name != dest.name:
+        with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
+            named = Path(tmp) / folder_name
+            render(source, config, named, answers, trusted=trusted)
+            dest.mkdir(exist_ok=True)
+            for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
+                entry.rename(dest / entry.name)
+        return
     require_consent(source, config, trusted)
     consent = trusted.covers(source)
     limits = current_limits()
@@ -58,9 +71,10 @@ def render(
     inside_path("_answers_file", answers_file)
     if source.local_path is not None:
         check_template_tree(source.local_path, source.recorded_src)
-    template = copier_api.template_of(
-        Path(source.src), extensions=None if consent else tuple(_own(config))
-    )
+    if config.folder == Path(source.src) and (config.trusted == consent or source.bundled):
+        template = config.template()  # read once for the questions, with the extensions consent allows
+    else:
+        template = copier_api.template_of(Path(source.src), extensions=None if consent else tuple(_own(config)))
     try:
         worker = copier_api.rendering_worker(
             template,

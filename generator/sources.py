@@ -163,6 +163,5 @@ def remote_tags(src: str, timeout: float = 60) -> list[str]:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise TemplateError(f"template {src} cannot be reached: {error}") from None
     if result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise TemplateError(f"template {src} cannot be reached: {detail}")
+        raise TemplateError(f"template {src} cannot be reached: {gitrepo.git_reason(result.stderr)}")
     return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in result.stdout.splitlines() if "\t" in line]

@@ -20,17 +20,18 @@ from generator.errors import GitError, RefusedError, ScaffoldError
 from generator.merge import (
     ADDED,
     CONFLICTED,
-    KEPT,
-    REMOVED,
-    RENAMED,
-    UPDATED,
+    MARKERS_NOTE,
+    SETTLE_KEEP,
+    SETTLE_MARKERS,
+    SETTLE_REJ,
+    SETTLE_REMOVE,
+    UNRESOLVED_NOTE,
     FileEntry,
     favouring_ours,
-    outcome,
-    planned,
-    planned_rename,
+    rej_note,
     reject_file_text,
-    renamed,
+    settlement,
+    summarize,
 )
 from generator.merge_base import MergeBase, merge_base
 from generator.ownership import hold_skipped, ownership_of_template
@@ -69,10 +70,10 @@ from generator.sources import TemplateSource
 from generator.trust.consent import Consent
 from generator.update_diff import content_diff
 from generator.update_journal import Journal
+from generator.update_plan import planned_merge
 
 INLINE, REJ = "inline", "rej"
 CONFLICT_STYLES = (INLINE, REJ)
-_SUMMARY_ORDER = (UPDATED, ADDED, RENAMED, REMOVED, KEPT, CONFLICTED)
 
 
 @dataclass
@@ -194,18 +195,25 @@ def _update_from(
         },
         conflict_style=request.conflict,
     )
-    deleted = _user_deleted(base_files, ours, fresh.files) if request.restore_deleted else []
+    moved = template_renames(repo, base.sha, "HEAD", scratch)  # the team's renames, as git's merge finds them
+    deleted = _user_deleted(base_files, ours, fresh.files, moved) if request.restore_deleted else []
     if scratch is not None:
         tree = render_tree(repo, fresh.folder, fresh.files, scratch)
         renames = template_renames(repo, base.sha, tree, scratch)
+        theirs = gitrepo.git(
+            repo, "commit-tree", tree, "-p", base.sha, "-m", commit_message("Update", fresh.source), env=scratch
+        ).stdout.strip()
+        holding = _head_holding(repo, base.sha, scratch)
         if request.diff:
-            kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files)
-            holding = _head_holding(repo, base.sha, scratch)
+            kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files, moved)
             head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
-            result.diff = content_diff(
-                repo, base.sha, tree, fresh.source, recorded.answers_file, kept_deleted, scratch, head
-            )
-        result.files = _plan(paths, base_files, ours, fresh.files, renames, request.restore_deleted)
+            result.diff = content_diff(repo, theirs, recorded.answers_file, kept_deleted, scratch, head)
+        if fresh.files != base_files or deleted:
+            result.files = planned_merge(
+                repo, holding, theirs, scratch, base=base_files, theirs=fresh.files,
+                scaffold_writes=[recorded.answers_file, *deleted], rej=request.conflict == REJ,
+                restore_deleted=request.restore_deleted, renames=renames, moved=moved,
+            )  # fmt: skip
         result.up_to_date = fresh.files == base_files and not result.files
         return result
     written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
@@ -217,7 +225,7 @@ def _update_from(
             result.merge_commit = gitrepo.head(repo)
             result.files = [FileEntry(p, ADDED, "restored: you had deleted it") for p in deleted]
         return result
-    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file)
+    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved)
     return result
 
 
@@ -238,24 +246,6 @@ def _head_holding(repo: Path, base: str, env: Mapping[str, str] | None = None) -
     ).stdout.strip()
 
 
-def _plan(
-    paths: list[str], base: Snapshot, ours: Snapshot, theirs: Snapshot, renames: dict[str, str], restore: bool
-) -> list[FileEntry]:
-    entries: dict[str, FileEntry] = {}
-    folded: set[str] = set()
-    for old, new in renames.items():
-        entry = planned_rename(new, old, base.get(old), ours.get(old), ours.get(new), theirs.get(new))
-        if entry is not None:
-            entries[new] = entry
-            folded.add(old)
-    for path in paths:
-        if path not in entries and path not in folded:
-            entry = planned(path, base.get(path), ours.get(path), theirs.get(path), restore_deleted=restore)
-            if entry is not None:
-                entries[path] = entry
-    return [entries[path] for path in sorted(entries)]
-
-
 def _refuse_downgrade(repo: Path, current: str | None, target: str | None, bundled: bool) -> None:
     now, then = version_key(current), version_key(target)
     if now is not None and then is not None and then < now:
@@ -269,8 +259,9 @@ def _merging(repo: Path) -> bool:
     return gitrepo.git(repo, "rev-parse", "--verify", "--quiet", "MERGE_HEAD", check=False).returncode == 0
 
 
-def _user_deleted(base: Snapshot, ours: Snapshot, theirs: Snapshot) -> list[str]:
-    return sorted(p for p in theirs if p in base and p not in ours)
+def _user_deleted(base: Snapshot, ours: Snapshot, theirs: Snapshot, moved: Mapping[str, str]) -> list[str]:
+    """The template files the user deleted (not those they renamed: bringing one back would duplicate it)."""
+    return sorted(p for p in theirs if p in base and p not in ours and p not in moved)
 
 
 def _merge(
@@ -281,6 +272,7 @@ def _merge(
     base_files: Snapshot,
     deleted: list[str],
     answers_file: str,
+    moved: Mapping[str, str],
 ) -> None:
     """Commit the fresh render on the pristine branch and merge it; fill `result` with what happened.
 
@@ -294,11 +286,17 @@ def _merge(
     before = gitrepo.head(repo)
     holding = _head_holding(repo, base.sha)
     branch = branch_for(repo, answers_file)
+    at_head = set(gitrepo.git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").stdout.split("\0"))
     journal = Journal(
-        before, branch_tip(repo, branch), pristine_sha, branch=branch, holding=None if holding == before else holding
-    )
+        before, branch_tip(repo, branch), pristine_sha, branch=branch, holding=None if holding == before else holding,
+        added=sorted(p for p in fresh.files if p not in at_head),
+    )  # fmt: skip
     journal_file = update_journal.journal_path(repo)
-    update_journal.write(journal_file, journal)
+    try:
+        update_journal.write(journal_file, journal)
+    except OSError as error:  # e.g. a full disk: nothing has changed yet
+        journal_file.with_name(journal_file.name + ".tmp").unlink(missing_ok=True)
+        raise GitError(f"cannot write {journal_file} ({error.strerror}); {repo} is unchanged") from None
     try:
         notes = _apply(request, result, fresh, journal, journal_file, deleted, answers_file)
     except BaseException as error:
@@ -306,10 +304,12 @@ def _merge(
         journal_file.unlink(missing_ok=True)
         if isinstance(error, ScaffoldError):
             raise type(error)(f"{error.message}; {repo} is as it was before the update", error.exit_code) from None
+        if isinstance(error, OSError):  # e.g. a .rej file on a full disk
+            raise GitError(f"{error}; {repo} is as it was before the update") from None
         raise
     journal_file.unlink(missing_ok=True)
     result.pristine_commit = pristine_sha
-    result.files = _summary(repo, before, base_files, fresh.files, notes, renames)
+    result.files = _summary(repo, before, base_files, fresh.files, notes, renames, moved)
 
 
 def _apply(
@@ -333,7 +333,7 @@ def _apply(
     )
     if journal.holding is not None:  # the merge commit's first parent is the user's commit, as always
         gitrepo.git(repo, "update-ref", "-m", "scaffold update", "HEAD", journal.head, journal.holding)
-    if merge.returncode != 0 and not _merging(repo):
+    if merge.returncode not in (0, 1) or (merge.returncode == 1 and not _merging(repo)):  # 1: conflicts
         detail = (merge.stderr or merge.stdout).strip().splitlines()
         raise GitError(f"git merge failed in {repo}: {detail[-1] if detail else 'no output'}")
     # The answers file is scaffold's to write: the new render's, whoever (copier or scaffold) wrote the last one.
@@ -373,16 +373,15 @@ def _settle_conflicts(
     staged: list[str] = []
     both: list[str] = []
     for path, stages in sorted(_unmerged(repo).items()):
-        if stages == {1, 3} and not restore_deleted:  # deleted by the user, changed by the template
+        rule = settlement(stages, style == REJ, restore_deleted)
+        if rule == SETTLE_REMOVE:
             removed.append(path)
-        elif stages == {1, 2}:  # edited by the user, removed by the template
+        elif rule == SETTLE_KEEP:
             staged.append(path)
-        elif {2, 3} <= stages and style == REJ:
+        elif rule == SETTLE_REJ:
             both.append(path)
-        elif {2, 3} <= stages:
-            notes[path] = "conflict markers in the file: resolve them, then git add it"
         else:
-            notes[path] = "git could not merge it; see git status"
+            notes[path] = MARKERS_NOTE if rule == SETTLE_MARKERS else UNRESOLVED_NOTE
     sides = gitrepo.read_objects(repo, [f":{stage}:{path}" for path in both for stage in (1, 2, 3)])
     merged: dict[str, bytes] = {}
     for at, path in enumerate(both):
@@ -397,7 +396,7 @@ def _settle_conflicts(
                 "move it out of the way, then update again"
             )
         update_journal.write_rej(repo, journal_file, journal, f"{path}.rej", reject_file_text(path, hunks))
-        notes[path] = f"your version kept; the template's conflicting change is in {path}.rej"
+        notes[path] = rej_note(path)
     for path, content in merged.items():
         (repo / path).write_bytes(content)
     if removed:
@@ -429,42 +428,38 @@ def _roll_back(repo: Path, journal: Journal, error: BaseException) -> None:
     """Put the repo back as the update found it: HEAD, index, work tree, `scaffold/pristine`; no `.rej` left."""
     try:
         gitrepo.git(repo, "reset", "--quiet", "--hard", journal.head)
-        update_journal.remove_rej(repo, journal)
+        update_journal.remove_leftovers(repo, journal)
         point_branch(repo, journal.pristine_before, journal.branch)
-    except ScaffoldError as failed:
-        reason = error.message if isinstance(error, ScaffoldError) else type(error).__name__
-        raise GitError(
-            f"{reason}; putting {repo} back failed too ({failed.message}): run `git merge --abort`"
-        ) from None
+    except (ScaffoldError, OSError) as failed:
+        reason = error.message if isinstance(error, ScaffoldError) else str(error) or type(error).__name__
+        detail = failed.message if isinstance(failed, ScaffoldError) else str(failed)
+        raise GitError(f"{reason}; putting {repo} back failed too ({detail}): {_undo_advice(repo, journal)}") from None
+
+
+def _undo_advice(repo: Path, journal: Journal) -> str:
+    """Say how to undo what is left, with a command that works in the state the repo is in now."""
+    again = "then run scaffold update again (it removes what the update left)"
+    if _merging(repo):
+        return f"run `git merge --abort`, {again}"
+    return f"run `git reset --hard {journal.head[:12]}` (HEAD when the update started), {again}"
 
 
 def _summary(
-    repo: Path, before: str, base: Snapshot, theirs: Snapshot, notes: dict[str, str], renames: dict[str, str]
+    repo: Path,
+    before: str,
+    base: Snapshot,
+    theirs: Snapshot,
+    notes: dict[str, str],
+    renames: dict[str, str],
+    moved: Mapping[str, str],
 ) -> list[FileEntry]:
-    """Say what happened to each file the template changed or the merge touched, from the files themselves.
-
-    A file the template renamed, and git's merge moved (with the user's edits, if any), is one line
-    at its new path.
-    """
-    touched = gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", before).stdout.split("\0")
+    """Say what happened to each file the template changed or the merge touched, from the files themselves."""
+    touched = set(gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", before).stdout.split("\0"))
     template_changed = {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)}
     paths = sorted({p for p in touched if p} | template_changed | set(notes))
     old = of_commit(repo, before, paths)
     new = of_folder(repo, [p for p in paths if p not in notes])
-    entries: dict[str, FileEntry] = {}
-    folded: set[str] = set()
-    for source, path in renames.items():
-        moved = old.get(source) is not None and new.get(source) is None and old.get(path) is None
-        if moved and (path in notes or new.get(path) is not None):
-            entries[path] = renamed(path, source, base.get(source), old.get(source), notes.get(path))
-            folded.add(source)
-    for path in paths:
-        if path in entries or path in folded:
-            continue
-        entry = outcome(path, base.get(path), old.get(path), new.get(path), theirs.get(path), notes.get(path))
-        if entry is not None:
-            entries[path] = entry
-    return sorted(entries.values(), key=lambda e: (_SUMMARY_ORDER.index(e.status), e.path))
+    return summarize(old, new, touched, base, theirs, notes, renames, moved)
 
 
 def format_result(result: UpdateResult) -> str:

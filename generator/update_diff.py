@@ -12,8 +12,6 @@ from pathlib import Path
 
 from generator import gitrepo
 from generator.errors import GitError
-from generator.pristine import commit_message
-from generator.sources import TemplateSource
 
 _PLAIN_DIFF = ("--no-color", "--no-ext-diff", "--no-textconv", "--find-renames")
 """No colour, and none of the repo's diff drivers or text conversions (they would run commands)."""
@@ -21,23 +19,19 @@ _PLAIN_DIFF = ("--no-color", "--no-ext-diff", "--no-textconv", "--find-renames")
 
 def content_diff(
     repo: Path,
-    base: str,
-    tree: str,
-    source: TemplateSource,
+    theirs: str,
     answers_file: str,
     left_alone: Iterable[str],
     scratch: Mapping[str, str],
     head: str = "HEAD",
 ) -> str:
-    """Return the unified diff from HEAD to what updating `repo` to the render `tree` would leave.
+    """Return the unified diff from HEAD to what merging the pristine commit `theirs` into `repo` would leave.
 
-    `base` is the pristine commit the repo contains, `tree` the fresh render (in `scratch`). The answers
-    file is the render's, as the update writes it; `left_alone` are files the update would not touch
-    (those the user deleted stay deleted). `head` is the commit git merges into: HEAD, or the commit
-    with HEAD's files that holds `base` when HEAD's history lacks it (update._head_holding).
+    `theirs` is the fresh render committed on the merge base (in `scratch`). The answers file is the
+    render's, as the update writes it; `left_alone` are files the update would not touch (those the
+    user deleted stay deleted). `head` is the commit git merges into: HEAD, or the commit with HEAD's
+    files that holds the merge base when HEAD's history lacks it (update._head_holding).
     """
-    message = commit_message("Update", source)
-    theirs = gitrepo.git(repo, "commit-tree", tree, "-p", base, "-m", message, env=scratch).stdout.strip()
     merge = gitrepo.git(repo, "merge-tree", "--write-tree", "--no-messages", head, theirs, env=scratch, check=False)
     if merge.returncode not in (0, 1):  # 1: the merge has conflicts, and the tree holds their markers
         raise GitError(f"git merge-tree failed in {repo}: {merge.stderr.strip() or 'no output'}")

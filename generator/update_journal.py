@@ -3,7 +3,8 @@
 An update that is killed (SIGKILL, a power cut) cannot clean up after itself. Its journal lets the
 next run tell its leftovers from the user's files: once the user has undone the interrupted merge
 (`git merge --abort`), the next update removes the `.rej` files it wrote, if they are unchanged, and
-points `scaffold/pristine` back where it was. Nothing else is ever touched on the journal's word.
+the untracked files it created, if they still hold the render's content, and points
+`scaffold/pristine` back where it was. Nothing else is ever touched on the journal's word.
 """
 
 import hashlib
@@ -34,6 +35,9 @@ class Journal:
     branch: str = PRISTINE_BRANCH
     """The pristine branch the update moved (a template applied next to another has its own)."""
     holding: str | None = None
+    added: list[str] = field(default_factory=list)
+    """The paths the update may create that HEAD lacked: an untracked file there holding the render's content
+    after the update was undone is the update's leftover (a merge cut short wrote it, then lost its index entry)."""
     """The commit HEAD points to during the merge when HEAD's history lacks the merge base (update._head_holding)."""
 
 
@@ -65,6 +69,29 @@ def remove_rej(repo: Path, journal: Journal) -> None:
             file.unlink()
 
 
+def remove_leftovers(repo: Path, journal: Journal) -> None:
+    """Delete what an undone update left outside git: its unchanged `.rej` files and untracked files it created.
+
+    An untracked file at one of `journal.added` counts only while it holds exactly the pristine render's content.
+    """
+    remove_rej(repo, journal)
+    if not journal.added:
+        return
+    wanted = set(journal.added)
+    others = gitrepo.git(repo, "ls-files", "--others", "-z").stdout.split("\0")
+    untracked = sorted(p for p in others if p in wanted)
+    rendered = gitrepo.read_objects(repo, [f"{journal.pristine}:{p}" for p in untracked])
+    for path, content in zip(untracked, rendered, strict=True):
+        file = repo / path
+        if content is None or not file.is_file() or file.is_symlink() or file.read_bytes() != content:
+            continue
+        file.unlink()
+        for folder in file.parents:  # folders the update made for it, now empty
+            if folder == repo or any(folder.iterdir()):
+                break
+            folder.rmdir()
+
+
 def recover(repo: Path) -> None:
     """Deal with the journal of an earlier update of `repo` that was interrupted, if there is one.
 
@@ -93,7 +120,7 @@ def recover(repo: Path) -> None:
         gitrepo.git(repo, "update-ref", "-m", "scaffold update: undo", "HEAD", journal.head, journal.holding)
         now = journal.head
     if now == journal.head:
-        remove_rej(repo, journal)
+        remove_leftovers(repo, journal)
         if branch_tip(repo, journal.branch) == journal.pristine:
             point_branch(repo, journal.pristine_before, journal.branch)
     path.unlink()

@@ -1,8 +1,9 @@
 """A stand-in for GitHub's side of the update loop: pull requests kept in a JSON file, merged with real git.
 
-`gh` records the pull requests the workflow opens (`pr list`, `pr create`); `merge` merges one the
-way GitHub's three merge methods do, with git, in a clone of the bare repo, then deletes its branch
-as repos that auto-delete head branches do. `curl` serves the org's pins file and `python -m pip`
+`gh` records the pull requests the workflow opens (`pr list`, `pr create`); `gh pr merge N --squash`
+(or `--merge`, `--rebase`) merges one the way GitHub's three merge methods do, with git, in a clone
+of the bare repo, then deletes its branch as repos that auto-delete head branches do; `gh pr ready`
+takes a draft out of draft. `curl` serves the org's pins file and `python -m pip`
 records the install instead of reaching a package index (no network here); every other `python`
 call goes to the real interpreter.
 """
@@ -16,10 +17,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import REPO_ROOT
 from tests.template_repos import GIT_ENV, git
 
 GH = """#!{python}
 import json, os, sys
+sys.path.insert(0, {root!r})
+from tests.github_stub import merge_pull_request
 state_file = os.environ["GH_STATE"]
 with open(state_file) as f:
     state = json.load(f)
@@ -27,6 +31,8 @@ args = sys.argv[1:]
 state["calls"].append(args)
 def option(name):
     return args[args.index(name) + 1]
+def pull_request(number):
+    return next(p for p in state["prs"] if p["number"] == int(number))
 if args[:2] == ["pr", "list"]:
     head, wanted = option("--head"), option("--state")
     found = [p for p in state["prs"] if p["head"] == head and (wanted == "all" or p["state"] == wanted)]
@@ -39,6 +45,16 @@ elif args[:2] == ["pr", "create"]:
                           "title": option("--title"), "body": body, "draft": "--draft" in args,
                           "state": "open", "token": os.environ.get("GH_TOKEN", "")}})
     print(f"https://github.com/acme/payments/pull/{{number}}")
+elif args[:2] == ["pr", "ready"]:
+    pull_request(args[2])["draft"] = False
+elif args[:2] == ["pr", "merge"]:
+    (method,) = [m for m in ("merge", "squash", "rebase") if "--" + m in args]
+    pr = pull_request(args[2])
+    if pr["state"] != "open" or pr["draft"]:
+        print(f"stub gh: pull request #{{pr['number']}} is {{pr['state']}}, draft {{pr['draft']}}", file=sys.stderr)
+        sys.exit(1)
+    merge_pull_request(os.environ["GH_ORIGIN"], pr, method)
+    pr["state"] = "merged"
 else:
     print(f"stub gh: unsupported call {{args}}", file=sys.stderr)
     sys.exit(2)
@@ -86,7 +102,7 @@ class PullRequest:
 class GitHub:
     """The stub's tools on PATH and its state: pull requests, `gh` calls, pip installs."""
 
-    def __init__(self, root: Path, pins_url: str, pins: str) -> None:
+    def __init__(self, root: Path, origin: Path, pins_url: str, pins: str) -> None:
         self.bin = root / "bin"
         self.bin.mkdir(parents=True)
         self.state_file = root / "gh-state.json"
@@ -96,12 +112,13 @@ class GitHub:
         served.write_text(pins)
         for name, text in (("gh", GH), ("curl", CURL), ("python", PYTHON)):
             tool = self.bin / name
-            tool.write_text(text.format(python=sys.executable))
+            tool.write_text(text.format(python=sys.executable, root=str(REPO_ROOT)))
             tool.chmod(0o755)
         scaffold = Path(sys.executable).parent / "scaffold"
         self.path = [str(self.bin), str(scaffold.parent)]
         self.env = {
             "GH_STATE": str(self.state_file),
+            "GH_ORIGIN": str(origin),
             "PIP_LOG": str(self.pip_log),
             "PINS_URL": pins_url,
             "PINS_FILE_SERVED": str(served),
@@ -131,46 +148,52 @@ class GitHub:
         """The pull requests still open."""
         return [p for p in self.prs if p.state == "open"]
 
-    def merge(self, origin: Path, number: int, method: str) -> None:
-        """Merge pull request `number` into its base the way GitHub's `method` does, then delete its branch.
+    def merge(self, number: int, method: str) -> None:
+        """The team merges pull request `number` with `gh pr merge N --METHOD`."""
+        self.gh("pr", "merge", str(number), f"--{method}")
 
-        merge: a merge commit with both parents; squash: one new commit with one parent, the PR's
-        tree; rebase: the PR's non-merge commits replayed one by one onto the base (git rebase, which
-        drops merge commits). GitHub refuses a rebase that conflicts, and so does this.
-        """
-        state = self._state()
-        pr = next(p for p in state["prs"] if p["number"] == number)
-        assert pr["state"] == "open" and not pr["draft"], f"pull request #{number} cannot be merged: {pr}"
-        with tempfile.TemporaryDirectory() as folder:
-            clone = Path(folder) / "clone"
-            git(Path(folder), "clone", "-q", "--branch", pr["base"], str(origin), str(clone))
-            head = f"origin/{pr['head']}"
-            if method == "merge":
-                git(clone, "merge", "--no-ff", "-q", "-m", f"Merge pull request #{number} from {pr['head']}", head)
-            elif method == "squash":
-                git(clone, "merge", "--squash", "-q", head)
-                git(clone, "commit", "-q", "-m", f"{pr['title']} (#{number})")
-            elif method == "rebase":
-                git(clone, "switch", "-q", "-c", "rebased", head)
-                replay = subprocess.run(
-                    ["git", "rebase", "-q", pr["base"]],
-                    cwd=clone,
-                    capture_output=True,
-                    text=True,
-                    check=False,
-                    env={**os.environ, **GIT_ENV},
-                )
-                assert replay.returncode == 0, f"GitHub would refuse: this branch cannot be rebased: {replay.stderr}"
-                git(clone, "switch", "-q", pr["base"])
-                git(clone, "merge", "-q", "--ff-only", "rebased")
-            else:
-                raise ValueError(f"unknown merge method {method}")
-            git(clone, "push", "-q", "origin", f"{pr['base']}:{pr['base']}", f":{pr['head']}")
-        pr["state"] = "merged"
-        self.state_file.write_text(json.dumps(state))
+    def gh(self, *args: str) -> None:
+        """Run the stub `gh` as a person would, failing the test when it fails."""
+        done = subprocess.run(
+            [str(self.bin / "gh"), *args], env={**os.environ, **self.env}, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, f"gh {' '.join(args)}: {done.stderr}"
 
     def undraft(self, number: int) -> None:
-        """Mark a draft pull request ready for review, as the team does once conflicts are resolved."""
-        state = self._state()
-        next(p for p in state["prs"] if p["number"] == number)["draft"] = False
-        self.state_file.write_text(json.dumps(state))
+        """Mark a draft pull request ready for review (`gh pr ready`), as the team does once conflicts are resolved."""
+        self.gh("pr", "ready", str(number))
+
+
+def merge_pull_request(origin: str, pr: dict[str, Any], method: str) -> None:
+    """Merge `pr` into its base in the bare repo `origin` the way GitHub's `method` does, then delete its branch.
+
+    merge: a merge commit with both parents; squash: one new commit with one parent, the PR's
+    tree; rebase: the PR's non-merge commits replayed one by one onto the base (git rebase, which
+    drops merge commits). GitHub refuses a rebase that conflicts, and so does this.
+    """
+    number = pr["number"]
+    with tempfile.TemporaryDirectory() as folder:
+        clone = Path(folder) / "clone"
+        git(Path(folder), "clone", "-q", "--branch", pr["base"], origin, str(clone))
+        head = f"origin/{pr['head']}"
+        if method == "merge":
+            git(clone, "merge", "--no-ff", "-q", "-m", f"Merge pull request #{number} from {pr['head']}", head)
+        elif method == "squash":
+            git(clone, "merge", "--squash", "-q", head)
+            git(clone, "commit", "-q", "-m", f"{pr['title']} (#{number})")
+        elif method == "rebase":
+            git(clone, "switch", "-q", "-c", "rebased", head)
+            replay = subprocess.run(
+                ["git", "rebase", "-q", pr["base"]],
+                cwd=clone,
+                capture_output=True,
+                text=True,
+                check=False,
+                env={**os.environ, **GIT_ENV},
+            )
+            assert replay.returncode == 0, f"GitHub would refuse: this branch cannot be rebased: {replay.stderr}"
+            git(clone, "switch", "-q", pr["base"])
+            git(clone, "merge", "-q", "--ff-only", "rebased")
+        else:
+            raise ValueError(f"unknown merge method {method}")
+        git(clone, "push", "-q", "origin", f"{pr['base']}:{pr['base']}", f":{pr['head']}")

@@ -112,12 +112,19 @@ LOOPBACK_V4 = "0100007F"
 
 
 def service_env(go_env: dict[str, str], **overrides: str) -> dict[str, str]:
-    """An environment for the service: no GOMEMLIMIT unless asked for, short drain and timeouts.
+    """An environment for the service: no GOMEMLIMIT unless asked for, short drain and timeouts that agree.
 
     The metrics listener takes a free loopback port, so services that tests run side by side do
     not compete for the default one.
     """
     env = {k: v for k, v in os.environ.items() if k != "GOMEMLIMIT"}
-    env.update(PATH=go_env["PATH"], SHUTDOWN_DRAIN="2s", SHUTDOWN_TIMEOUT="5s", METRICS_ADDR="127.0.0.1:0")
+    env.update(
+        PATH=go_env["PATH"],
+        REQUEST_TIMEOUT="3s",
+        WRITE_TIMEOUT="4s",
+        SHUTDOWN_DRAIN="2s",
+        SHUTDOWN_TIMEOUT="5s",
+        METRICS_ADDR="127.0.0.1:0",
+    )
     env.update(overrides)
     return env

@@ -1,15 +1,18 @@
 """`scaffold check`: which template version each repo is on, the newest one, and which generated files drifted."""
 
-import json
+import subprocess
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from generator.check import check_repo
+from generator.check import check, check_repo, format_reports
 from generator.cli import app
+from generator.new import NewRequest, create
+from generator.sources import resolve
 from generator.version import scaffold_version
 from tests.conftest import RenderRepo
+from tests.report_schema import report_json
 from tests.template_versions import (
     append,
     as_version,
@@ -52,7 +55,7 @@ def test_check_edits_to_owned_files_are_drift_and_seeded_edits_are_information(r
     result = runner.invoke(app, ["check", str(repo), "--json"])
 
     assert result.exit_code == 1, result.output
-    data = json.loads(result.stdout)
+    data = report_json(result.stdout)
     assert data["exit_code"] == 1
     (report,) = data["repos"]
     assert (report["status"], report["behind"], report["drifted"]) == ("drifted", False, True)
@@ -133,7 +136,7 @@ def test_check_several_repos_exits_with_the_worst_and_reports_errors_per_repo(
     result = runner.invoke(app, ["check", str(good), str(plain), "--json"])
 
     assert result.exit_code == 2, result.output
-    first, second = json.loads(result.stdout)["repos"]  # several repos: the fleet summary (tests/test_fleet.py)
+    first, second = report_json(result.stdout)["repos"]  # several repos: the fleet summary (tests/test_fleet.py)
     assert (first["path"], first["status"]) == (str(good), "up to date")
     assert second["path"] == str(plain) and second["status"] == "error"
     assert "has no .copier-answers.yml" in second["error"]
@@ -147,3 +150,44 @@ def test_check_a_corrupt_answers_file_is_an_error(render_repo: RenderRepo, answe
     report = check_repo(repo)
 
     assert report.exit_code == 2 and report.error is not None and "is corrupt" in report.error
+
+
+def test_a_clone_with_core_autocrlf_reports_no_drift_when_git_status_is_clean(tmp_path: Path) -> None:
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=resolve(None)))
+    clone = tmp_path / "windows-clone"
+    subprocess.run(["git", "-c", "core.autocrlf=true", "clone", "-q", str(repo), str(clone)], check=True)
+    subprocess.run(["git", "config", "core.autocrlf", "true"], cwd=clone, check=True)
+    assert b"\r\n" in (clone / "Dockerfile").read_bytes()  # the work tree really has CRLF line ends
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True).stdout == ""
+
+    (report,) = check([clone])
+
+    assert report.error is None
+    assert report.status == "up to date", [(f.path, f.status) for f in report.files if f.status != "unchanged"]
+    assert report.exit_code == 0
+
+
+def test_conflict_markers_committed_in_any_tracked_file_fail_check_naming_the_files(tmp_path: Path) -> None:
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=resolve(None)))
+    readme = repo / "README.md"  # a seeded file: edits to it are the team's, yet markers are not
+    readme.write_text(readme.read_text() + "<<<<<<< HEAD\nours\n=======\ntheirs\n>>>>>>> scaffold/pristine\n")
+    (repo / "notes").mkdir()
+    (repo / "notes" / "todo.txt").write_text("<<<<<<< HEAD\na\n=======\nb\n>>>>>>> other\n")
+    (repo / "notes" / "quote.md").write_text("A line of seven: =======\n")  # no marker pair: fine
+    commit_all(repo, "Unresolved")
+
+    (report,) = check([repo])
+
+    assert report.conflict_markers == ["README.md", "notes/todo.txt"]
+    assert report.exit_code == 1 and "conflict markers" in report.status
+    assert "conflict markers in: README.md, notes/todo.txt" in format_reports([report])
+
+
+def test_the_json_example_in_docs_updating_matches_the_shipped_schema() -> None:
+    from tests.conftest import REPO_ROOT
+
+    page = (REPO_ROOT / "docs" / "updating.md").read_text()
+    example = page.split("## JSON output")[1].split("```json\n")[1].split("```")[0]
+    assert report_json(example)["schema_version"] == 1

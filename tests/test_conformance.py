@@ -27,7 +27,7 @@ from tests.template_repos import git
 pytestmark = pytest.mark.filterwarnings("ignore")
 
 
-def make_template(folder: Path, case: Case) -> Path:
+def make_template(folder: Path, case: Case, *, second_version: bool = True) -> Path:
     """Write `case` as a git template at `folder`, tagged v1.0.0 and, after its change, v2.0.0."""
     folder.mkdir(parents=True)
     for name, text in case.v1.items():
@@ -39,6 +39,8 @@ def make_template(folder: Path, case: Case) -> Path:
     git(folder, "add", "-A")
     git(folder, "commit", "-q", "-m", "v1")
     git(folder, "tag", "v1.0.0")
+    if not second_version:
+        return folder
     for name, changed in case.v2.items():
         path = folder / name
         if changed is None:
@@ -74,9 +76,12 @@ def copier_copy_and_commit(template: Path, dest: Path, data: dict[str, str]) -> 
     git(dest, "commit", "-q", "-m", "copier copy")
 
 
-def copier_update(dest: Path) -> None:
+def copier_update(dest: Path, answers_file: str) -> None:
     with chdir(dest):
-        copier.run_update(str(dest), defaults=True, overwrite=True, unsafe=True, vcs_ref="v2.0.0", quiet=True)
+        copier.run_update(
+            str(dest), answers_file=answers_file, defaults=True, overwrite=True, unsafe=True, vcs_ref="v2.0.0",
+            quiet=True,
+        )  # fmt: skip
 
 
 def data_args(data: dict[str, str]) -> list[str]:
@@ -102,10 +107,13 @@ def test_scaffold_new_and_update_make_what_copier_copy_and_update_make(tmp_path:
     by_scaffold = tmp_path / "scaffold" / "project"
     assert tree(by_scaffold) == tree(by_copier)
 
-    copier_update(by_copier)
+    copier_update(by_copier, case.answers_file)
     code, out, err = scaffold(by_scaffold, "update", "--trust", "--vcs-ref", "v2.0.0")
     assert code == 0, err + out
-    assert tree(by_scaffold) == tree(by_copier)
+    by_copier_update = tree(by_copier)
+    for name in case.copier_update_only:
+        assert by_copier_update.pop(name), f"copier's update did not make {name}"
+    assert tree(by_scaffold) == by_copier_update
 
 
 def copier_questions(template: Path, data: dict[str, str], dest: Path, monkeypatch: pytest.MonkeyPatch) -> list[Any]:
@@ -154,3 +162,28 @@ def test_scaffold_asks_the_questions_copier_asks_in_its_order_with_its_defaults_
     expected = copier_questions(template, case.data, dest, monkeypatch)
     assert expected, "copier asked nothing: the case does not exercise the questions"
     assert scaffold_questions(template, case.data, dest) == expected
+
+
+ADOPTED = ("local_extensions", "computed_yaml", "dict_and_pair_choices", "custom_answers_file", "envops", "secrets")
+
+
+ADOPTED_CASES = [c for c in CASES if c.name in ADOPTED]
+
+
+@pytest.mark.parametrize("case", ADOPTED_CASES, ids=[c.name for c in ADOPTED_CASES])
+def test_a_copier_made_repo_adopted_by_scaffold_shows_no_drift_not_even_in_its_answers_file(
+    tmp_path: Path, case: Case
+) -> None:
+    template = make_template(tmp_path / "templates" / case.name, case, second_version=False)
+    repo = tmp_path / "project"
+    copier_copy_and_commit(template, repo, case.data)
+    answers_before = (repo / case.answers_file).read_bytes()
+
+    code, out, err = scaffold(tmp_path, "adopt", str(repo), "--trust")
+    assert code == 0, err + out
+    code, out, err = scaffold(tmp_path, "check", str(repo), "--trust")
+
+    assert code == 0, err + out
+    assert case.answers_file not in out
+    assert (repo / case.answers_file).read_bytes() == answers_before
+    assert git(repo, "diff", "HEAD~1", "HEAD", "--stat") == ""  # adopt changed no file

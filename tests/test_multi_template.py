@@ -5,13 +5,13 @@
 every step runs the real CLI on a real git repo.
 """
 
-import json
 from pathlib import Path
 
 import pytest
 import yaml
 
 from tests.cli import scaffold
+from tests.report_schema import report_json
 from tests.template_repos import edit, git, release
 
 CI_ANSWERS = ".copier-answers.ci.yml"
@@ -83,8 +83,8 @@ def test_apply_adds_the_second_template_with_its_own_answers_file_and_changes_no
     assert _status(repo) == ""
     code, out, err = scaffold(repo, "check", "--json")
     assert code == 0, out + err
-    reports = json.loads(out)["repos"]
-    assert [(r["answers_file"], r["version"], r["status"]) for r in reports] == [
+    (row,) = report_json(out)["repos"]  # one repo: one entry, one template entry each (as in a fleet run)
+    assert [(r["answers_file"], r["version"], r["status"]) for r in row["templates"]] == [
         (".copier-answers.yml", "v1.0.0", "up to date"),
         (CI_ANSWERS, "v1.0.0", "up to date"),
     ]
@@ -145,7 +145,8 @@ def test_answers_file_updates_one_template_and_options_for_one_template_need_it(
     assert (repo / "app.txt").read_text() == "port: 8080\ntimeout: 5s\nretries: 3\n"  # the service is untouched
     code, out, err = scaffold(repo, "check", "--json")
     assert code == 1
-    states = {r["answers_file"]: (r["version"], r["behind"]) for r in json.loads(out)["repos"]}
+    (row,) = report_json(out)["repos"]
+    states = {r["answers_file"]: (r["version"], r["behind"]) for r in row["templates"]}
     assert states == {".copier-answers.yml": ("v1.0.0", True), CI_ANSWERS: ("v1.1.0", False)}
 
 
@@ -189,7 +190,7 @@ def test_a_fleet_run_checks_and_updates_every_template_of_a_repo(repo: Path, ser
 
     code, out, err = scaffold(repo.parent, "check", "--from-file", str(listing), "--json")
     assert code == 1, out + err
-    (row,) = json.loads(out)["repos"]
+    (row,) = report_json(out)["repos"]
     assert [(t["answers_file"], t["result"]) for t in row["templates"]] == [
         (".copier-answers.yml", "behind"),
         (CI_ANSWERS, "behind"),
@@ -197,7 +198,7 @@ def test_a_fleet_run_checks_and_updates_every_template_of_a_repo(repo: Path, ser
 
     code, out, err = scaffold(repo.parent, "update", "--from-file", str(listing), "--json")
     assert code == 0, out + err
-    (row,) = json.loads(out)["repos"]
+    (row,) = report_json(out)["repos"]
     assert row["result"] == "updated"
     assert [(t["answers_file"], t["result"]) for t in row["templates"]] == [
         (".copier-answers.yml", "updated"),

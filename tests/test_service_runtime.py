@@ -1,5 +1,7 @@
 """The generated service, built and run for real: probes, pprof on loopback only, graceful shutdown."""
 
+import http.client
+import json
 import os
 import signal
 import socket
@@ -64,6 +66,39 @@ def test_service_answers_probes_serves_pprof_on_localhost_only_and_drains_on_sig
         service.close()
 
 
+def test_a_pooled_client_gets_every_answer_through_sigterm(service_binary: Path, go_env: dict[str, str]) -> None:
+    port = free_port()
+    service = RunningService([str(service_binary)], service_env(go_env, PORT=str(port), PPROF_ADDR="off"))
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=5) for _ in range(4)]
+    try:
+        service.wait_for_log("listening")
+        for connection in connections:  # a pool of kept-alive connections, idle after one request
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            response.read()
+            assert response.status == 200 and response.getheader("Connection") != "close"
+
+        service.process.send_signal(signal.SIGTERM)
+        service.wait_for_log("shutdown started")
+        time.sleep(0.5)  # the connections sit idle into the 2 s drain, as a client's pool does
+        for connection in connections:
+            # Sent on a connection the server cut, this would raise RemoteDisconnected: http.client never retries.
+            connection.request("GET", "/")
+            response = connection.getresponse()
+            body = json.loads(response.read())
+            assert response.status == 200 and body == {"service": "probe-svc"}
+            assert response.getheader("Connection") == "close"  # so the client moves to another instance
+
+        assert service.process.wait(timeout=20) == 0
+        service.wait_for_log("shutdown complete")
+        access = [line for line in service.logs if line.get("msg") == "request"]
+        assert [(line["route"], line["status"]) for line in access] == [("GET /{$}", 200)] * 8
+    finally:
+        for connection in connections:
+            connection.close()
+        service.close()
+
+
 def test_pprof_can_be_turned_off_at_run_time(service_binary: Path, go_env: dict[str, str]) -> None:
     port = free_port()
     service = RunningService([str(service_binary)], service_env(go_env, PORT=str(port), PPROF_ADDR="off"))
@@ -98,6 +133,15 @@ def test_bad_settings_stop_the_service_with_a_message_naming_them(service_binary
     assert result.returncode == 1
     assert "PORT" in result.stderr and "LOG_LEVEL" in result.stderr
     assert os.path.basename(service_binary) in result.stderr
+
+
+def test_time_budgets_that_disagree_stop_the_service_naming_them(service_binary: Path, go_env: dict[str, str]) -> None:
+    # A request deadline equal to the write timeout would leave no time to send the 503.
+    env = service_env(go_env, PORT="0", REQUEST_TIMEOUT="4s", WRITE_TIMEOUT="4s")
+    result = subprocess.run([str(service_binary)], env=env, capture_output=True, text=True, timeout=30, check=False)
+    assert result.returncode == 1
+    assert 'WRITE_TIMEOUT="4s"' in result.stderr and "REQUEST_TIMEOUT" in result.stderr
+    assert result.stdout == ""  # stopped before it logged or listened
 
 
 def test_a_debug_address_beyond_loopback_stops_the_service_with_one_line_naming_the_opt_in(

@@ -1,7 +1,6 @@
 """One update of a repo at a time: real `scaffold update` processes started together, a lock held by another
 process, and a fleet list naming one repo twice (once through a symlink)."""
 
-import json
 import os
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import yaml
 from generator.new import NewRequest, create
 from generator.repo_lock import lock_path
 from generator.sources import resolve
+from tests.report_schema import report_json
 from tests.template_repos import make_git_template, release
 from tests.template_versions import GIT_IDENTITY, git, insert_before, is_merging, repo_state
 
@@ -97,7 +97,7 @@ def test_a_fleet_list_naming_one_repo_twice_through_a_symlink_updates_it_once(tm
     out, err = run.communicate(timeout=600)
 
     assert run.returncode == 0, out + err
-    rows = json.loads(out)["repos"]
+    rows = report_json(out)["repos"]
     assert [Path(row["repo"]) for row in rows] == [repo]
     assert rows[0]["result"] == "updated"
     assert len(update_merges(repo)) == 1

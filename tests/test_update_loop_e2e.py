@@ -135,7 +135,7 @@ class Loop:
         git(tmp_path, "clone", "-q", "--bare", str(tmp_path / "payments"), str(self.origin))
         git(self.origin, "symbolic-ref", "HEAD", "refs/heads/main")
         git(tmp_path / "payments", "push", "-q", str(self.origin), "HEAD:refs/heads/main")
-        self.github = GitHub(tmp_path / "github", PINS_URL, PINS)
+        self.github = GitHub(tmp_path / "github", self.origin, PINS_URL, PINS)
         self.host = Host(origin=self.origin, root=tmp_path / "runs", path=self.github.path, env=self.github.env)
         self.host.root.mkdir()
         self.clones = 0
@@ -180,7 +180,7 @@ class Loop:
 
     def merged_and_settled(self, number: int, method: str) -> None:
         """Merge the pull request; afterwards check passes and the next scheduled run opens nothing."""
-        self.github.merge(self.origin, number, method)
+        self.github.merge(number, method)
         prs = len(self.github.prs)
         self.scheduled_update()
         assert len(self.github.prs) == prs, f"a second pull request after the {method} merge: {self.github.prs[-1]}"

@@ -123,8 +123,13 @@ def update_both_ways(tmp_path: Path, repo: Path) -> tuple[Path, Path, str]:
     """Update `repo` to v3.0.0 with scaffold, and a clone of it with plain copier; return both and scaffold's output."""
     by_copier = tmp_path / "by-copier"
     subprocess.run(["git", "clone", "-q", str(repo), str(by_copier)], check=True, env={**GIT_IDENTITY})
+    code, planned, err = scaffold(repo, "update", "--plan")
+    assert code == 0, planned + err
     code, out, err = scaffold(repo, "update")
     assert code == 0, out + err
+    as_planned = {"updated": "update", "added": "create", "removed": "delete", "kept": "skip", "renamed": "rename"}
+    predicted = sorted(tuple(line.split()[:2]) for line in planned.splitlines()[1:-1])
+    assert predicted == sorted((as_planned[s], p) for s, p in (line.split()[:2] for line in out.splitlines()[1:-1]))
     from copier import run_update
 
     run_update(str(by_copier), vcs_ref="v3.0.0", defaults=True, overwrite=True, unsafe=True, quiet=True)

@@ -6,7 +6,6 @@ wheel A are deleted, and the network is cut (a network namespace when `unshare` 
 proxies and git limited to local files).
 """
 
-import json
 import os
 import re
 import shutil
@@ -22,6 +21,7 @@ from packaging.version import Version
 
 from generator.version import DISTRIBUTION
 from tests.conftest import REPO_ROOT, run
+from tests.report_schema import report_json
 from tests.template_versions import GIT_IDENTITY, append, assert_go_repo_passes, commit_all, git, insert_before
 
 LABEL = 'LABEL org.opencontainers.image.vendor="{{ service_name }}"\n'
@@ -129,7 +129,7 @@ def test_update_offline_with_wheel_b_after_wheel_a_and_its_template_are_gone(
         [*prefix, str(tool.scaffold), "check", "--json"], cwd=repo, env=no_network, capture_output=True, text=True
     )
     assert behind.returncode == 1, behind.stderr
-    (report,) = json.loads(behind.stdout)["repos"]
+    (report,) = report_json(behind.stdout)["repos"]
     assert (report["version"], report["newest"], report["behind"]) == (version_a, version_b, True)
 
     updated = run([*prefix, str(tool.scaffold), "update"], cwd=repo, env=no_network)
@@ -142,7 +142,7 @@ def test_update_offline_with_wheel_b_after_wheel_a_and_its_template_are_gone(
     after = subprocess.run(
         [*prefix, str(tool.scaffold), "check", "--json"], cwd=repo, env=no_network, capture_output=True, text=True
     )
-    (report,) = json.loads(after.stdout)["repos"]
+    (report,) = report_json(after.stdout)["repos"]
     assert (report["version"], report["behind"], report["status"]) == (
         version_b,
         False,

@@ -1,12 +1,13 @@
 """Run a GitHub Actions workflow's jobs on this machine, against a bare repo standing in for GitHub.
 
 The workflow is read from its YAML, never copied into a test: each job's `run:` steps run in order
-in bash, as GitHub runs them (`bash --noprofile --norc -eo pipefail`), with the env the workflow, the
+in bash, as GitHub runs a step that names no shell (`bash -e`), with the env the workflow, the
 job and the step declare and `${{ }}` expressions evaluated from a small context (github, runner,
 steps, needs, vars, secrets). Step outputs go through `$GITHUB_OUTPUT`, job outputs through `needs`.
 The few actions the generated workflows use are replaced by local stand-ins: checkout clones the
-bare repo, the artifact actions copy a folder, setup-python does nothing (the test's Python is on
-PATH), the GitHub App token action hands out a token. Anything else is refused, so a new action
+bare repo (and, unless told not to persist credentials, pushes with its token as a push option),
+the artifact actions copy a folder, setup-python does nothing (the test's Python is on PATH), the
+GitHub App token action hands out a token. Anything else is refused, so a new action
 cannot pass unnoticed.
 """
 
@@ -123,7 +124,7 @@ def _run_job(
             for declared in (workflow_env, job.get("env", {}), step.get("env", {})):
                 env.update({k: substitute(str(v), context) for k, v in declared.items()})
             done = subprocess.run(
-                ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]],
+                ["bash", "-e", "-c", step["run"]],
                 cwd=workspace,
                 env=env,
                 capture_output=True,
@@ -147,7 +148,12 @@ def _action(step: Mapping[str, Any], job: str, workspace: Path, host: Host, cont
     inputs = {k: substitute(str(v), context) for k, v in step.get("with", {}).items()}
     if action == "actions/checkout":
         subprocess.run(["git", "clone", "--quiet", str(host.origin), str(workspace)], check=True)
-        host.checkouts.append((job, inputs.get("token", WORKFLOW_TOKEN)))
+        token = inputs.get("token", WORKFLOW_TOKEN)
+        host.checkouts.append((job, token))
+        if inputs.get("persist-credentials", "true") != "false":
+            # checkout keeps the token for later git commands; here it travels as a push option, so a
+            # hook of the bare repo can refuse what GitHub refuses to that token
+            subprocess.run(["git", "-C", str(workspace), "config", "push.pushOption", f"token={token}"], check=True)
         return {}
     if action == "actions/setup-python":
         return {}

@@ -19,6 +19,9 @@ class Case:
     data: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     """Symlinks in the template (path -> target), the same in both versions."""
+    answers_file: str = ".copier-answers.yml"
+    copier_update_only: tuple[str, ...] = ()
+    """Files only `copier update` makes: what its migrations write (scaffold's update runs no migrations)."""
     refused: str = ""
     """When docs/security.md refuses what copier allows: the one-line refusal scaffold gives instead."""
 
@@ -138,7 +141,6 @@ CASES = [
             **ANSWERS_FILE,
         },
         {"features.txt.jinja": "{{ features | join(' ') }}\n"},
-        {"features": "[worker, api]"},
     ),
     Case(
         "validators",
@@ -165,7 +167,6 @@ CASES = [
             **ANSWERS_FILE,
         },
         {".env.jinja": "TOKEN={{ api_token }}\nDB_PASSWORD={{ db_password }}\n"},
-        {"api_token": "s3cr3t-token-value"},
     ),
     Case(
         "exclude_negation",
@@ -277,6 +278,7 @@ CASES = [
             **ANSWERS_FILE,
         },
         {"name.txt.jinja": "{{ name }} v2\n"},
+        answers_file=".config/answers.project.yml",
     ),
     Case(
         "empty_templates_suffix",
@@ -315,7 +317,8 @@ CASES = [
         "`_copier_conf` and `_folder_name` in templates",
         {
             "copier.yml": "name:\n  type: str\n  default: \"{{ _folder_name }}\"\n",
-            "info.txt.jinja": "{{ name }} {{ _copier_conf.answers_file }} {{ _folder_name }}\n",
+            # `_folder_name` only as a default: copier renders the old version elsewhere on update, under another name
+            "info.txt.jinja": "{{ name }} {{ _copier_conf.answers_file }}\n",
             **ANSWERS_FILE,
         },
         {"info.txt.jinja": "{{ name }}|{{ _copier_conf.answers_file }}\n"},
@@ -332,15 +335,36 @@ CASES = [
     ),
     Case(
         "migrations",
-        "`_migrations` by version, run when an update crosses it",
+        "`_migrations` by version: copier runs them on update, scaffold does not (docs/security.md)",
         {
             "copier.yml": "name: x\n",
             "old.txt": "old\n",
             **ANSWERS_FILE,
         },
         {
-            "copier.yml": "name: x\n_migrations:\n  - version: v2.0.0\n    command: \"rm -f old.txt\"\n",
+            "copier.yml": "name: x\n_migrations:\n  - version: v2.0.0\n    command: \"echo migrated > MIGRATED.txt\"\n",
             "old.txt": None,
         },
+        copier_update_only=("MIGRATED.txt",),
+    ),
+    Case(
+        "link_out_of_the_template",
+        "`_preserve_symlinks` with a link to a file outside the template: copier copies it, scaffold refuses",
+        {"copier.yml": "_preserve_symlinks: true\nname: x\n", **ANSWERS_FILE},
+        {"NEW.md": "new\n"},
+        links={"hosts": "/etc/hosts"},
+        refused="has hosts, a link to /etc/hosts, outside the template (refused, trusted or not)",
+    ),
+    Case(
+        "external_data_outside",
+        "`_external_data` outside the destination: copier reads it with --trust, scaffold refuses",
+        {
+            "copier.yml": "_external_data:\n  parent: ../parent-answers.yml\n"
+            "owner:\n  type: str\n  default: \"{{ _external_data.parent.owner | default('nobody') }}\"\n",
+            "OWNER.jinja": "{{ owner }}\n",
+            **ANSWERS_FILE,
+        },
+        {"OWNER.jinja": "{{ owner }} v2\n"},
+        refused="is forbidden: it reads or writes outside the template or the new repo (refused, trusted or not)",
     ),
 ]

@@ -2,9 +2,11 @@ package health
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 )
@@ -24,9 +26,9 @@ func TestProbesAnswer(t *testing.T) {
 		wantBody   string
 	}{
 		{"live", http.HandlerFunc(Live), http.StatusOK, "ok\n"},
-		{"ready before it is marked ready", unready, http.StatusServiceUnavailable, "not ready\n"},
-		{"ready once marked ready", ready, http.StatusOK, "ok\n"},
-		{"ready once shutdown starts", shuttingDown, http.StatusServiceUnavailable, "not ready\n"},
+		{"ready before it is marked ready", unready, http.StatusServiceUnavailable, `{"status":"not ready","checks":[]}` + "\n"},
+		{"ready once marked ready", ready, http.StatusOK, `{"status":"ready","checks":[]}` + "\n"},
+		{"ready once shutdown starts", shuttingDown, http.StatusServiceUnavailable, `{"status":"not ready","checks":[]}` + "\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -74,5 +76,45 @@ func TestCheck(t *testing.T) {
 				t.Errorf("Check: %v, want ErrUnhealthy: %v", err, tt.wantUnhealthy)
 			}
 		})
+	}
+}
+
+func TestReadinessRunsEachDependencyCheckWithinItsTimeout(t *testing.T) {
+	readiness := new(Readiness)
+	readiness.Add("database", time.Second, func(context.Context) error { return nil })
+	readiness.Add("cache", time.Second, func(context.Context) error { return errors.New("connection refused") })
+	hung := make(chan struct{})
+	defer close(hung)
+	readiness.Add("queue", 20*time.Millisecond, func(context.Context) error { <-hung; return nil }) // deaf to its context
+	readiness.Set(true)
+
+	rec := httptest.NewRecorder()
+	readiness.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	var body struct {
+		Status string
+		Checks []CheckResult
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
+		t.Fatalf("body %q is not JSON: %v", rec.Body, err)
+	}
+	if rec.Code != http.StatusServiceUnavailable || body.Status != "not ready" || len(body.Checks) != 3 {
+		t.Fatalf("/readyz = %d %+v, want 503, not ready and three checks", rec.Code, body)
+	}
+	for i, want := range []struct{ name, status, err string }{
+		{"database", "ok", ""}, {"cache", "failed", "connection refused"}, {"queue", "timed out", "no answer within 20ms"},
+	} {
+		got := body.Checks[i]
+		if got.Name != want.name || got.Status != want.status || got.Error != want.err {
+			t.Errorf("check %d = %+v, want %+v", i, got, want)
+		}
+	}
+
+	healthy := new(Readiness)
+	healthy.Add("database", time.Second, func(ctx context.Context) error { return ctx.Err() })
+	healthy.Set(true)
+	rec = httptest.NewRecorder()
+	healthy.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/readyz", nil))
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"name":"database","status":"ok"`) {
+		t.Errorf("/readyz with a passing check = %d %s, want 200 listing it as ok", rec.Code, rec.Body)
 	}
 }

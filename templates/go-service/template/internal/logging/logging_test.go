@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -88,5 +89,36 @@ func TestRecordsCarryTheServiceAndTheirContextsAttributes(t *testing.T) {
 	}
 	if second["service"] != "orders" || second["component"] != "db" || second["request_id"] != nil {
 		t.Errorf("second line = %v, want the service and component and no request_id", second)
+	}
+}
+
+func TestContextAttributesStayAtTheTopLevelOfAGroupedLogger(t *testing.T) {
+	var out bytes.Buffer
+	logger := New(&out, new(slog.LevelVar), "orders")
+	ctx := WithAttrs(context.Background(), slog.String("request_id", "r1"))
+	logger.WithGroup("db").With("table", "items").InfoContext(ctx, "query", "rows", 3)
+
+	var line map[string]any
+	if err := json.Unmarshal(out.Bytes(), &line); err != nil {
+		t.Fatalf("want one JSON line, got %q: %v", out.String(), err)
+	}
+	db, _ := line["db"].(map[string]any)
+	if line["request_id"] != "r1" || line["service"] != "orders" || db["table"] != "items" || db["rows"] != 3.0 || db["request_id"] != nil {
+		t.Errorf("line = %v, want request_id and service at the top, table and rows in db", line)
+	}
+}
+
+func TestTheHandlersOptionsApplyToContextAttributes(t *testing.T) {
+	var out bytes.Buffer
+	redact := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == "request_id" {
+			a.Value = slog.StringValue("redacted")
+		}
+		return a
+	}
+	logger := slog.New(ContextHandler(slog.NewJSONHandler(&out, &slog.HandlerOptions{ReplaceAttr: redact})))
+	logger.InfoContext(WithAttrs(context.Background(), slog.String("request_id", "r1")), "handled")
+	if !strings.Contains(out.String(), `"request_id":"redacted"`) {
+		t.Errorf("line = %s, want ReplaceAttr applied to the context's request_id", out.String())
 	}
 }

@@ -1,7 +1,9 @@
-// Package middleware wraps the service's handler with what every request needs: panic recovery,
-// a request ID, the W3C trace context, an access log line, metrics and a deadline.
+// Package middleware wraps the service's handler with what every request needs: a request ID,
+// the W3C trace context, an access log line, metrics, load shedding, a body limit, a deadline,
+// panic recovery and JSON error bodies.
 //
-// Each piece is a func(http.Handler) http.Handler of its own; Chain puts them in order.
+// Each piece is a func(http.Handler) http.Handler of its own, in a file of its own; Chain puts
+// them in order, and server.Handler is the one place that order is written down.
 package middleware
 
 import (
@@ -30,14 +32,9 @@ type responseWriter struct {
 }
 
 // record returns w as a *responseWriter, wrapping it unless a piece further out already did.
-// The first wrapper of a request lives in its exchange, when it has one, and costs no allocation.
-func record(w http.ResponseWriter, r *http.Request) *responseWriter {
+func record(w http.ResponseWriter) *responseWriter {
 	if rw, ok := w.(*responseWriter); ok {
 		return rw
-	}
-	if x := exchangeOf(r.Context()); x != nil && x.writer.ResponseWriter == nil {
-		x.writer.ResponseWriter = w
-		return &x.writer
 	}
 	return &responseWriter{ResponseWriter: w}
 }
@@ -88,28 +85,12 @@ func (w *responseWriter) Unwrap() http.ResponseWriter {
 	return w.ResponseWriter
 }
 
-// Status is the status sent, 200 if the handler wrote a body without one, 0 if nothing yet.
-func (w *responseWriter) Status() int {
-	return w.status
-}
-
-// statusAfter is the status of the response once the handler has stopped: the one sent; 200
-// if the handler returned without sending one, as the server then sends; 0 if it panicked
-// before sending one, as the server then sends nothing.
+// statusAfter is the status the client got once the handler stopped: the one sent; 200 if the
+// handler returned without sending one, as the server then sends; 0 if it panicked before
+// sending one, as the server then sends nothing.
 func (w *responseWriter) statusAfter(returned bool) int {
 	if w.status == 0 && returned {
 		return http.StatusOK
 	}
 	return w.status
-}
-
-// route names the request's route for logs and metrics: the ServeMux pattern that matched it,
-// such as "GET /items/{id}", so that paths with IDs in them do not each become a series of
-// their own. The mux sets the pattern on the request it was given, which is why no piece
-// between the mux and the pieces calling route may replace the request.
-func route(r *http.Request) string {
-	if r.Pattern == "" {
-		return "unmatched"
-	}
-	return r.Pattern
 }

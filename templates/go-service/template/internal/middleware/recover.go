@@ -14,7 +14,8 @@ import (
 func Recover(logger *slog.Logger) Middleware {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rw := record(w, r)
+			r, route := withRouteRecord(r)
+			rw := record(w)
 			defer func() {
 				v := recover()
 				if v == nil {
@@ -24,14 +25,11 @@ func Recover(logger *slog.Logger) Middleware {
 					panic(v)
 				}
 				logger.ErrorContext(r.Context(), "panic serving request",
-					"method", r.Method, "route", route(r), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-				if rw.Status() != 0 {
+					"method", r.Method, "route", route.get(), "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if rw.status != 0 {
 					panic(http.ErrAbortHandler) // too late for a 500: close the connection instead
 				}
-				rw.Header().Set("Content-Type", "application/json")
-				rw.Header().Set("X-Content-Type-Options", "nosniff")
-				rw.WriteHeader(http.StatusInternalServerError)
-				_, _ = rw.Write([]byte(`{"error":"internal server error"}` + "\n"))
+				WriteError(rw, r, http.StatusInternalServerError, "internal server error")
 			}()
 			next.ServeHTTP(rw, r)
 		})
