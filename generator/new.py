@@ -115,14 +115,15 @@ def create(request: NewRequest) -> NewResult:
         given = with_name(config, dict(request.given), request.name)
         answers = collect_answers(config, given, request.ask, request.org, dest=request.dest)
         message = message_after_copy(config, answers, request.dest)
+        folder_name = request.dest.resolve().name  # `.` names the folder it is, as copier would
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
                 folder = Path(tmp) / "render"
-                render(source, config, folder, answers, trusted=request.trusted, folder_name=request.dest.resolve().name)
+                render(source, config, folder, answers, trusted=request.trusted, folder_name=folder_name)
                 files = files_rendered(folder, source)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
-            render(source, config, staging, answers, trusted=request.trusted, folder_name=request.dest.resolve().name)
+            render(source, config, staging, answers, trusted=request.trusted, folder_name=folder_name)
             files = files_rendered(staging, source)
             commit = None
             if request.git_init:
