@@ -157,7 +157,7 @@ class Session:
     def __init__(self, config: TemplateConfig, dest: Path | None = None, given: Mapping[str, Any] | None = None):
         self.config = config
         self.worker = copier_api.questionnaire_worker(config.template(), dest or Path("scaffold-render"), data=given)
-        self.worker.answers = copier_api.AnswersMap(init=dict(given or {}), external=self.worker._external_data())
+        copier_api.start_answers(self.worker, given or {})
         try:
             env = self.worker.jinja_env
         except (copier_api.CopierError, ImportError, AttributeError) as error:
@@ -204,7 +204,7 @@ class Session:
         """`question` as it is asked now: help, type and choices rendered."""
         asked = self.copier_question(question)
         with _template_errors(question.key):
-            choices = asked._formatted_choices if asked.choices else []
+            choices = copier_api.choices(asked)
             type_name = asked.get_type_name()
             help_text = str(asked.render_value(asked.help)) if asked.help else ""
         return Question(
@@ -243,7 +243,7 @@ class Session:
         except InvalidAnswerError as known:
             return known.message
         if asked.choices:
-            choices = asked._formatted_choices
+            choices = copier_api.choices(asked)
             refused = next((c for c in choices if c.disabled and str(c.value) == str(value)), None)
             if refused is not None:
                 return f"{question.key} {shown(value)} cannot be picked: {refused.disabled}"

@@ -237,6 +237,49 @@ def test_with_the_org_app_the_pull_request_is_opened_with_a_token_that_starts_ci
     assert host.checkouts[-1] == ("publish", APP_TOKEN)  # the push goes with the App's token too
 
 
+# What GitHub does to a push made with a workflow's own token that changes a workflow file.
+REFUSE_WORKFLOW_CHANGES = """#!/bin/bash
+[ "$GIT_PUSH_OPTION_0" = "token=workflow-token" ] || exit 0
+while read -r old new ref; do
+  range=("$old..$new")
+  if [ "$old" = 0000000000000000000000000000000000000000 ]; then range=("$new" --not --all); fi
+  if [ -n "$(git log --format= --name-only "${range[@]}" -- .github/workflows)" ]; then
+    echo "refusing to allow a GitHub App to create or update workflow without workflows permission" >&2
+    exit 1
+  fi
+done
+"""
+
+
+def test_an_update_that_changes_a_workflow_needs_the_org_token_and_says_so_without_it(tmp_path: Path) -> None:
+    template, origin, github, host = hosted(tmp_path, "--config", str(org_config(tmp_path)))
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text(REFUSE_WORKFLOW_CHANGES)
+    hook.chmod(0o755)
+    git(origin, "config", "receive.advertisePushOptions", "true")
+    check_yml = "template/.github/workflows/scaffold-check.yml.jinja"
+    release(template, "v1.1.0", edit(check_yml, "name: scaffold check", "name: scaffold check (v1.1)"))
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    update_yml = clone / ".github" / "workflows" / "scaffold-update.yml"
+
+    jobs = run_workflow(update_yml, host)
+
+    assert jobs["update"].status == 0 and jobs["publish"].status == 1
+    (error,) = [line for line in jobs["publish"].log.splitlines() if line.startswith("::error::")]
+    assert "needs a token with the workflows permission" in error and "SCAFFOLD_UPDATE_TOKEN" in error
+    assert github.prs == [] and "scaffold/update-v1.1.0" not in git(origin, "branch", "--list")
+
+    host.secrets["SCAFFOLD_UPDATE_TOKEN"] = "org-bot-token"
+    jobs = run_workflow(update_yml, host)
+
+    assert jobs["publish"].status == 0, jobs["publish"].log
+    (pr,) = github.prs
+    assert pr.token == "org-bot-token" and "CI has not run" not in pr.body
+    pushed = git(origin, "show", "scaffold/update-v1.1.0:.github/workflows/scaffold-check.yml")
+    assert "name: scaffold check (v1.1)" in pushed
+
+
 def test_the_update_workflow_opens_a_draft_titled_as_a_conflict_when_markers_remain(tmp_path: Path) -> None:
     template, origin, github, host = hosted(tmp_path, "--config", str(org_config(tmp_path)))
     clone = tmp_path / "ci"

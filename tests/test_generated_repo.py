@@ -116,6 +116,7 @@ def test_workflow_and_compose_match_their_published_schemas(repo: Path) -> None:
     assert check_jsonschema, "check-jsonschema is installed with the test extras"
     run([check_jsonschema, "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=repo)
     run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", "compose.yaml"], cwd=repo)
+    run([check_jsonschema, "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"], cwd=repo)
 
 
 def test_dockerfile_is_twelve_lines_multi_stage_cached_and_non_root(repo: Path) -> None:
@@ -123,8 +124,11 @@ def test_dockerfile_is_twelve_lines_multi_stage_cached_and_non_root(repo: Path) 
     lines = (repo / "Dockerfile").read_text().splitlines()
     assert len(lines) == 12
     froms = [line for line in lines if line.startswith("FROM ")]
-    assert froms[0] == f"FROM --platform=$BUILDPLATFORM golang:{answers['go_version']}-alpine AS build"
+    go_image = re.escape(f"golang:{answers['go_version']}-alpine")
+    assert re.fullmatch(rf"FROM --platform=\$BUILDPLATFORM {go_image}@sha256:[0-9a-f]{{64}} AS build", froms[0])
     assert len(froms) == 2
+    # Every base image pinned by digest, its tag kept in front so the version stays readable.
+    assert froms[1] == "FROM scratch" or re.fullmatch(r"FROM \S+:\S+@sha256:[0-9a-f]{64}", froms[1])
     copies = [line for line in lines if line.startswith("COPY ")]
     assert copies[:2] == ["COPY go.* ./", "COPY . ."]  # module files first, and no go.sum glob buildah rejects
     build = next(line for line in lines if "go build" in line)
