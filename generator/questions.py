@@ -16,7 +16,6 @@ from jinja2 import TemplateError as JinjaError
 
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
-<<<<<<< HEAD
 from generator.errors import (
     InvalidAnswerError,
     TemplateError,
@@ -25,10 +24,7 @@ from generator.errors import (
     unreadable_value,
     yaml_problem,
 )
-=======
-from generator.errors import InvalidAnswerError, TemplateError, TemplateRefusedError, shown, yaml_problem
 from generator.trust import bounded_yaml
->>>>>>> main
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 from generator.trust.guard import NEVER
 
@@ -118,7 +114,7 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
         raise TemplateError(f"{template_dir / 'copier.yml'} is not valid YAML: {yaml_problem(error)}") from None
     except (copier_api.CopierError, ValueError, TypeError, OSError) as error:
         huge = isinstance(error, ValueError) and "integer string conversion" in str(error)  # over 4300 digits
-        reason = unreadable_value(error) if huge else _first_line(error)
+        reason = unreadable_value(error) if huge and isinstance(error, ValueError) else _first_line(error)
         raise TemplateError(f"template {template_dir}: copier.yml cannot be read: {reason}") from None
     questions = [_declared(str(k), v) for k, v in questions_data.items()]
     config = TemplateConfig(questions=questions, settings=settings, folder=template_dir, trusted=trusted)

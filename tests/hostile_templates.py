@@ -133,7 +133,6 @@ def executable_bare_repository(template: Path, world: World) -> None:
         (template / "sub" / name).chmod(0o755)
 
 
-<<<<<<< HEAD
 LOOK_ALIKE = "ScaffoldExtensionEvil"
 """The look-alike's class name in generator.jinja_ext, where `look_alike_extension` puts it for a test."""
 
@@ -147,7 +146,8 @@ def look_alike_extension(world: World) -> type[Extension]:
             world.canary.touch()
 
     return LookAlike
-=======
+
+
 def linked_copier_yml(template: Path, world: World) -> None:
     """copier.yml itself a link to a file outside the template: a private key, with a control character."""
     (world.outside / "private.yml").write_text('key: "-----BEGIN KEY----- s3cr3t-key\x07"\n')
@@ -175,7 +175,6 @@ def _indented(text: str) -> str:
 def fifo(template: Path, world: World) -> None:
     """A named pipe in the template: reading it would wait forever."""
     os.mkfifo(template / "pipe.txt")
->>>>>>> main
 
 
 FSMONITOR = '[core]\n\tfsmonitor = "{world.command}; false"\n'

@@ -8,11 +8,8 @@ destination or the repos exactly as they were. Attacks that need consent run, wi
 the consent covers.
 """
 
-<<<<<<< HEAD
-import json
-=======
 import ctypes
->>>>>>> main
+import json
 import os
 import resource
 import stat
@@ -87,6 +84,15 @@ REFUSED_FOR = {
     "look-alike of scaffold's extension": f"Jinja extensions `generator.jinja_ext.{LOOK_ALIKE}`{CONSENT}",
     "scaffold's extension spelt another way": f"Jinja extensions `generator.jinja_ext:ScaffoldExtension`{CONSENT}",
     "filters that read the machine": "No filter named 'expandvars'",
+    "copier.yml linked outside": f"has copier.yml, a link to {{world.outside}}/private.yml, outside the template {NEVER}",
+    "link in a loop": f"has loop, a link to loop in a loop of links {NEVER}",
+    "links in a loop through each other": f"in a loop of links {NEVER}",
+    "folders nested past the limit": "nests folders more than 64 deep",
+    "rendered names nested past the limit": f"folders nested more than 64 deep (SCAFFOLD_LIMIT_DEPTH) {NEVER}",
+    "FIFO": f"has pipe.txt, a FIFO (named pipe); accepted: files, folders and links {NEVER}",
+    "billion-laughs in copier.yml": "expands to more than 100000 YAML nodes through its aliases (a YAML bomb)",
+    "a repetition of gigabytes": "is refused: a repetition longer than 512 MiB (SCAFFOLD_LIMIT_BYTES)",
+    "a power too large to compute": "is refused: a power with an exponent above 10000",
 }
 """Why each attack is refused: the rule its one-line message names ({world.*} filled in)."""
 TEMPLATE_TEST = f"`template test` compiles and runs its code (go build, go test){CONSENT}"
