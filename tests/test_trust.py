@@ -305,16 +305,16 @@ def test_a_path_at_or_under_dot_git_is_refused_naming_where_it_came_from(value: 
 @pytest.mark.parametrize(
     ("src", "identity"),
     [
-        ("gh:acme/svc", "github.com/acme/svc"),
-        ("gh:/acme/svc", "github.com/acme/svc"),
-        ("gl:acme/svc.git", "gitlab.com/acme/svc"),
-        ("https://GitHub.com./acme/svc.git/", "github.com/acme/svc"),
-        ("git+https://user@github.com:443/acme/svc", "github.com/acme/svc"),
-        ("ssh://git@[::1]:22/acme/svc", "[::1]/acme/svc"),
-        ("git@github.com:acme/svc.git", "github.com/acme/svc"),
-        ("git://host.example/a/b/c.git", "host.example/a/b/c"),
-        ("git+host.example:acme/x", "host.example/acme/x"),
-        ("https://h.example/a/git+", "h.example/a/git+"),
+        ("gh:acme/svc", "https://github.com/acme/svc"),
+        ("gh:/acme/svc", "https://github.com/acme/svc"),
+        ("gl:acme/svc.git", "https://gitlab.com/acme/svc"),
+        ("https://GitHub.com./acme/svc.git/", "https://github.com/acme/svc"),
+        ("git+https://user@github.com:443/acme/svc", "https://github.com/acme/svc"),
+        ("ssh://git@[::1]:22/acme/svc", "ssh://[::1]/acme/svc"),
+        ("git@github.com:acme/svc.git", "ssh://github.com/acme/svc"),
+        ("git://host.example/a/b/c.git", "git://host.example/a/b/c"),
+        ("git+host.example:acme/x", "ssh://host.example/acme/x"),
+        ("https://h.example/a/git+", "https://h.example/a/git+"),
         ("file:///opt/templates/t", "/opt/templates/t"),
         ("file://localhost/opt/templates/t", "/opt/templates/t"),
         ("bundled:go-service", "bundled:go-service"),
@@ -379,12 +379,12 @@ def test_a_git_url_is_told_from_a_folder_named_like_one(tmp_path: Path) -> None:
 
 def test_a_trusted_entry_ending_in_a_slash_covers_what_is_under_it_only() -> None:
     entry = trust_entry("gh:acme/")
-    assert (entry.text, entry.covers_children, str(entry.identity)) == ("gh:acme/", True, "github.com/acme")
+    assert (entry.text, entry.covers_children, str(entry.identity)) == ("gh:acme/", True, "https://github.com/acme")
     assert entry.admits(identify("gh:acme/svc")) and not entry.admits(identify("gh:acme"))
     exact = trust_entry("gh:acme/svc")
     assert not exact.covers_children and exact.admits(identify("gh:acme/svc.git"))
     assert str(trust_entry("/").identity) == "/"
-    assert str(trust_entry("gh:acmeX/").identity) == "github.com/acmeX"
+    assert str(trust_entry("gh:acmeX/").identity) == "https://github.com/acmeX"
 
 
 @pytest.mark.parametrize(
