@@ -59,7 +59,7 @@ REFUSED_FOR = {
     ".git with a trailing dot": f"renders .git.{DOT_GIT}",
     "gitfile pointing outside": f"renders .git{DOT_GIT}",
     "nested .git in a sub-folder": f"renders vendor/lib/.git{DOT_GIT}",
-    "zero-width .git (HFS+)": f"renders .g\u200cit{DOT_GIT}",
+    "zero-width .git (HFS+)": f"renders .g\\u200cit{DOT_GIT}",  # the message escapes what it cannot show
     ".git as an NTFS stream": f"renders .git::$INDEX_ALLOCATION{DOT_GIT}",
     "bare repository of executable files": BARE,
     "embedded bare repository": BARE,
@@ -316,9 +316,8 @@ def test_consent_follows_the_template_that_renders_not_the_one_the_repo_records(
         ("adopt", world.root, ("adopt", str(world.root / "plain"), "--template", str(evil))),
     ):
         result = scaffold(cwd, *args, "--config", str(config))
-        assert_refused(result, command, world, before)
+        assert_refused(result, command, world, before, f"template {evil} wants to run code on this machine: tasks")
         assert_one_line(result, command)
-        assert f"template {evil} wants to run code on this machine: tasks" in result[2], f"{command}: {result[2]}"
     assert {path: repo_state(path) for path in states} == states
     # the same org config still lets the trusted template itself run: the entry is not ignored
     release_attack(trusted, world, NEEDS_CONSENT["task"])
@@ -346,8 +345,7 @@ def test_a_render_is_staged_where_no_other_tool_looks_until_the_guard_passed_it(
     before = world.snapshot()
     for dest in ("svc", "."):
         result = scaffold(world.root / "work", "new", "svc", dest, "--template", str(template), "--defaults", "--trust")
-        assert_refused(result, f"new {dest}", world, before)
-        assert "renders .git: nothing may be written at or under .git" in result[2]
+        assert_refused(result, f"new {dest}", world, before, "renders .git: nothing may be written at or under .git")
         root, mode, near_user = seen.pop()
         assert not root.is_relative_to(world.root), f"staged at {root}, beside the destination"
         assert root.is_relative_to(tempfile.gettempdir()) and mode == 0o700
@@ -425,8 +423,7 @@ def test_an_edited_src_path_is_refused_by_check_and_update_before_anything_is_fe
     rule = f"_src_path {edited} in .copier-answers.yml of {repo} is not the template its history was rendered from"
     for command, args in (("check", ("check", "--trust")), ("update", ("update", "--trust"))):
         code, out, err = scaffold(repo, *args)
-        assert_refused((code, out, err), command, world, before)
-        assert rule in out + err, f"{command}: {out}{err}"
+        assert_refused((code, out, err), command, world, before, rule)
     assert repo_state(repo) == state
 
 
