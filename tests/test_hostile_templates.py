@@ -84,7 +84,7 @@ REFUSED_FOR = {
     "look-alike of scaffold's extension": f"Jinja extensions `generator.jinja_ext.{LOOK_ALIKE}`{CONSENT}",
     "scaffold's extension spelt another way": f"Jinja extensions `generator.jinja_ext:ScaffoldExtension`{CONSENT}",
     "filters that read the machine": "No filter named 'expandvars'",
-    "a render that runs for hours": "to render; accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER_SECONDS)",
+    "a render that runs for hours": "to render; accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER",
     "copier.yml linked outside": "has copier.yml, a link to {world.outside}/private.yml, outside the template",
     "link in a loop": f"has loop, a link to loop in a loop of links {NEVER}",
     "links in a loop through each other": f"in a loop of links {NEVER}",
