@@ -12,7 +12,7 @@ from typing import Any
 
 from generator import gitrepo
 from generator.config import OrgAnswers
-from generator.errors import ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, EXIT_BAD_INPUT, EXIT_OK, ScaffoldError
 from generator.merge_base import base_files
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
@@ -110,8 +110,8 @@ class RepoReport:
     def exit_code(self) -> int:
         """2 on error; 1 when behind, an owned file drifted, an answer contradicts the org's or markers are left."""
         if self.error is not None:
-            return 2
-        return 1 if self.behind or self.drifted or self.policy or self.conflict_markers else 0
+            return EXIT_BAD_INPUT
+        return EXIT_ACTION_NEEDED if self.behind or self.drifted or self.policy or self.conflict_markers else EXIT_OK
 
     def as_dict(self) -> dict[str, Any]:
         """Return the report as plain data, for `--json`."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from generator.errors import ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, ScaffoldError
 from generator.failures import DEBUG_ENV, ReportingGroup
 from generator.terminal_text import safe
 
@@ -695,7 +695,7 @@ def template_test(
     else:
         print_template_tests(results)
     if not all(r.ok for r in results):
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ACTION_NEEDED)
 
 
 @template_app.command("show")
@@ -759,7 +759,7 @@ def template_upgrade(
         typer.echo(
             "Resolve them, `git commit`, then `scaffold template test --trust` (or `git merge --abort`).", err=True
         )
-        raise typer.Exit(1)
+        raise typer.Exit(EXIT_ACTION_NEEDED)
     typer.echo(f"Next: scaffold template test --trust && git tag vX.Y.Z (the branch {BUNDLED_BRANCH} moved on)")
 
 

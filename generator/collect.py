@@ -10,13 +10,13 @@ from typing import Any, Protocol, runtime_checkable
 
 from generator import copier_api
 from generator.config import OrgAnswers
-from generator.errors import ConfigError, InvalidAnswerError, ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, ConfigError, InvalidAnswerError, ScaffoldError
 from generator.questions import MASK, Question, Session, TemplateConfig
 
 Ask = Callable[[Question, Any, Callable[[Any], str]], Any]
 """Asks one question: (question as shown, default, problem-of-a-candidate) -> the accepted answer."""
 
-EXIT_NOT_CONFIRMED = 1
+EXIT_NOT_CONFIRMED = EXIT_ACTION_NEEDED
 
 
 @runtime_checkable

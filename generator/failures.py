@@ -10,12 +10,17 @@ Errors of the libraries scaffold runs (copier, Jinja, YAML, the file system) are
 not where they are raised, so the rest of the package speaks only ScaffoldError. Library modules are
 looked up in sys.modules rather than imported: an error cannot come from a library not yet loaded,
 and `scaffold --help` stays fast.
+
+Whose fault an error is follows from what was raised and where, not from which frames it passed
+through: an exception other than ScaffoldError raised by scaffold's own code (`raised_by_scaffold`)
+is a bug, even when copier called that code (scaffold's Jinja filters, its Worker overrides).
 """
 
 import errno
 import os
 import re
 import sys
+import sysconfig
 import traceback
 from collections.abc import Sequence
 from typing import Any
@@ -24,6 +29,7 @@ import typer
 from typer.core import TyperGroup
 
 from generator.errors import (
+    EXIT_BAD_INPUT,
     EXIT_BUG,
     EXIT_CANCELLED,
     ScaffoldError,
@@ -74,6 +80,8 @@ def translate(error: BaseException) -> ScaffoldError | None:
         return TemplateError(f"the template cannot be rendered: {_describe(error)}; the template needs fixing")
     if isinstance(error, ValueError) and (_raised_inside("yaml", error) or _raised_inside("tomllib", error)):
         return TemplateError(f"a YAML or TOML file has a value that cannot be read: {unreadable_value(error)}")
+    if is_scaffold_bug(error):
+        return None
     if _raised_inside("copier", error):
         # copier checks answers and paths with plain ValueError/TypeError/OSError: a template or answer problem
         reason = _os_problem(error) if isinstance(error, OSError) and error.strerror else _describe(error)
@@ -82,6 +90,42 @@ def translate(error: BaseException) -> ScaffoldError | None:
         accepted = _OS_ACCEPTED.get(error.errno or 0)
         return ScaffoldError(f"{_os_problem(error)}; accepted: {accepted}" if accepted else _os_problem(error))
     return None
+
+
+_STDLIB = tuple({os.path.join(sysconfig.get_paths()[name], "") for name in ("stdlib", "platstdlib")})
+_SCAFFOLD = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+_BUNDLED_TEMPLATES = os.path.join(_SCAFFOLD, "templates", "")  # where the wheel puts the bundled template
+
+
+def is_scaffold_bug(error: BaseException) -> bool:
+    """Whether `error` is a bug in scaffold: raised by scaffold's own code, and neither a ScaffoldError
+    nor a refusal of the operating system (a full disk, a folder it may not write to).
+    """
+    if isinstance(error, ScaffoldError) or (isinstance(error, OSError) and error.strerror):
+        return False
+    return raised_by_scaffold(error)
+
+
+def raised_by_scaffold(error: BaseException) -> bool:
+    """Whether scaffold's own code raised `error`, whoever called that code (copier calls its filters).
+
+    The innermost frame outside the standard library decides (Python's own functions raise for the
+    code that called them wrongly). A template's Jinja code is the template's, even for the template
+    the wheel bundles inside the package.
+    """
+    for frame, _ in reversed(list(traceback.walk_tb(error.__traceback__))):
+        name = frame.f_code.co_filename
+        if _in_stdlib(name):
+            continue
+        template_code = "__jinja_template__" in frame.f_globals or "__jinja_exception__" in frame.f_globals
+        return name.startswith(_SCAFFOLD) and not name.startswith(_BUNDLED_TEMPLATES) and not template_code
+    return False
+
+
+def _in_stdlib(filename: str) -> bool:
+    if filename.startswith("<frozen "):
+        return True
+    return filename.startswith(_STDLIB) and f"{os.sep}site-packages{os.sep}" not in filename
 
 
 def _os_problem(error: OSError) -> str:
@@ -113,9 +157,15 @@ def _describe(error: BaseException) -> str:
 def bug_line(error: BaseException) -> str:
     """The one line shown for an unexpected error: what happened, where to report it, how to see more."""
     return (
+        f"{bug_summary(error)} with the command you ran (`scaffold --debug ...` or {DEBUG_ENV}=1 shows the traceback)"
+    )
+
+
+def bug_summary(error: BaseException) -> str:
+    """What happened and where to report it, e.g. "unexpected KeyError: 'x'; this is a bug in scaffold, please ..."."""
+    return (
         f"unexpected {type(error).__name__}: {first_line(str(error)) or 'no message'}; this is a bug in scaffold, "
-        f"please report it {_report_to()} with the command you ran "
-        f"(`scaffold --debug ...` or {DEBUG_ENV}=1 shows the traceback)"
+        f"please report it {_report_to()}"
     )
 
 
@@ -200,4 +250,4 @@ def _usage_error(error: Any) -> int:
     ctx = getattr(error, "ctx", None)
     hint = f"; see `{ctx.command_path} --help`" if ctx is not None else ""
     typer.echo(f"error: {_one_line(error.format_message()).rstrip('.')}{hint}", err=True)
-    return int(getattr(error, "exit_code", 2))
+    return int(getattr(error, "exit_code", EXIT_BAD_INPUT))

@@ -16,6 +16,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import checkouts, gitrepo
 from generator.config import OrgConfig
-from generator.errors import RefusedError, ScaffoldError
+from generator.errors import EXIT_BAD_INPUT, EXIT_BUG, RefusedError, ScaffoldError
 from generator.repo_lock import git_dir_key
 from generator.trust.consent import Consent
 
@@ -35,7 +36,7 @@ if TYPE_CHECKING:
     from generator.sources import TemplateSource
     from generator.update import UpdateRequest
 
-UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR = (
+UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR, BUG = (
     "up to date",
     "behind",
     "updated",
@@ -43,6 +44,7 @@ UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR = (
     "conflicts",
     "refused",
     "error",
+    "bug",
 )
 MAX_DEFAULT_JOBS = 8
 
@@ -221,13 +223,22 @@ def _watch_parent(parent: int) -> None:
 
 
 def _guarded(job: Callable[[Path], FleetRow], path: Path) -> FleetRow:
-    """Run `job`, turning anything it raises into an error row: one repo never stops the fleet."""
+    """Run `job`, turning anything it raises into a row: one repo never stops the fleet.
+
+    What `scaffold` on that one repo would report as a bug is a `bug` row with its exit code (70);
+    the rest (the repo's, the template's or the user's problem) is an `error` row (2).
+    """
+    from generator.failures import bug_summary, debug_from_env, translate
+
     try:
         return job(path)
-    except ScaffoldError as error:
-        return _error_row(path, ERROR, max(error.exit_code, 2), error.message)
     except Exception as error:
-        return _error_row(path, ERROR, 2, f"unexpected {type(error).__name__}: {error}")
+        known = translate(error)
+        if known is not None:
+            return _error_row(path, ERROR, max(known.exit_code, EXIT_BAD_INPUT), known.message)
+        if debug_from_env():
+            traceback.print_exception(error, file=sys.stderr)
+        return _error_row(path, BUG, EXIT_BUG, bug_summary(error))
     except SystemExit as stop:
         if _worker_exit_code is not None:  # a worker told to stop: its job cleaned up; the pool would carry on
             os._exit(stop.code if isinstance(stop.code, int) else _worker_exit_code)

@@ -16,7 +16,14 @@ from jinja2 import TemplateError as JinjaError
 
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
-from generator.errors import InvalidAnswerError, TemplateError, TemplateRefusedError, shown, yaml_problem
+from generator.errors import (
+    InvalidAnswerError,
+    TemplateError,
+    TemplateRefusedError,
+    shown,
+    unreadable_value,
+    yaml_problem,
+)
 from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 from generator.trust.guard import NEVER
@@ -106,7 +113,9 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
     except yaml.YAMLError as error:
         raise TemplateError(f"{template_dir / 'copier.yml'} is not valid YAML: {yaml_problem(error)}") from None
     except (copier_api.CopierError, ValueError, TypeError, OSError) as error:
-        raise TemplateError(f"template {template_dir}: copier.yml cannot be read: {_first_line(error)}") from None
+        huge = isinstance(error, ValueError) and "integer string conversion" in str(error)  # over 4300 digits
+        reason = unreadable_value(error) if huge and isinstance(error, ValueError) else _first_line(error)
+        raise TemplateError(f"template {template_dir}: copier.yml cannot be read: {reason}") from None
     questions = [_declared(str(k), v) for k, v in questions_data.items()]
     config = TemplateConfig(questions=questions, settings=settings, folder=template_dir, trusted=trusted)
     if trusted:

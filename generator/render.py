@@ -11,6 +11,7 @@ import yaml
 
 from generator import copier_api, gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
+from generator.failures import is_scaffold_bug
 from generator.questions import TemplateConfig, answered
 from generator.sources import TemplateSource
 from generator.trust import bounded_yaml
@@ -109,7 +110,10 @@ def render(
         raise TemplateError(f"template {source.recorded_src} could not be rendered: {_first_line(error)}") from None
     except (AssertionError, OSError, ValueError, TypeError, LookupError) as error:
         # copier's own failures on odd templates (a rendered file where a folder was, a name it cannot
-        # write): the template, not scaffold, is what the user has to fix
+        # write): the template, not scaffold, is what the user has to fix; what scaffold's own code
+        # raised (its filters, its Worker overrides) is a bug, reported as one (failures.py)
+        if is_scaffold_bug(error):
+            raise
         raise TemplateError(
             f"template {source.recorded_src} could not be rendered: {_render_failure(error, dest)}"
         ) from None

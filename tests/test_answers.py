@@ -1,7 +1,10 @@
+from typing import Any
+
 import pytest
 
 from generator.answers import KNOWN_KEYS, problem_with, validate_answer, validate_answers
-from generator.errors import InvalidAnswerError
+from generator.errors import InvalidAnswerError, shown
+from generator.quantities import QuantityError, parse_cpu, parse_memory
 
 
 @pytest.mark.parametrize("name", ["a", "my-service", "svc2", "a" * 63, "payments-api-v2"])
@@ -83,3 +86,131 @@ def test_every_text_answer_refuses_control_characters_anywhere(key: str, control
         with pytest.raises(InvalidAnswerError) as error:
             validate_answer(key, value)
         assert error.value.message.startswith(f"{key} {value!r} contains the control character {control!r}")
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Payments API", "Payments API"),
+        ("Alice's service: orders & refunds (v2)", "Alice's service: orders & refunds (v2)"),
+        ("  padded  ", "padded"),
+        ("x" * 200, "x" * 200),
+    ],
+)
+def test_a_description_of_one_line_without_double_quotes_or_backticks_is_accepted(value: str, expected: str) -> None:
+    assert validate_answer("description", value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['the "payments" service', "runs `make`", '"', "`", "", "   ", "x" * 201],
+    ids=["double quotes", "backticks", "a lone quote", "a lone backtick", "empty", "blank", "201 characters"],
+)
+def test_a_description_with_quotes_backticks_or_of_the_wrong_length_is_refused_naming_the_rule(value: str) -> None:
+    # a description lands in Go string literals, YAML and Markdown: a quote or backtick would break them
+    with pytest.raises(InvalidAnswerError) as error:
+        validate_answer("description", value)
+    rule = "accepted: one line of 1-200 characters without quotes or backticks"
+    assert error.value.message == f"description {shown(value.strip())} is not valid; {rule}"
+    assert problem_with("description", value) == error.value.message
+
+
+# The exact rules and messages, each pinned (tests/mutation.sh: a changed bound or message must fail a test).
+
+
+def refusal(key: str, value: object) -> str:
+    with pytest.raises(InvalidAnswerError) as error:
+        validate_answer(key, value)
+    return error.value.message
+
+
+def test_a_refused_service_name_says_exactly_what_is_accepted() -> None:
+    assert refusal("service_name", "My-Service") == (
+        "service_name 'My-Service' is not valid; accepted: 1-63 lowercase letters, digits and '-', "
+        "starting with a letter and not ending with '-' (a Go binary name and a DNS-1123 label)"
+    )
+
+
+def test_a_module_path_may_be_255_characters_and_no_element_may_end_with_a_dot() -> None:
+    longest = "example.com/" + "a" * 243
+    assert validate_answer("module_path", longest) == longest
+    assert refusal("module_path", longest + "a") == (
+        f"module_path {shown(longest + 'a')} is not a valid Go module path; accepted: slash-separated elements of "
+        "letters, digits and '._~+-', a lowercase first element, such as github.com/acme/my-service"
+    )
+    assert refusal("module_path", "github.com/acme/svc.").startswith("module_path 'github.com/acme/svc.' is not")
+
+
+@pytest.mark.parametrize("version", ["1.27", "1.26", "1.25"])
+def test_the_supported_go_versions_are_accepted_trimmed(version: str) -> None:
+    assert validate_answer("go_version", f" {version} ") == version
+
+
+def test_another_go_version_is_refused_listing_the_supported_ones() -> None:
+    assert refusal("go_version", " 1.24") == "go_version '1.24' is not supported; accepted: 1.27, 1.26, 1.25"
+
+
+def test_a_refused_port_names_the_range_and_why() -> None:
+    assert refusal("pprof_port", " 80 ") == (
+        "pprof_port '80' is not valid; accepted: a whole number from 1024 to 65535 "
+        "(the service runs as a non-root user)"
+    )
+
+
+def test_a_refused_flag_lists_the_spellings() -> None:
+    assert (
+        refusal("enable_pprof", "maybe") == "enable_pprof 'maybe' is not valid; accepted: true or false (yes/no, 1/0)"
+    )
+
+
+@pytest.mark.parametrize(("key", "parse"), [("memory_limit", parse_memory), ("cpu_limit", parse_cpu)])
+def test_a_refused_quantity_says_what_the_quantity_rule_says(key: str, parse: Any) -> None:
+    with pytest.raises(QuantityError) as rule:
+        parse("lots")
+    assert refusal(key, " lots ") == str(rule.value)
+    assert str(rule.value).startswith(f"{key} 'lots' is not valid; accepted: ")
+
+
+@pytest.mark.parametrize(("value", "expected"), [("500m", "500m"), (" 2 ", "2"), (1.5, "1.5")])
+def test_cpu_limits_are_accepted_as_given_trimmed(value: object, expected: str) -> None:
+    assert validate_answer("cpu_limit", value) == expected
+
+
+@pytest.mark.parametrize("image", ["distroless", "scratch", "alpine"])
+def test_the_runtime_images_are_accepted_trimmed(image: str) -> None:
+    assert validate_answer("runtime_image", f" {image}\u0020") == image
+
+
+def test_another_runtime_image_is_refused_listing_the_accepted_ones() -> None:
+    assert (
+        refusal("runtime_image", "ubuntu")
+        == "runtime_image 'ubuntu' is not valid; accepted: distroless, scratch, alpine"
+    )
+
+
+@pytest.mark.parametrize(
+    ("answers", "refused"),
+    [
+        ({"port": 8080, "pprof_port": 8080}, True),  # pprof is on unless switched off
+        ({"port": 8080, "enable_pprof": True, "pprof_port": 8080}, True),
+        ({"port": 8080, "enable_pprof": False, "pprof_port": 8080}, False),  # no pprof server: no clash
+        ({"port": 8080, "pprof_port": 6060}, False),
+        ({"enable_pprof": True}, False),
+        ({}, False),
+    ],
+)
+def test_pprof_port_clashes_with_port_only_while_pprof_is_on(answers: dict[str, object], refused: bool) -> None:
+    if not refused:
+        assert validate_answers(answers) == {k: validate_answer(k, v) for k, v in answers.items()}
+        return
+    with pytest.raises(InvalidAnswerError) as error:
+        validate_answers(answers)
+    assert error.value.message == "pprof_port 8080 is the same as port; accepted: a port other than 8080"
+
+
+def test_a_template_validator_compares_pprof_port_with_port_as_copier_passes_them() -> None:
+    assert problem_with("pprof_port", "8080", "8080") == (
+        "pprof_port 8080 is the same as port; accepted: a port other than 8080"
+    )
+    assert problem_with("pprof_port", 6060, "") == ""  # no port answered yet
+    assert problem_with("pprof_port", 6060, None) == ""

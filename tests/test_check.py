@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from generator.check import check, check_repo, format_reports
+from generator.check import DIFFERS, MISSING, check, check_repo, format_reports
 from generator.cli import app
 from generator.new import NewRequest, create
 from generator.sources import resolve
@@ -124,6 +124,33 @@ def test_check_without_git_history_compares_with_a_render_of_the_same_version(re
 
     assert report.status == "drifted" and file_statuses(report)["Dockerfile"] == "modified"
     assert [f.path for f in report.seeded_edits] == ["go.mod"]
+
+
+def test_check_without_history_on_an_older_version_says_differs_and_missing_not_edited_or_deleted(
+    tmp_path: Path, render_repo: RenderRepo
+) -> None:
+    repo = render_repo("my-service", git_init=False)
+    # made by an older scaffold whose bundled release this one cannot render again: no base to compare with
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(f"_commit: {scaffold_version()}", "_commit: 0.0.1"))
+    (repo / ".editorconfig").unlink()  # deleted here; the newest version still has it, unchanged
+    append(repo / ".dockerignore", "local/\n")  # edited here; the newest version has it unchanged
+    template = template_copy(tmp_path, "template-b")
+    insert_before(template_file(template, "Dockerfile.jinja"), r"^ENTRYPOINT", 'LABEL a="b"\n')  # changed there
+
+    report = check_repo(repo, as_version(template, later_version()))
+
+    assert not report.base_known
+    statuses = file_statuses(report)
+    # without the pristine render, an edit here and a template change look the same: both "differs"
+    assert (statuses[".editorconfig"], statuses[".dockerignore"], statuses["Dockerfile"]) == (MISSING, DIFFERS, DIFFERS)
+    assert (MISSING, DIFFERS) == ("missing", "differs")
+    assert statuses["go.mod"] == "unchanged"
+    assert {".editorconfig", ".dockerignore", "Dockerfile"} <= {f.path for f in report.drifted}
+    assert report.status == "behind, drifted" and report.exit_code == 1
+    lines = format_reports([report]).splitlines()
+    assert "  missing  .editorconfig" in lines and "  differs  .dockerignore" in lines
+    assert lines[-1] == "  (no pristine render in the git history: edits and template changes cannot be told apart)"
 
 
 def test_check_several_repos_exits_with_the_worst_and_reports_errors_per_repo(

@@ -1,7 +1,6 @@
 """Shell completion, as bash runs it: typer's script, sourced in a real bash, asks the real scaffold."""
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -30,6 +29,7 @@ def env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 def bash_complete(tmp_path: Path, *words: str) -> list[str]:
     """What bash offers after `words` (the last one being completed), through `scaffold --show-completion bash`."""
+    bash = tools.require("bash")
     script = subprocess.run(
         [SCAFFOLD, "--show-completion", "bash"], env=env(tmp_path), capture_output=True, text=True, check=True
     ).stdout
@@ -42,12 +42,11 @@ def bash_complete(tmp_path: Path, *words: str) -> list[str]:
             'printf "%s\\n" "${COMPREPLY[@]}"',
         ]
     )
-    result = subprocess.run(["bash", "--norc", "-c", probe], env=env(tmp_path), capture_output=True, text=True)
+    result = subprocess.run([bash, "--norc", "-c", probe], env=env(tmp_path), capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     return result.stdout.split()
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_the_commands_and_subcommands(tmp_path: Path) -> None:
     assert bash_complete(tmp_path, "") == [
         "new",
@@ -64,7 +63,6 @@ def test_bash_completes_the_commands_and_subcommands(tmp_path: Path) -> None:
     assert "--defaults" in bash_complete(tmp_path, "new", "svc", "--")
 
 
-@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
 def test_bash_completes_template_names_for_template_from_the_bundle_and_the_org_catalog(tmp_path: Path) -> None:
     assert bash_complete(tmp_path, "new", "svc", "--template", "") == ["go-service"]
     config = tmp_path / "org.toml"

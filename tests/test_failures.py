@@ -1,11 +1,15 @@
 """Failures from copier, Jinja, YAML, the file system and scaffold's own bugs, as a user sees them."""
 
+import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
+from jinja2 import BaseLoader, Environment
 
+from generator import copier_api, failures
 from tests.cli import scaffold
 
 
@@ -45,14 +49,14 @@ def work(tmp_path: Path) -> Path:
 def test_a_question_default_that_trips_the_jinja_sandbox_is_one_line(tmp_path: Path, work: Path) -> None:
     src = template(tmp_path / "t", "x:\n  type: str\n  default: \"{{ ''.__class__.__mro__ }}\"\n")
     message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
-    assert "value \"{{ ''.__class__.__mro__ }}\" cannot be rendered: access to attribute '__class__'" in message
+    assert "copier.yml cannot be rendered at x: access to attribute '__class__' of 'str' object is unsafe" in message
 
 
 def test_an_unknown_filter_in_a_question_default_is_one_line(tmp_path: Path, work: Path) -> None:
     src = template(tmp_path / "t", 'x:\n  type: str\n  default: "{{ service_name | nofilter }}"\n')
     message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src))
-    assert "'{{ service_name | nofilter }}' cannot be rendered: No filter named 'nofilter'" in message
-    assert "accepted: Jinja using the answers before it and scaffold's filters" in message
+    assert "copier.yml cannot be rendered at x: No filter named 'nofilter'" in message
+    assert "accepted: Jinja using the answers before it and the template's filters" in message
 
 
 def test_a_symlink_beside_a_folder_of_the_same_name_is_one_line(tmp_path: Path, work: Path) -> None:
@@ -132,6 +136,108 @@ def test_a_bug_is_one_line_saying_where_to_report_it_and_the_traceback_needs_deb
     code, _, err = scaffold(work, "memlimit", "512Mi")
     assert code == 70
     assert err.startswith("Traceback (most recent call last):")
+
+
+BUG_LINE = "; this is a bug in scaffold, please report it"
+
+
+def bug_exit(work: Path, *args: str) -> str:
+    """Run scaffold; check it exits 70 with one line calling it a bug and writes nothing; return the message."""
+    code, out, err = scaffold(work, *args)
+    assert code == 70, (out, err)
+    assert err.startswith("error: unexpected ") and err.count("\n") == 1, err
+    assert BUG_LINE in err
+    assert tree(work) == []
+    return err.removeprefix("error: ").rstrip("\n")
+
+
+@pytest.mark.parametrize(
+    ("broken_rule", "raised"),
+    [(int, "ValueError: invalid literal for int()"), (None, "TypeError: "), ({}.__getitem__, "KeyError: '512Mi'")],
+    ids=["ValueError", "TypeError", "KeyError"],
+)
+def test_a_bug_in_scaffolds_own_filter_while_copier_renders_is_a_bug_not_the_templates_fault(
+    work: Path, monkeypatch: pytest.MonkeyPatch, broken_rule: Any, raised: str
+) -> None:
+    # the gomemlimit filter runs only while copier renders the files, under copier's frames
+    monkeypatch.setattr("generator.jinja_ext.gomemlimit_for", broken_rule)
+    assert bug_exit(work, "new", "svc", "--defaults").startswith(f"unexpected {raised}")
+
+
+def test_a_bug_in_scaffolds_own_copier_worker_override_is_a_bug_not_the_templates_fault(
+    work: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # RecordingWorker._answers_to_remember (scaffold's override) builds a dict of what copier's returns;
+    # given something it does not expect, the override itself raises, under copier's frames
+    monkeypatch.setattr(copier_api.Worker, "_answers_to_remember", lambda self: None)
+    message = bug_exit(work, "new", "svc", "--defaults")
+    assert message.startswith("unexpected TypeError: 'NoneType' object is not iterable"), message
+
+
+def test_a_bug_in_a_fleet_worker_is_a_bug_row_and_the_runs_exit_code_is_70(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("a", "b"):
+        (tmp_path / name).mkdir()
+    monkeypatch.setattr("generator.check.check_repo", None)  # what check_job calls for each repo
+    code, out, err = scaffold(tmp_path, "check", "a", "b", "--jobs", "1", "--json")
+    assert code == 70, err
+    data = json.loads(out)
+    assert data["exit_code"] == 70 and data["counts"] == {"bug": 2}
+    for row in data["repos"]:
+        assert (row["result"], row["exit_code"]) == ("bug", 70)
+        assert row["detail"].startswith("unexpected TypeError: 'NoneType' object is not callable" + BUG_LINE)
+
+    code, out, err = scaffold(tmp_path, "check", "a", "b", "--jobs", "1")
+    assert code == 70
+    assert out.rstrip().endswith("2 repos (bug: 2); exit code 70"), out
+    assert err.splitlines() == [f"[1/2] {tmp_path / 'a'}: bug", f"[2/2] {tmp_path / 'b'}: bug"]
+
+
+@pytest.mark.parametrize(
+    ("questions", "files", "data", "expected"),
+    [
+        ("", {"bad.txt.jinja": "{{ 1 + 'a' }}\n"}, [], "could not be rendered: TypeError: unsupported operand"),
+        ("", {"bad.txt.jinja": "{% if %}\n"}, [], "could not be rendered: Expected an expression"),
+        (
+            "_jinja_extensions: [generator.jinja_ext.ScaffoldExtension]\n",
+            {"bad.txt.jinja": "{{ 'lots' | gomemlimit }}\n"},
+            [],
+            "memory_limit 'lots' is not valid; accepted: ",
+        ),
+        ("x:\n  type: nosuchtype\n  default: a\n", {}, [], "nosuchtype"),
+        (
+            "x:\n  type: str\n  default: ok\n  validator: \"{% if x != 'ok' %}x must be ok{% endif %}\"\n",
+            {},
+            ["--data", "x=bad"],
+            "x must be ok",
+        ),
+    ],
+    ids=["a TypeError in its Jinja", "bad Jinja", "a bad value for scaffold's filter", "bad copier.yml", "validator"],
+)
+def test_the_templates_own_errors_stay_exit_2_and_are_not_called_bugs(
+    tmp_path: Path, work: Path, questions: str, files: dict[str, str], data: list[str], expected: str
+) -> None:
+    src = template(tmp_path / "t", questions, files)
+    message = one_line_error(work, "new", "svc", "--defaults", "--template", str(src), *data)
+    assert expected in message and "bug" not in message, message
+
+
+class _FileLoader(BaseLoader):
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+
+    def get_source(self, environment: Environment, template: str) -> tuple[str, str, Any]:
+        return "{{ 1 + 'a' }}", self.filename, lambda: True
+
+
+def test_the_bundled_templates_jinja_is_the_templates_code_though_the_wheel_puts_it_in_scaffolds_package() -> None:
+    inside = os.path.join(os.path.dirname(failures.__file__), "templates", "go-service", "template", "x.jinja")
+    with pytest.raises(TypeError) as raised:
+        Environment(loader=_FileLoader(inside)).get_template("x").render()
+    assert raised.value.__traceback__ is not None
+    assert not failures.raised_by_scaffold(raised.value)
+    assert failures.translate(raised.value) is None  # not copier's either: outside a render, a bug as before
 
 
 def test_help_shows_flags_as_flags(work: Path) -> None:

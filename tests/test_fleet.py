@@ -236,18 +236,18 @@ def explode(path: Path) -> fleet.FleetRow:
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
-def test_a_crash_in_one_repo_becomes_its_row_and_the_rest_carry_on(tmp_path: Path, jobs: int) -> None:
+def test_a_crash_in_one_repo_becomes_its_bug_row_exit_70_and_the_rest_carry_on(tmp_path: Path, jobs: int) -> None:
     paths = [tmp_path / "bad", tmp_path / "good", tmp_path / "also-good"]
     seen: list[str] = []
     rows = fleet.run(paths, explode, jobs=jobs, on_done=lambda row: seen.append(row.result))
     assert [(Path(r.repo).name, r.result, r.exit_code) for r in rows] == [
-        ("bad", "error", 2),
+        ("bad", "bug", 70),
         ("good", "up to date", 0),
         ("also-good", "up to date", 0),
     ]
-    assert rows[0].detail == "unexpected RuntimeError: boom"
-    assert sorted(seen) == ["error", "up to date", "up to date"]
-    assert fleet.exit_code(rows) == 2
+    assert rows[0].detail.startswith("unexpected RuntimeError: boom; this is a bug in scaffold, please report it")
+    assert sorted(seen) == ["bug", "up to date", "up to date"]
+    assert fleet.exit_code(rows) == 70
     assert fleet.exit_code([]) == 0
 
 

@@ -5,7 +5,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -112,8 +111,7 @@ def test_devcontainer_cli_reads_the_configuration(repo: Path) -> None:
 
 
 def test_workflow_and_compose_match_their_published_schemas(repo: Path) -> None:
-    check_jsonschema = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
-    assert check_jsonschema, "check-jsonschema is installed with the test extras"
+    check_jsonschema = tools.require("check-jsonschema")
     run([check_jsonschema, "--builtin-schema", "vendor.github-workflows", ".github/workflows/ci.yml"], cwd=repo)
     run([check_jsonschema, "--builtin-schema", "vendor.compose-spec", "compose.yaml"], cwd=repo)
     run([check_jsonschema, "--builtin-schema", "vendor.dependabot", ".github/dependabot.yml"], cwd=repo)

@@ -9,6 +9,7 @@ the consent covers.
 """
 
 import ctypes
+import json
 import os
 import resource
 import stat
@@ -23,6 +24,7 @@ import yaml
 
 from tests.cli import scaffold
 from tests.hostile_templates import (
+    LOOK_ALIKE,
     NEEDS_CONSENT,
     NEVER_ALLOWED,
     SLOW,
@@ -33,6 +35,7 @@ from tests.hostile_templates import (
     files,
     git_template,
     hostile_template,
+    look_alike_extension,
     release_attack,
     settings,
 )
@@ -41,6 +44,63 @@ from tests.template_repos import git
 Attack = Callable[[Path, World], None]
 GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot", ".git as an NTFS stream", "FIFO"}
 """Attacks git itself will not commit (`invalid path`, or not a file git stores), so no git template can carry them."""
+
+
+NEVER = "(refused, trusted or not)"
+DOT_GIT = f": nothing may be written at or under .git {NEVER}"
+OUTSIDE = f" is forbidden: it reads or writes outside the template or the new repo {NEVER}"
+CONSENT = "; refused: pass --trust, or list its source under `trusted` in the org config"
+BARE = f"renders sub/HEAD: a git repository (HEAD, objects, refs) inside the new repo {NEVER}"
+ANSWERS_OUT = f"points outside the new repo; accepted: a path inside it {NEVER}"
+REFUSED_FOR = {
+    "git config with fsmonitor": f"renders .git{DOT_GIT}",
+    "git hook": f"renders .git{DOT_GIT}",
+    "upper-case .GIT": f"renders .GIT{DOT_GIT}",
+    ".git with a trailing dot": f"renders .git.{DOT_GIT}",
+    "gitfile pointing outside": f"renders .git{DOT_GIT}",
+    "nested .git in a sub-folder": f"renders vendor/lib/.git{DOT_GIT}",
+    "zero-width .git (HFS+)": f"renders .g\\u200cit{DOT_GIT}",  # the message escapes what it cannot show
+    ".git as an NTFS stream": f"renders .git::$INDEX_ALLOCATION{DOT_GIT}",
+    "bare repository of executable files": BARE,
+    "embedded bare repository": BARE,
+    "answers file outside": f"_answers_file '../../outside/victim.yml' {ANSWERS_OUT}",
+    "answers file absolute": f"_answers_file '{{world.outside}}/victim.yml' {ANSWERS_OUT}",
+    "answers file rendered outside": f"_answers_file '../../../../../../outside/victim.yml' {ANSWERS_OUT}",
+    "answers file in .git": f"_answers_file '.git/config' is at or under .git; accepted: a path outside .git {NEVER}",
+    "external data outside": f'"../../outside/secret.yml"{OUTSIDE}',
+    "external data absolute": f'"{{world.outside}}/secret.yml"{OUTSIDE}',
+    "subdirectory outside": f'"../../outside"{OUTSIDE}',
+    "file name escaping": f'".."{OUTSIDE}',
+    "file name absolute": f'"{{world.outside}}"{OUTSIDE}',
+    "symlink to a file outside": f"has leak.txt, a link to {{world.outside}}/secret.yml, outside the template {NEVER}",
+    "symlinked folder outside": f"has data, a link to {{world.outside}}, outside the template {NEVER}",
+    "preserved symlink outside": f"has link, a link to {{world.outside}}, outside the template {NEVER}",
+    "relative symlink climbing out": f"has up, a link to ../../../../../../../.., outside the template {NEVER}",
+    "write through a preserved symlink": f"has link, a link to {{world.outside}}, outside the template {NEVER}",
+    "task": f"wants to run code on this machine: tasks `{{world.command}}`{CONSENT}",
+    "task as a mapping": f"wants to run code on this machine: tasks `{{world.command}}`{CONSENT}",
+    "migration": f"wants to run code on this machine: migrations `{{world.command}}`{CONSENT}",
+    "foreign Jinja extension": f"wants to run code on this machine: Jinja extensions `jinja2.ext.do`{CONSENT}",
+    "look-alike of scaffold's extension": f"Jinja extensions `generator.jinja_ext.{LOOK_ALIKE}`{CONSENT}",
+    "scaffold's extension spelt another way": f"Jinja extensions `generator.jinja_ext:ScaffoldExtension`{CONSENT}",
+    "filters that read the machine": "No filter named 'expandvars'",
+    "a render that runs for hours": "to render; accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER",
+    "copier.yml linked outside": "has copier.yml, a link to {world.outside}/private.yml, outside the template",
+    "link in a loop": f"has loop, a link to loop in a loop of links {NEVER}",
+    "links in a loop through each other": f"in a loop of links {NEVER}",
+    "folders nested past the limit": "nests folders more than 64 deep",
+    "rendered names nested past the limit": f"folders nested more than 64 deep (SCAFFOLD_LIMIT_DEPTH) {NEVER}",
+    "FIFO": f"has pipe.txt, a FIFO (named pipe); accepted: files, folders and links {NEVER}",
+    "billion-laughs in copier.yml": "expands to more than 100000 YAML nodes through its aliases (a YAML bomb)",
+    "a repetition of gigabytes": "is refused: a repetition longer than 512 MiB (SCAFFOLD_LIMIT_BYTES)",
+    "a power too large to compute": "is refused: a power with an exponent above 10000",
+}
+"""Why each attack is refused: the rule its one-line message names ({world.*} filled in)."""
+TEMPLATE_TEST = f"`template test` compiles and runs its code (go build, go test){CONSENT}"
+
+
+def refused_for(attack: str, world: World) -> str:
+    return REFUSED_FOR[attack].format(world=world)
 
 
 def repo_state(repo: Path) -> dict[str, object]:
@@ -61,9 +121,16 @@ def repo_state(repo: Path) -> dict[str, object]:
     }
 
 
-def assert_refused(result: tuple[int, str, str], command: str, world: World, before: dict[str, bytes]) -> None:
+def assert_refused(
+    result: tuple[int, str, str], command: str, world: World, before: dict[str, bytes], reason: str
+) -> None:
+    """Check the command refused for `reason` (the rule its message names), exit 2, and touched nothing outside."""
     code, out, err = result
     assert code == 2, f"{command}: exit {code}\n{out}\n{err}"
+    said = err + out  # one line on stderr; check reports a refusal in its report
+    if out.startswith("{"):  # a fleet's --json: each repo's row says why
+        said = "\n".join(row["detail"] for row in json.loads(out)["repos"])
+    assert reason in said, f"{command}: refused, but not for {reason!r}:\n{out}\n{err}"
     assert not world.canary.exists(), f"{command}: the attack ran a command"
     assert world.snapshot() == before, f"{command}: a file outside the destination changed"
     assert "s3cr3t" not in out + err, f"{command}: the content of a file outside the template was shown"
@@ -77,8 +144,11 @@ def assert_one_line(result: tuple[int, str, str], command: str) -> None:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> World:
-    return World(tmp_path).prepare()
+def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    world = World(tmp_path).prepare()
+    # the look-alike's payload exists (in this process), so only the guard keeps it from running
+    monkeypatch.setattr(f"generator.jinja_ext.{LOOK_ALIKE}", look_alike_extension(world), raising=False)
+    return world
 
 
 def made_repos(world: World, template: Path, names: tuple[str, ...] = ("svc", "svc2")) -> list[Path]:
@@ -93,10 +163,12 @@ def made_repos(world: World, template: Path, names: tuple[str, ...] = ("svc", "s
     return repos
 
 
-def try_repo_commands(world: World, template: Path, attack: Attack, trust: tuple[str, ...]) -> None:
+def try_repo_commands(world: World, template: Path, attack: str, trust: tuple[str, ...]) -> None:
     """Release `attack` as v2.0.0 of a git template; check and update the repos made from v1.0.0."""
     repos = made_repos(world, git_template(template))
-    release_attack(template, world, attack)
+    attacks = {**NEVER_ALLOWED, **NEEDS_CONSENT, "a render that runs for hours": SLOW}
+    release_attack(template, world, attacks[attack])
+    reason = refused_for(attack, world)
     before = world.snapshot()
     states = [repo_state(repo) for repo in repos]
     work = world.root / "repos"
@@ -107,19 +179,20 @@ def try_repo_commands(world: World, template: Path, attack: Attack, trust: tuple
     ]
     for command, args in single:
         result = scaffold(repos[0], *args)
-        assert_refused(result, command, world, before)
+        assert_refused(result, command, world, before, reason)
         if command != "check":  # check reports the refusal in its report; update says it on stderr
             assert_one_line(result, command)
         else:
             assert f"{repos[0]}: error: " in result[1], result[1]
     for command, args in (("fleet check", ("check", "svc", "svc2")), ("fleet update", ("update", "svc", "svc2"))):
-        result = scaffold(work, *args, *trust)
-        assert_refused(result, command, world, before)
-        assert "2 repos (error: 2); exit code 2" in result[1], f"{command}: each repo is refused\n{result[1]}"
+        result = scaffold(work, *args, *trust, "--json")
+        assert_refused(result, command, world, before, reason)
+        rows = json.loads(result[1])["repos"]
+        assert [(row["result"], reason in row["detail"]) for row in rows] == [("error", True)] * 2, rows
     assert [repo_state(repo) for repo in repos] == states, "a repo changed"
 
 
-def try_folder_commands(world: World, template: Path, trust: tuple[str, ...]) -> None:
+def try_folder_commands(world: World, template: Path, attack: str, trust: tuple[str, ...]) -> None:
     """Run `new`, `new --pretend` and `template test` on the hostile template folder."""
     work = world.root / "work"
     work.mkdir()
@@ -130,7 +203,9 @@ def try_folder_commands(world: World, template: Path, trust: tuple[str, ...]) ->
         ("template test", ("template", "test", str(template), *trust)),
     ):
         result = scaffold(work, *args)
-        assert_refused(result, command, world, before)
+        # without --trust, `template test` refuses any template before reading it: it runs the Go code
+        reason = TEMPLATE_TEST if command == "template test" and not trust else refused_for(attack, world)
+        assert_refused(result, command, world, before, reason)
         assert_one_line(result, command)
         assert list(work.iterdir()) == [], f"{command}: wrote {list(work.iterdir())}"
 
@@ -138,16 +213,27 @@ def try_folder_commands(world: World, template: Path, trust: tuple[str, ...]) ->
 @pytest.mark.parametrize("attack", list(NEVER_ALLOWED), ids=list(NEVER_ALLOWED))
 def test_what_no_template_may_do_is_refused_even_with_trust(world: World, attack: str) -> None:
     template = hostile_template(world.root / "hostile", world, NEVER_ALLOWED[attack])
-    try_folder_commands(world, template, ("--trust",))
+    try_folder_commands(world, template, attack, ("--trust",))
     if attack not in GIT_REFUSES:
-        try_repo_commands(world, benign_template(world.root / "released"), NEVER_ALLOWED[attack], ("--trust",))
+        try_repo_commands(world, benign_template(world.root / "released"), attack, ("--trust",))
 
 
 @pytest.mark.parametrize("attack", list(NEEDS_CONSENT), ids=list(NEEDS_CONSENT))
 def test_code_a_template_wants_to_run_is_refused_without_consent(world: World, attack: str) -> None:
     template = hostile_template(world.root / "hostile", world, NEEDS_CONSENT[attack])
-    try_folder_commands(world, template, ())
-    try_repo_commands(world, benign_template(world.root / "released"), NEEDS_CONSENT[attack], ())
+    try_folder_commands(world, template, attack, ())
+    try_repo_commands(world, benign_template(world.root / "released"), attack, ())
+
+
+@pytest.mark.parametrize(
+    "attack", ["look-alike of scaffold's extension", "scaffold's extension spelt another way"]
+)
+def test_the_extension_payloads_load_with_trust_so_their_refusal_is_the_consent_rule(world: World, attack: str) -> None:
+    template = hostile_template(world.root / "hostile", world, NEEDS_CONSENT[attack])
+    code, out, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults", "--trust")
+    assert code == 0, out + err
+    assert world.canary.exists() == (attack == "look-alike of scaffold's extension")  # its code ran, with consent
+    assert (world.root / "svc" / "README.md").read_text() == "# svc\n"
 
 
 def test_a_task_runs_with_trust_and_only_the_task(world: World) -> None:
@@ -207,9 +293,8 @@ def test_apply_and_adopt_refuse_a_hostile_template_and_change_nothing(world: Wor
         ("adopt", ("adopt", str(world.root / "plain"), "--template", str(hostile), *trust)),
     ):
         result = scaffold(world.root, *args)
-        assert_refused(result, command, world, before)
+        assert_refused(result, command, world, before, refused_for(attack, world))
         assert_one_line(result, command)
-        assert "refused" in result[2], result[2]  # the template's attack, not another reason
     assert {path: repo_state(path) for path in states} == states
 
 
@@ -233,9 +318,8 @@ def test_consent_follows_the_template_that_renders_not_the_one_the_repo_records(
         ("adopt", world.root, ("adopt", str(world.root / "plain"), "--template", str(evil))),
     ):
         result = scaffold(cwd, *args, "--config", str(config))
-        assert_refused(result, command, world, before)
+        assert_refused(result, command, world, before, f"template {evil} wants to run code on this machine: tasks")
         assert_one_line(result, command)
-        assert f"template {evil} wants to run code on this machine: tasks" in result[2], f"{command}: {result[2]}"
     assert {path: repo_state(path) for path in states} == states
     # the same org config still lets the trusted template itself run: the entry is not ignored
     release_attack(trusted, world, NEEDS_CONSENT["task"])
@@ -263,8 +347,7 @@ def test_a_render_is_staged_where_no_other_tool_looks_until_the_guard_passed_it(
     before = world.snapshot()
     for dest in ("svc", "."):
         result = scaffold(world.root / "work", "new", "svc", dest, "--template", str(template), "--defaults", "--trust")
-        assert_refused(result, f"new {dest}", world, before)
-        assert "renders .git: nothing may be written at or under .git" in result[2]
+        assert_refused(result, f"new {dest}", world, before, "renders .git: nothing may be written at or under .git")
         root, mode, near_user = seen.pop()
         assert not root.is_relative_to(world.root), f"staged at {root}, beside the destination"
         assert root.is_relative_to(tempfile.gettempdir()) and mode == 0o700
@@ -342,8 +425,7 @@ def test_an_edited_src_path_is_refused_by_check_and_update_before_anything_is_fe
     rule = f"_src_path {edited} in .copier-answers.yml of {repo} is not the template its history was rendered from"
     for command, args in (("check", ("check", "--trust")), ("update", ("update", "--trust"))):
         code, out, err = scaffold(repo, *args)
-        assert_refused((code, out, err), command, world, before)
-        assert rule in out + err, f"{command}: {out}{err}"
+        assert_refused((code, out, err), command, world, before, rule)
     assert repo_state(repo) == state
 
 
@@ -384,8 +466,8 @@ def test_a_render_that_would_run_for_hours_is_refused_at_its_time_limit(
 ) -> None:
     monkeypatch.setenv("SCAFFOLD_LIMIT_RENDER_SECONDS", "3")
     template = hostile_template(world.root / "hostile", world, SLOW)
-    try_folder_commands(world, template, ("--trust",))
-    try_repo_commands(world, benign_template(world.root / "released"), SLOW, ("--trust",))
+    try_folder_commands(world, template, "a render that runs for hours", ("--trust",))
+    try_repo_commands(world, benign_template(world.root / "released"), "a render that runs for hours", ("--trust",))
     code, _, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults")
     assert code == 2
     assert err == (

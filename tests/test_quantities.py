@@ -1,6 +1,11 @@
+from typing import Any
+
 import pytest
 
 from generator.quantities import (
+    CPU_ACCEPTED,
+    LARGEST_QUANTITY,
+    MEMORY_ACCEPTED,
     MIB,
     QuantityError,
     derive_gomemlimit,
@@ -92,3 +97,49 @@ def test_cpu_quantities_parse_to_millicores_and_render_as_cores(quantity: str, m
 def test_bad_cpu_quantities_are_refused(quantity: str) -> None:
     with pytest.raises(QuantityError, match="cpu_limit"):
         parse_cpu(quantity)
+
+
+# Bounds and messages, each pinned (tests/mutation.sh: a changed bound or message must fail a test).
+
+
+def refusal(parse: Any, quantity: str) -> str:
+    with pytest.raises(QuantityError) as error:
+        parse(quantity)
+    return str(error.value)
+
+
+def test_an_exponent_may_be_written_with_a_capital_e() -> None:
+    assert parse_memory("1E9") == parse_memory("1e9") == 10**9
+
+
+def test_memory_up_to_an_int64_of_bytes_is_accepted_and_each_refusal_names_the_value() -> None:
+    assert parse_memory(str(LARGEST_QUANTITY)) == LARGEST_QUANTITY
+    assert refusal(parse_memory, str(LARGEST_QUANTITY + 1)) == (
+        f"memory_limit '{LARGEST_QUANTITY + 1}' is above 8Ei; accepted: {MEMORY_ACCEPTED}"
+    )
+    assert refusal(parse_memory, " lots ") == f"memory_limit 'lots' is not valid; accepted: {MEMORY_ACCEPTED}"
+    assert refusal(parse_memory, "0.5") == (
+        f"memory_limit '0.5' is not a whole number of bytes; accepted: {MEMORY_ACCEPTED}"
+    )
+
+
+def test_cpu_from_one_millicore_to_an_int64_of_them_is_accepted_and_each_refusal_names_the_value() -> None:
+    assert parse_cpu("1m") == 1
+    assert parse_cpu(f"{LARGEST_QUANTITY}m") == LARGEST_QUANTITY
+    assert refusal(parse_cpu, f"{LARGEST_QUANTITY + 1}m") == (
+        f"cpu_limit '{LARGEST_QUANTITY + 1}m' is too large; accepted: {CPU_ACCEPTED}"
+    )
+    assert refusal(parse_cpu, "0m") == f"cpu_limit '0m' is zero; accepted: {CPU_ACCEPTED}"
+    assert refusal(parse_cpu, " lots ") == f"cpu_limit 'lots' is not valid; accepted: {CPU_ACCEPTED}"
+
+
+def test_whole_cores_render_without_an_exponent() -> None:
+    assert [format_cores(m) for m in (10_000, 100_000, 2_500)] == ["10", "100", "2.5"]
+
+
+def test_gomemlimit_is_a_whole_number_of_bytes_for_any_limit_above_zero() -> None:
+    assert derive_gomemlimit(1) == 0  # one byte: no MiB left for the Go heap, but a limit all the same
+    for limit in (40 * MIB + 1, 63 * MIB + 7, 64 * MIB, 3 * 2**30 + 5):
+        assert type(derive_gomemlimit(limit)) is int, limit  # a float would render as "1.0e+08"
+    with pytest.raises(QuantityError, match=r"^memory limit 0 must be above zero$"):
+        derive_gomemlimit(0)

@@ -1,14 +1,15 @@
 """Who is trusted: canonical identities of template sources, `bundled:` names, and the git commands scaffold runs."""
 
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 
 from generator.config import parse
-from generator.errors import TemplateError
+from generator.errors import TemplateError, TemplateRefusedError
 from generator.rerender import same_template
-from generator.trust.identity import identify, trust_entry
+from generator.trust.guard import inside_path, is_git_name
+from generator.trust.identity import SourceIdentity, expand_shorthand, identify, is_git_url, trust_entry
 from tests.cli import scaffold
 from tests.hostile_templates import NEEDS_CONSENT, World, benign_template, git_template, hostile_template
 from tests.template_repos import git
@@ -247,6 +248,143 @@ def test_a_file_url_with_a_host_cannot_borrow_a_trusted_folders_name(world: Worl
     assert "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host" in err
     assert not world.canary.exists() and not (world.root / "trusted" / "svc").exists()
     assert identify(f"file://{evil}") == identify(str(evil))
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        ".git",
+        ".GIT",
+        ".Git",
+        ".git.",
+        ".git ",
+        ".git. .",
+        ".g\u200cit",
+        "\u200b.git",
+        ".git::$INDEX_ALLOCATION",
+        ".git:stream",
+        "GIT~1",
+        "git~1",
+        "\uff0e\uff47\uff49\uff54",
+    ],
+)
+def test_every_spelling_a_file_system_takes_for_dot_git_is_a_git_name(name: str) -> None:
+    assert is_git_name(name)
+
+
+@pytest.mark.parametrize("name", ["git", ".github", ".gitignore", "x.git", "a:.git", "git~2", ".git~1", "..git"])
+def test_names_that_only_look_like_dot_git_are_not(name: str) -> None:
+    assert not is_git_name(name)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("answers.yml", "answers.yml"), ("a\\b.yml", "a/b.yml"), ("x/.gitkeep", "x/.gitkeep")]
+)
+def test_a_path_inside_the_repo_is_accepted_with_backslashes_as_slashes(value: str, expected: str) -> None:
+    assert inside_path("_answers_file", value) == PurePosixPath(expected)
+
+
+@pytest.mark.parametrize("value", ["", "  ", "/etc/x", "../x", "a/../../x", "a\\..\\x", "~/x", "~"])
+def test_a_path_leaving_the_repo_is_refused_naming_where_it_came_from(value: str) -> None:
+    with pytest.raises(TemplateRefusedError) as refused:
+        inside_path("_answers_file", value)
+    assert refused.value.message == (
+        f"_answers_file {value!r} points outside the new repo; accepted: a path inside it (refused, trusted or not)"
+    )
+
+
+@pytest.mark.parametrize("value", [".git/config", "sub/.GIT/x", "a\\.git\\hooks\\pre-commit", ".git"])
+def test_a_path_at_or_under_dot_git_is_refused_naming_where_it_came_from(value: str) -> None:
+    with pytest.raises(TemplateRefusedError) as refused:
+        inside_path("answer set name", value)
+    assert refused.value.message == (
+        f"answer set name {value!r} is at or under .git; accepted: a path outside .git (refused, trusted or not)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("src", "identity"),
+    [
+        ("gh:acme/svc", "https://github.com/acme/svc"),
+        ("gh:/acme/svc", "https://github.com/acme/svc"),
+        ("gl:acme/svc.git", "https://gitlab.com/acme/svc"),
+        ("https://GitHub.com./acme/svc.git/", "https://github.com/acme/svc"),
+        ("git+https://user@github.com:443/acme/svc", "https://github.com/acme/svc"),
+        ("ssh://git@[::1]:22/acme/svc", "ssh://[::1]/acme/svc"),
+        ("git@github.com:acme/svc.git", "ssh://github.com/acme/svc"),
+        ("git://host.example/a/b/c.git", "git://host.example/a/b/c"),
+        ("git+host.example:acme/x", "ssh://host.example/acme/x"),
+        ("https://h.example/a/git+", "https://h.example/a/git+"),
+        ("file:///opt/templates/t", "/opt/templates/t"),
+        ("file://localhost/opt/templates/t", "/opt/templates/t"),
+        ("bundled:go-service", "bundled:go-service"),
+    ],
+)
+def test_each_spelling_of_a_source_comes_down_to_one_identity(src: str, identity: str) -> None:
+    assert str(identify(src)) == identity
+
+
+@pytest.mark.parametrize(
+    ("src", "why"),
+    [
+        (
+            "https://github.com/acme/%2e%2e/svc",
+            "percent-encoding, backslashes, spaces, queries and fragments are not accepted",
+        ),
+        (
+            "https://github.com/acme/svc?x=1",
+            "percent-encoding, backslashes, spaces, queries and fragments are not accepted",
+        ),
+        ("https://github.com/acme/../svc", "empty, '.' and '..' path segments are not accepted"),
+        ("https://github.com//svc", "empty, '.' and '..' path segments are not accepted"),
+        ("https:///acme/svc", "empty, '.' and '..' path segments are not accepted"),
+        ("https://github.com/acme/x://y", "empty, '.' and '..' path segments are not accepted"),
+        ("https://h.example/a://evil.example/c/d", "empty, '.' and '..' path segments are not accepted"),
+        ("git@:acme/svc", "accepted: a URL such as https://host/owner/repo, git@host:owner/repo or gh:owner/repo"),
+        (
+            "file://evil.example/opt/t",
+            "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host",
+        ),
+        ("file:///opt/t%20x", "percent-encoding, backslashes, spaces, queries and fragments are not accepted"),
+    ],
+)
+def test_a_source_spelt_to_hide_which_repository_it_is_is_refused_saying_why(src: str, why: str) -> None:
+    with pytest.raises(TemplateError) as refused:
+        identify(src)
+    assert refused.value.message == f"template source {src!r} is not valid: {why}"
+
+
+def test_a_source_lies_within_another_by_whole_components_of_the_same_kind_and_host() -> None:
+    owner, repo = identify("gh:acme"), identify("gh:acme/svc")
+    assert repo.is_within(owner) and repo.is_within(repo)
+    assert not owner.is_within(repo)
+    assert not identify("gl:acme/svc").is_within(owner)
+    assert identify("/acme/svc").is_within(identify("/acme")) and not identify("/acme-evil").is_within(
+        identify("/acme")
+    )
+    assert not identify("file:///github.com/acme/svc").is_within(owner)  # a folder is never within a git host
+    assert str(SourceIdentity("folder", "", ())) == ""
+
+
+def test_a_git_url_is_told_from_a_folder_named_like_one(tmp_path: Path) -> None:
+    assert is_git_url("git://host/x") and is_git_url("gl:acme/x") and is_git_url(str(tmp_path / "repo.git"))
+    (tmp_path / "folder.git").mkdir()
+    assert not is_git_url(str(tmp_path / "folder.git"))
+    assert not is_git_url("./templates/go")
+    assert expand_shorthand("gh:acme/x") == "https://github.com/acme/x"
+    assert expand_shorthand("gh:Xavier/x") == "https://github.com/Xavier/x"
+    assert expand_shorthand("gl://acme/x") == "https://gitlab.com/acme/x"
+    assert expand_shorthand("ssh://gh:acme/x") == "ssh://gh:acme/x"
+
+
+def test_a_trusted_entry_ending_in_a_slash_covers_what_is_under_it_only() -> None:
+    entry = trust_entry("gh:acme/")
+    assert (entry.text, entry.covers_children, str(entry.identity)) == ("gh:acme/", True, "https://github.com/acme")
+    assert entry.admits(identify("gh:acme/svc")) and not entry.admits(identify("gh:acme"))
+    exact = trust_entry("gh:acme/svc")
+    assert not exact.covers_children and exact.admits(identify("gh:acme/svc.git"))
+    assert str(trust_entry("/").identity) == "/"
+    assert str(trust_entry("gh:acmeX/").identity) == "https://github.com/acmeX"
 
 
 @pytest.mark.parametrize(

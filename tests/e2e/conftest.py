@@ -8,21 +8,25 @@ from pathlib import Path
 import pytest
 from podman_sandbox import Podman, missing_helpers, podman_unavailable_reason
 
+from tests import tools
+
 
 @pytest.fixture(scope="session")
 def podman(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Podman]:
     """Rootful podman with runc and cgroupfs, a config and an image store of its own; emptied at the end.
 
-    Skips only where podman cannot run (not installed, or not root); tests/run.sh installs it as root.
+    A missing podman, runc or busybox follows tests/tools.py's rule (tests/run.sh installs them as root);
+    a user other than root skips: these tests use rootful podman.
     pytest-xdist workers share one store: two stores would each hand out the same addresses on podman's
     one bridge network. The last worker to finish empties it.
     """
+    tools.require("podman")
     reason = podman_unavailable_reason()
     if reason is not None:
         pytest.skip(reason)
-    missing = missing_helpers()
-    if missing:
-        pytest.fail(f"podman needs {' and '.join(missing)}: apt-get install {' '.join(missing)} (tests/run.sh does)")
+    helpers = missing_helpers()
+    if helpers:
+        tools.fail_missing("runc" if "runc" in helpers else "busybox")
     shared = tmp_path_factory.getbasetemp()
     if os.environ.get("PYTEST_XDIST_WORKER"):
         shared = shared.parent  # the run's folder, above each worker's own
