@@ -218,3 +218,19 @@ def base_files(
     newest = contained_pristine(repo, history, recorded.answers_file, answers, recorded.version)
     return None if newest is None else of_commit(repo, newest.sha)
 
+
+def head_holding(repo: Path, base: str, env: Mapping[str, str] | None = None) -> str:
+    """Return HEAD, or when HEAD's history lacks the merge base `base`, a commit with HEAD's tree that has it.
+
+    git merges from the best common ancestor. After a squash or rebase merge, or a `copier update`,
+    HEAD's history lacks the pristine render its answers file records (or holds an older one), so the
+    merge is made from a commit whose parents are HEAD and `base`, with HEAD's files: the same three
+    sides `copier update` merges. The commit is a device for the merge only; it never stays in the history.
+    """
+    head = gitrepo.head(repo)
+    if gitrepo.git(repo, "merge-base", "--is-ancestor", base, head, check=False).returncode == 0:
+        return head
+    message = "Merge base for scaffold update: the pristine render the answers file records\n"
+    return gitrepo.git(
+        repo, "commit-tree", f"{head}^{{tree}}", "-p", head, "-p", base, "-m", message, env=env
+    ).stdout.strip()

@@ -33,7 +33,7 @@ from generator.merge import (
     settlement,
     summarize,
 )
-from generator.merge_base import MergeBase, merge_base
+from generator.merge_base import MergeBase, head_holding, merge_base
 from generator.ownership import hold_skipped, ownership_of_template
 from generator.pristine import (
     PristineCommit,
@@ -203,7 +203,7 @@ def _update_from(
         theirs = gitrepo.git(
             repo, "commit-tree", tree, "-p", base.sha, "-m", commit_message("Update", fresh.source), env=scratch
         ).stdout.strip()
-        holding = _head_holding(repo, base.sha, scratch)
+        holding = head_holding(repo, base.sha, scratch)
         if fresh.files != base_files or deleted:
             head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
             planned = planned_merge(
@@ -229,23 +229,6 @@ def _update_from(
         return result
     _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved)
     return result
-
-
-def _head_holding(repo: Path, base: str, env: Mapping[str, str] | None = None) -> str:
-    """Return HEAD, or when HEAD's history lacks the merge base `base`, a commit with HEAD's tree that has it.
-
-    git merges from the best common ancestor. After a squash or rebase merge, or a `copier update`,
-    HEAD's history lacks the pristine render its answers file records (or holds an older one), so the
-    merge is made from a commit whose parents are HEAD and `base`, with HEAD's files: the same three
-    sides `copier update` merges. The commit is a device for the merge only; it never stays in the history.
-    """
-    head = gitrepo.head(repo)
-    if gitrepo.git(repo, "merge-base", "--is-ancestor", base, head, check=False).returncode == 0:
-        return head
-    message = "Merge base for scaffold update: the pristine render the answers file records\n"
-    return gitrepo.git(
-        repo, "commit-tree", f"{head}^{{tree}}", "-p", head, "-p", base, "-m", message, env=env
-    ).stdout.strip()
 
 
 def _refuse_downgrade(repo: Path, current: str | None, target: str | None, bundled: bool) -> None:
@@ -286,7 +269,7 @@ def _merge(
     pristine_sha = commit_render(repo, tree, base.sha, commit_message("Update", fresh.source))
     renames = template_renames(repo, base.sha, pristine_sha)
     before = gitrepo.head(repo)
-    holding = _head_holding(repo, base.sha)
+    holding = head_holding(repo, base.sha)
     branch = branch_for(repo, answers_file)
     at_head = set(gitrepo.git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").stdout.split("\0"))
     journal = Journal(
@@ -326,7 +309,7 @@ def _apply(
     """Merge the pristine commit and settle what scaffold decides; commit unless conflicts are left."""
     repo = request.repo
     point_branch(repo, journal.pristine, journal.branch)
-    if journal.holding is not None:  # same files: only git's choice of merge base changes (see _head_holding)
+    if journal.holding is not None:  # same files: only git's choice of merge base changes (merge_base.head_holding)
         gitrepo.git(repo, "update-ref", "-m", "scaffold update: merge base", "HEAD", journal.holding, journal.head)
     merge = gitrepo.git(
         repo, "merge", "--no-ff", "--no-commit", "--no-verify", "-m", _merge_message(result, journal.branch),

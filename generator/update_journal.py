@@ -38,7 +38,7 @@ class Journal:
     added: list[str] = field(default_factory=list)
     """The paths the update may create that HEAD lacked: an untracked file there holding the render's content
     after the update was undone is the update's leftover (a merge cut short wrote it, then lost its index entry)."""
-    """The commit HEAD points to during the merge when HEAD's history lacks the merge base (update._head_holding)."""
+    """The commit HEAD points to during the merge when HEAD's history lacks the merge base (merge_base.head_holding)."""
 
 
 def journal_path(repo: Path) -> Path:
