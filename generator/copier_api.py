@@ -150,8 +150,12 @@ def _recording_worker_class() -> Any:
         @property
         def answers_relpath(self) -> Path:
             # copier renders the answers file name again for every path part it writes (a Jinja compile each);
-            # scaffold passes it already rendered and checked (`answers_file`), which renders to itself
-            return Path(self.answers_file) if self.answers_file is not None else Path(super().answers_relpath)
+            # scaffold passes it already rendered and checked (`answers_file`), which renders to itself. Jinja
+            # still preprocesses it, as a compile would: copier's yield tag resets its state there between files.
+            if self.answers_file is None:
+                return Path(super().answers_relpath)
+            self.jinja_env.preprocess(str(self.answers_file))
+            return Path(self.answers_file)
 
         def _render_string(self, string: str, extra_context: Any = None) -> str:
             # copier compiles every path part and pattern with Jinja; most are plain names, which render to
