@@ -17,6 +17,7 @@ from jinja2 import TemplateError as JinjaError
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
 from generator.errors import InvalidAnswerError, TemplateError, TemplateRefusedError, shown, yaml_problem
+from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 from generator.trust.guard import NEVER
 
@@ -97,6 +98,9 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
         raise TemplateError(f"template {template_dir} has no copier.yml")
     template = copier_api.template_of(template_dir)
     try:
+        for name in ("copier.yml", "copier.yaml"):  # bounded before copier's own loader expands any alias
+            if (template_dir / name).is_file():
+                bounded_yaml.measure((template_dir / name).read_text(encoding="utf-8"), str(template_dir / name))
         settings = {f"_{k}": v for k, v in template.config_data.items()}
         questions_data = dict(template.questions_data)
     except yaml.YAMLError as error:

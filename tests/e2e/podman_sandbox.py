@@ -115,7 +115,14 @@ class Podman:
         return result
 
     def build(self, context: Path, tag: str, timeout: float = 600) -> float:
-        """Build `context`'s own Dockerfile, unmodified, from local images only; return the seconds it took."""
+        """Build `context`'s own Dockerfile from local images only; return the seconds it took.
+
+        The Dockerfile is built as it is but for its FROM lines' digests: a local stand-in cannot have
+        the digest of the registry's image, so it is named by the tag alone (see `without_digests`).
+        """
+        dockerfile = self.root / "dockerfiles" / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', tag)}.Dockerfile"
+        dockerfile.parent.mkdir(parents=True, exist_ok=True)
+        dockerfile.write_text(without_digests((context / "Dockerfile").read_text()))
         start = time.monotonic()
         self(
             "build",
@@ -124,7 +131,7 @@ class Podman:
             "-t",
             tag,
             "-f",
-            str(context / "Dockerfile"),
+            str(dockerfile),
             str(context),
             timeout=timeout,
         )
@@ -163,11 +170,21 @@ class PodmanError(RuntimeError):
 _FROM = re.compile(r"^\s*FROM\s+(?:--platform=\S+\s+)?(?P<image>\S+)(?:\s+AS\s+(?P<stage>\S+))?\s*$", re.IGNORECASE)
 
 
+_DIGEST = re.compile(r"@sha256:[0-9a-f]{64}")
+
+
+def without_digests(dockerfile: str) -> str:
+    """Return `dockerfile` with its FROM lines' `@sha256:...` digests removed, each image named by its tag."""
+    return "".join(
+        _DIGEST.sub("", line) if _FROM.match(line) else line for line in dockerfile.splitlines(keepends=True)
+    )
+
+
 def base_images(dockerfile: str) -> list[str]:
-    """Return the images a Dockerfile's FROM lines pull, in order: not `scratch`, not its own stages."""
+    """Return the images a Dockerfile's FROM lines pull, by tag, in order: not `scratch`, not its own stages."""
     stages: set[str] = set()
     images: list[str] = []
-    for line in dockerfile.splitlines():
+    for line in without_digests(dockerfile).splitlines():
         match = _FROM.match(line)
         if not match:
             continue

@@ -1,8 +1,9 @@
 """The generated repo's own Dockerfile, built with podman and run under a memory limit, behaves as promised.
 
-For each case a repo is rendered with `scaffold new`, its unmodified Dockerfile is built against local
-stand-ins of the base images its FROM lines name, and the image runs with `--memory` equal to the
-memory_limit answer, read-only like the Kubernetes manifest, its port published on 127.0.0.1 only.
+For each case a repo is rendered with `scaffold new`, its Dockerfile is built against local stand-ins
+of the base images its FROM lines name (by tag: a stand-in cannot carry the registry's digest), and
+the image runs with `--memory` equal to the memory_limit answer, read-only like the Kubernetes
+manifest, its port published on 127.0.0.1 only.
 """
 
 import http.client
@@ -17,6 +18,7 @@ from typing import Any
 import pytest
 import yaml
 from podman_sandbox import Podman, ensure_sidecar, ensure_standins, json_records
+from prometheus_client.parser import text_string_to_metric_families
 
 from generator.new import NewRequest, create
 from generator.quantities import derive_gomemlimit, format_go_bytes, parse_memory
@@ -235,3 +237,15 @@ def test_sigterm_turns_readyz_503_then_exits_0_after_a_logged_shutdown_within_th
     assert "shutdown started" in messages and "shutdown complete" in messages, messages
     assert messages.index("shutdown started") < messages.index("shutdown complete")
     assert messages[-1] == "shutdown complete", messages
+
+
+def test_prometheus_on_the_pod_network_scrapes_the_metrics_port_and_sees_the_derived_memory_limit(
+    podman: Podman, built: Built, service: Running
+) -> None:
+    metrics_port = int(_record(podman, service.id, "metrics listening")["addr"].rpartition(":")[2])
+    address = podman("inspect", "--format", "{{.NetworkSettings.IPAddress}}", service.id).stdout.strip()
+    with urllib.request.urlopen(f"http://{address}:{metrics_port}/metrics", timeout=HTTP_TIMEOUT) as response:
+        families = {f.name: f for f in text_string_to_metric_families(response.read().decode())}
+    # The limit the runtime holds inside the container: the one derived from its cgroup.
+    assert families["go_gc_gomemlimit_bytes"].samples[0].value == built.gomemlimit
+    assert families["process_resident_memory_bytes"].samples[0].value < built.limit_bytes
