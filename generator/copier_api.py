@@ -123,7 +123,11 @@ def prompt_phase() -> Any:
 
 @functools.cache
 def _recording_worker_class() -> Any:
-    """copier's Worker, recording where the template really comes from and skipping one git call per file."""
+    """copier's Worker, recording where the template really comes from, without the work that cannot change a render.
+
+    Each override is a private copier method, needed because copier has no setting for it; the conformance
+    suite (tests/test_conformance.py) checks that renders stay byte for byte copier's.
+    """
     from pydantic import ConfigDict
     from pydantic.dataclasses import dataclass
 
@@ -143,12 +147,37 @@ def _recording_worker_class() -> Any:
             answers.update((k, v) for k, v in remembered.items() if k not in head)
             return answers
 
+        @property
+        def answers_relpath(self) -> Path:
+            # copier renders the answers file name again for every path part it writes (a Jinja compile each);
+            # scaffold passes it already rendered and checked (`answers_file`), which renders to itself. Jinja
+            # still preprocesses it, as a compile would: copier's yield tag resets its state there between files.
+            if self.answers_file is None:
+                return Path(super().answers_relpath)
+            self.jinja_env.preprocess(str(self.answers_file))
+            return Path(self.answers_file)
+
+        def _render_string(self, string: str, extra_context: Any = None) -> str:
+            # copier compiles every path part and pattern with Jinja; most are plain names, which render to
+            # themselves (extensions still preprocess them, as copier's own yield tag needs)
+            text = str(self.jinja_env.preprocess(string))
+            if _plain(self.jinja_env, text):
+                return text
+            return str(super()._render_string(string, extra_context))
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             # scaffold renders only into a folder it has just made, which no git index tracks; copier's check
             # (a `git config` process per file) always ends without a change there
             return
 
     return RecordingWorker
+
+
+def _plain(env: Any, text: str) -> bool:
+    """Whether Jinja would render `text` as itself: no delimiter of `env`, no line prefix, no line break."""
+    markers = (env.block_start_string, env.variable_start_string, env.comment_start_string, "\n", "\r")
+    prefixes = (env.line_statement_prefix, env.line_comment_prefix)
+    return not any(m in text for m in markers) and not any(p and p in text for p in prefixes)
 
 
 def rendering_worker(

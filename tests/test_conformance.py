@@ -20,6 +20,7 @@ from generator.checkouts import checkout
 from generator.collect import collect_answers
 from generator.new import template_config
 from generator.sources import resolve
+from generator.trust.consent import Consent
 from tests.cli import scaffold
 from tests.conformance import CASES, Case
 from tests.template_repos import git
@@ -149,7 +150,7 @@ def scaffold_questions(template: Path, data: dict[str, str], dest: Path) -> list
         return default
 
     with checkout(resolve(str(template), "v1.0.0")) as source:
-        collect_answers(template_config(source, trusted=True), dict(data), ask, dest=dest)
+        collect_answers(template_config(source, trusted=Consent(flag=True)), dict(data), ask, dest=dest)
     return asked
 
 

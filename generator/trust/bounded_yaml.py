@@ -38,13 +38,15 @@ def load(text: str | bytes, what: str) -> Any:
 def measure(text: str | bytes, what: str) -> None:
     """Refuse the YAML document `text` past the bounds, as `load` does, without building it (any tag is accepted).
 
-    For documents another loader builds afterwards (copier's, with its `!include` tag).
+    For documents another loader builds afterwards (copier's, with its `!include` tag). A stream of several
+    documents (copier.yml's `---` form) has each document measured.
     """
     loader = _LOADER(text)
     try:
-        node = loader.get_single_node()
-        if node is not None:
-            _measure(node, what, current().yaml_nodes)
+        while loader.check_node():
+            node = loader.get_node()
+            if node is not None:
+                _measure(node, what, current().yaml_nodes)
     finally:
         loader.dispose()
 
