@@ -59,17 +59,22 @@ def hardened_environ() -> Iterator[None]:
 
 
 def git(
-    cwd: Path, *args: str, check: bool = True, env: Mapping[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `git ARGS` in `cwd` and return the finished process; raise GitError when it fails and check is set.
 
-    `env` adds variables (e.g. GIT_INDEX_FILE) to the environment git runs in.
+    `env` adds variables (e.g. GIT_INDEX_FILE) to the environment git runs in; `input_text` is its stdin.
     """
     try:
         with _sigterm_deferred():
             result = subprocess.run(
-                ["git", *args], cwd=cwd, env={**_env(cwd), **(env or {})}, capture_output=True, text=True, check=False
-            )
+                ["git", *args], cwd=cwd, env={**_env(cwd), **(env or {})}, capture_output=True, text=True,
+                check=False, input=input_text,
+            )  # fmt: skip
     except FileNotFoundError:
         raise GitError("git is not installed; install git or pass --no-git") from None
     if check and result.returncode != 0:

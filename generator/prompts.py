@@ -10,6 +10,7 @@ import yaml
 
 from generator.errors import EXIT_CANCELLED, ScaffoldError
 from generator.questions import Question
+from generator.terminal_text import safe
 from generator.wrapping import fit_choice, fit_question, terminal_width
 
 PROBLEM_STYLE = "fg:ansired"
@@ -32,7 +33,7 @@ class TerminalPrompts:
             message = problem(answer)
             if not message:
                 return answer
-            questionary.print(wrap(message), style=PROBLEM_STYLE)
+            questionary.print(wrap(safe(message)), style=PROBLEM_STYLE)  # a template's validator wrote it
             default = answer  # ask again with what was typed, to be corrected rather than retyped
 
     def confirm(self, summary: Sequence[tuple[str, str]]) -> bool:
@@ -46,19 +47,19 @@ class TerminalPrompts:
 
 
 def _ask_once(question: Question, default: Any) -> Any:
-    text = question.help or question.key
+    text = safe(question.help or question.key)
     width = terminal_width()
     try:
         if question.choices or question.disabled:
             picked = default if isinstance(default, list) else [default]
             choices = [
                 questionary.Choice(
-                    title=fit_choice(label, width), value=value, checked=question.multiselect and value in picked
+                    title=fit_choice(safe(label), width), value=value, checked=question.multiselect and value in picked
                 )
                 for label, value in question.choices.items()
             ]
             choices += [
-                questionary.Choice(title=fit_choice(label, width), disabled=why)
+                questionary.Choice(title=fit_choice(safe(label), width), disabled=safe(why))
                 for label, why in question.disabled.items()
             ]
             # after the answer is picked, its title follows the question: keep room for the longest
@@ -103,7 +104,7 @@ def format_summary(summary: Sequence[tuple[str, str]], width: int | None = None)
     value_width = max(20, columns - name_width - 4)
     lines = ["", "Summary:"]
     for name, value in summary:
-        wrapped = textwrap.wrap(value, width=value_width, break_on_hyphens=False) or [""]
+        wrapped = textwrap.wrap(safe(value), width=value_width, break_on_hyphens=False) or [""]
         lines.append(f"  {name.ljust(name_width)}  {wrapped[0]}")
         lines.extend(f"  {'':{name_width}}  {more}" for more in wrapped[1:])
     return "\n".join(lines)

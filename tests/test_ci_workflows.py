@@ -256,7 +256,6 @@ def test_an_update_that_changes_a_workflow_needs_the_org_token_and_says_so_witho
     hook = origin / "hooks" / "pre-receive"
     hook.write_text(REFUSE_WORKFLOW_CHANGES)
     hook.chmod(0o755)
-    git(origin, "config", "receive.advertisePushOptions", "true")
     check_yml = "template/.github/workflows/scaffold-check.yml.jinja"
     release(template, "v1.1.0", edit(check_yml, "name: scaffold check", "name: scaffold check (v1.1)"))
     clone = tmp_path / "ci"

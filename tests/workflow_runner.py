@@ -48,6 +48,10 @@ class Host:
     """(job, token) for every checkout: which job got which token."""
     runs: int = 0
 
+    def __post_init__(self) -> None:
+        # checkout's token reaches the bare repo as a push option (see _action)
+        subprocess.run(["git", "-C", str(self.origin), "config", "receive.advertisePushOptions", "true"], check=True)
+
 
 @dataclass
 class JobResult:
