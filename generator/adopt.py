@@ -34,6 +34,7 @@ from generator.refusals import refuse_unless_ready
 from generator.rerender import Recorded, fresh_render, read_recorded, source_for
 from generator.sources import BUNDLED_PREFIX, TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
+from generator.trust.consent import NO_CONSENT, Consent
 
 RECORDED, CURRENT = "recorded version", "current version"
 
@@ -46,7 +47,8 @@ class AdoptRequest:
     source: TemplateSource | None = None
     """The template, for a repo without an answers file (or to replace the one it records)."""
     data: dict[str, Any] = field(default_factory=dict)
-    trusted: bool = False
+    trusted: Consent = NO_CONSENT
+    """The user's consent, decided on the template that renders (given, or the one the repo records)."""
     org: OrgAnswers | None = None
 
 

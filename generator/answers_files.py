@@ -10,6 +10,9 @@ from pathlib import Path
 
 import yaml
 
+from generator.errors import TemplateError
+from generator.trust import bounded_yaml
+
 DEFAULT = ".copier-answers.yml"
 _PATTERNS = (
     "*answers*.yml", "*answers*.yaml", "*/*answers*.yml", "*/*answers*.yaml", ".copier/*.yml", ".copier/*.yaml"
@@ -35,7 +38,7 @@ def _records(path: Path) -> bool:
     if not path.is_file() or path.is_symlink():
         return False
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = bounded_yaml.load(path.read_text(encoding="utf-8"), str(path))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError, TemplateError):
         return False
     return isinstance(data, dict) and isinstance(data.get("_src_path"), str)

@@ -23,6 +23,7 @@ from generator.refusals import first_few, refuse_unless_ready
 from generator.rerender import FreshRender, Recorded, fresh_render
 from generator.sources import TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
+from generator.trust.consent import NO_CONSENT, Consent
 
 
 @dataclass
@@ -32,7 +33,8 @@ class ApplyRequest:
     repo: Path
     source: TemplateSource
     data: dict[str, Any] = field(default_factory=dict)
-    trusted: bool = False
+    trusted: Consent = NO_CONSENT
+    """The user's consent, decided on the template to apply when it renders."""
     org: OrgAnswers | None = None
 
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import yaml
 
 from generator import gitrepo, sources
-from generator.errors import ScaffoldError
+from generator.errors import ScaffoldError, TemplateError
+from generator.trust import bounded_yaml
 
 _COPIER_FILES = ("copier.yml", "copier.yaml")
 
@@ -84,8 +85,8 @@ def _committed_copier_yml(repo: Path, ref: str | None) -> str | None:
 
 def _question_keys(text: str) -> set[str] | None:
     try:
-        data = yaml.safe_load(text) or {}
-    except yaml.YAMLError:
+        data = bounded_yaml.load(text, "copier.yml") or {}
+    except (yaml.YAMLError, TemplateError):
         return None
     if not isinstance(data, dict):
         return None

@@ -24,7 +24,9 @@ from generator.config import placeholders
 from generator.destination import check_destination, put_in_place, staging_for
 from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError, TemplateRefusedError
 from generator.questions import TemplateConfig, load_config
-from generator.trust.consent import require_consent_to_build
+from generator.trust import bounded_yaml
+from generator.trust.consent import NO_CONSENT, Consent, require_consent_to_build
+from generator.trust.snapshot import take_snapshot
 from generator.version import scaffold_version
 
 BUNDLED_BRANCH = "scaffold/bundled"
@@ -136,16 +138,57 @@ Questions and defaults live in `copier.yml`; the files a service gets live in `t
 """
 
 
-def jinja_default(value: Any) -> Any:
-    """Turn an org default's `{key}` placeholders into copier's Jinja (`{{ key }}`); other values pass through."""
-    if not isinstance(value, str) or not placeholders(value):
+def jinja_default(value: Any, env: Any = None) -> Any:
+    """Turn an org default into copier's Jinja: `{key}` placeholders become `{{ key }}`, all else a literal.
+
+    copier renders a string default as a template, so text the org gave (`{{ 7*7 }}`, `{% ... %}`) is
+    written as a Jinja string expression that renders to exactly that text, in `env`'s delimiters (the
+    template's `_envops`; Jinja's own by default). Values other than strings pass through.
+    """
+    if not isinstance(value, str):
         return value
+    if not placeholders(value):
+        return _jinja_literal(value, env)
     parts = []
     for literal, name, _, _ in string.Formatter().parse(value):
-        parts.append(literal)
+        parts.append(_jinja_literal(literal, env))
         if name is not None:
-            parts.append(f"{{{{ {name} }}}}")
+            parts.append(_expression(name, env))
     return "".join(parts)
+
+
+def _delimiters(config: TemplateConfig) -> Any:
+    """A Jinja environment with the template's `_envops` delimiters, which copier reads its defaults with."""
+    from jinja2 import Environment
+
+    envops = config.settings.get("_envops") or {}
+    return Environment(**{k: v for k, v in envops.items() if str(k).endswith(("_string", "_prefix"))})
+
+
+def _expression(code: str, env: Any) -> str:
+    start, end = (env.variable_start_string, env.variable_end_string) if env is not None else ("{{", "}}")
+    return f"{start} {code} {end}"
+
+
+def _jinja_literal(text: str, env: Any) -> str:
+    """Return Jinja source that renders to `text` itself: `text` unless it holds something Jinja would read."""
+    markers = ("{{", "{%", "{#", "}}", "%}", "#}")
+    if env is not None:
+        markers += tuple(
+            m
+            for m in (
+                env.block_start_string,
+                env.variable_start_string,
+                env.comment_start_string,
+                env.line_statement_prefix,
+                env.line_comment_prefix,
+            )
+            if m
+        )
+    if not any(m in text for m in markers):
+        return text
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    return _expression(f'"{escaped}"', env)
 
 
 def set_default(text: str, config: TemplateConfig, key: str, value: Any, *, fixed: bool) -> str:
@@ -157,9 +200,15 @@ def set_default(text: str, config: TemplateConfig, key: str, value: Any, *, fixe
     if question is None or question.computed:
         asked = ", ".join(q.key for q in config.questions if not q.computed)
         raise InvalidAnswerError(f"{key} is not a question of this template; accepted: {asked}")
-    if not (isinstance(value, str) and placeholders(value)):
+    try:
+        placeheld = isinstance(value, str) and bool(placeholders(value))
+    except ValueError as error:
+        raise InvalidAnswerError(
+            f"{key} {value!r}: {error}; accepted: {{name}} placeholders of answers, {{{{ and }}}} for literal braces"
+        ) from None
+    if not placeheld:
         value = validate_answer(key, value)
-    rendered = jinja_default(value)
+    rendered = jinja_default(value, _delimiters(config))
     lines = text.splitlines(keepends=True)
     start = next((i for i, line in enumerate(lines) if line.split("#", 1)[0].rstrip() == f"{key}:"), None)
     if start is None:
@@ -323,7 +372,7 @@ def answer_sets(folder: Path) -> dict[str, dict[str, Any]]:
     if not path.is_file():
         return {"defaults": {}}
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = bounded_yaml.load(path.read_text(encoding="utf-8"), str(path)) or {}
     except yaml.YAMLError as error:
         raise TemplateError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
     sets = data.get("answer_sets") if isinstance(data, dict) else None
@@ -347,7 +396,7 @@ def run_template_tests(
     env: Mapping[str, str] | None = None,
     skip: Iterable[str] = (),
     only: Iterable[str] = (),
-    trusted: bool = False,
+    trusted: Consent = NO_CONSENT,
     keep: Path | None = None,
 ) -> list[AnswerSetResult]:
     """Render the template at `path` (its working tree, edits included) once per answer set, and check each repo.
@@ -367,10 +416,9 @@ def run_template_tests(
     results = []
     with tempfile.TemporaryDirectory(prefix="scaffold-template-test-") as tmp:
         copy = Path(tmp) / "template"
-        copy.mkdir()
-        _copy_template(folder, copy)  # a plain folder: renders the working tree, not the newest tag
+        take_snapshot(folder, copy, str(folder))  # a plain folder: renders the working tree, not the newest tag
         source = sources.TemplateSource(src=str(copy), recorded_src=str(folder))
-        config = load_config(copy, trusted=trusted or source.bundled)
+        config = load_config(copy, trusted=trusted.covers(source))
         out = keep if keep is not None else Path(tmp) / "rendered"
         for name, answers in sets.items():
             if wanted and name not in wanted:

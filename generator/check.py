@@ -16,9 +16,12 @@ from generator.errors import ScaffoldError
 from generator.merge_base import base_files
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
+from generator.pristine import pristine_history
+from generator.refusals import refuse_other_template
 from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
+from generator.trust.consent import NO_CONSENT, Consent
 
 UNCHANGED = "unchanged"
 """Exactly what the newest template version produces for the repo's answers."""
@@ -124,7 +127,11 @@ class RepoReport:
 
 
 def check(
-    paths: Iterable[Path], source: TemplateSource | None = None, *, trusted: bool = False, org: OrgAnswers | None = None
+    paths: Iterable[Path],
+    source: TemplateSource | None = None,
+    *,
+    trusted: Consent = NO_CONSENT,
+    org: OrgAnswers | None = None,
 ) -> list[RepoReport]:
     """Check every repo in `paths`; a repo that cannot be checked gets a report with its error."""
     return [check_repo(path, source, trusted=trusted, org=org) for path in paths]
@@ -139,7 +146,7 @@ def check_repo(
     repo: Path,
     source: TemplateSource | None = None,
     *,
-    trusted: bool = False,
+    trusted: Consent = NO_CONSENT,
     org: OrgAnswers | None = None,
     answers_file: str | None = None,
 ) -> RepoReport:
@@ -147,7 +154,7 @@ def check_repo(
 
     `answers_file` names the template when several were applied (default: the answers file found first).
     `org`'s fixed answers are policy: the newest render uses them, and a recorded answer that
-    contradicts one is reported. `trusted` lets the template's own code run (its Jinja extensions).
+    contradicts one is reported. `trusted` is the user's consent, decided on the template that renders.
     """
     report = RepoReport(path=str(repo), answers_file=answers_file)
     try:
@@ -157,11 +164,13 @@ def check_repo(
     return report
 
 
-def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: bool, org: OrgAnswers) -> None:
+def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted: Consent, org: OrgAnswers) -> None:
     if not repo.is_dir():
         raise ScaffoldError(f"{repo} is not a folder")
     recorded = read_recorded(repo, report.answers_file)
     report.answers_file, report.template, report.version = recorded.answers_file, recorded.src, recorded.version
+    if gitrepo.is_repo(repo):  # before anything is fetched, as update does
+        refuse_other_template(repo, recorded, pristine_history(repo, answers_file=recorded.answers_file))
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")

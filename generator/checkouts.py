@@ -26,6 +26,8 @@ from pathlib import Path
 from generator import gitrepo
 from generator.errors import GitError, TemplateError
 from generator.sources import TemplateSource, canonical, git_url, is_git_url, newest_tag
+from generator.trust.guard import check_template_tree
+from generator.trust.snapshot import take_snapshot
 
 _shared_folder: Path | None = None
 """The fleet run's checkout folder in this process, set by `shared()` or, in a worker, by `use_folder`."""
@@ -94,7 +96,9 @@ def checkout(source: TemplateSource) -> Iterator[TemplateSource]:
 
     A git template yields its version's files in a plain folder, with `vcs_ref` the resolved commit
     and `version` what `git describe --tags --always` says (what copier records as `_commit`); it
-    keeps `recorded_src`. Other sources are yielded unchanged.
+    keeps `recorded_src`. A local folder yields a private snapshot of it (trust.snapshot), whose links
+    the guard has checked: what renders is what was checked, whatever changes in the folder meanwhile.
+    Bundled templates, which ship inside scaffold, are yielded unchanged.
     """
     if not source.is_git:
         if source.vcs_ref is not None:
@@ -102,13 +106,24 @@ def checkout(source: TemplateSource) -> Iterator[TemplateSource]:
                 f"--vcs-ref {source.vcs_ref} needs a git template, and {source.recorded_src} is not one; "
                 "accepted: no --vcs-ref, or a git URL or local git repository as the template"
             )
-        yield source
+        if source.bundled or source.local_path is None:
+            yield source
+            return
+        with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:  # mode 0700: private
+            snapshot = Path(tmp) / "template"
+            take_snapshot(source.local_path, snapshot, source.recorded_src)
+            check_template_tree(snapshot, source.recorded_src)
+            yield replace(source, src=str(snapshot))
         return
     if _shared_folder is not None:
-        yield _checked_out(_shared_folder / _key(source), source)
+        checked_out = _checked_out(_shared_folder / _key(source), source)
+        check_template_tree(Path(checked_out.src), source.recorded_src)
+        yield checked_out
         return
     with tempfile.TemporaryDirectory(prefix="scaffold-template-") as tmp:
-        yield _checked_out(Path(tmp), source)
+        checked_out = _checked_out(Path(tmp), source)
+        check_template_tree(Path(checked_out.src), source.recorded_src)
+        yield checked_out
 
 
 def _key(source: TemplateSource) -> str:

@@ -16,6 +16,7 @@ import typer
 
 from generator.errors import ScaffoldError
 from generator.failures import DEBUG_ENV, ReportingGroup
+from generator.terminal_text import safe
 
 if TYPE_CHECKING:
     from generator.collect import Ask
@@ -203,7 +204,7 @@ def new(
     from generator.answers import reject_control_characters
     from generator.interrupts import guarded
     from generator.render import read_answers_file
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
     reject_control_characters("service_name", name)  # before the folder named after it is looked at
     if dest is not None and str(dest).lower() in _FLAG_WORDS:
@@ -231,12 +232,12 @@ def new(
         ask=ask,
         pretend=pretend,
         git_init=git,
-        trusted=consented(source.recorded_src, trust, org),
+        trusted=Consent(trust, org.trusted),
         org=org.answers,
     )
     with guarded() as guard:  # Ctrl-C: nothing written (exit 130), or the whole repo and its summary (exit 0)
         result = new_module.create(request)
-        typer.echo(_summary(result, pretend))
+        typer.echo(_for_terminal(_summary(result, pretend)))
     if guard.interrupted:
         typer.echo(f"Ctrl-C came once {result.dest} was being put in place: it is complete, as above.", err=True)
 
@@ -253,6 +254,15 @@ def _answers_file(path: Path) -> Path:
     return path
 
 
+def _for_terminal(text: str) -> str:
+    """Wrap `text` at the terminal's width when a person reads it; logs and pipes get each line whole."""
+    if not sys.stdout.isatty():
+        return text
+    from generator.wrapping import terminal_width, wrap_text
+
+    return wrap_text(text, terminal_width())
+
+
 def _summary(result: Any, pretend: bool) -> str:
     from generator.quantities import gomemlimit_for
 
@@ -260,7 +270,7 @@ def _summary(result: Any, pretend: bool) -> str:
     lines = []
     if pretend:
         lines.append(f"Would create {result.dest} with {len(result.files)} files (nothing written):")
-        lines.extend(f"  {path}" for path in result.files)
+        lines.extend(f"  {safe(path)}" for path in result.files)
     else:
         version = f"template version {result.version}" if result.version else "an unversioned template folder"
         lines.append(f"Created {result.dest} ({len(result.files)} files, {version}).")
@@ -272,7 +282,7 @@ def _summary(result: Any, pretend: bool) -> str:
     if result.commit:
         lines.append(f"  git: first commit {result.commit[:12]}; pristine render kept on branch scaffold/pristine")
     if result.message and not pretend:
-        lines.append(result.message)
+        lines.append(safe(result.message))  # the template's own text: its escapes are shown, not run
     return "\n".join(lines)
 
 
@@ -413,9 +423,10 @@ def update_command(
             request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
         result = update(dataclasses.replace(request, diff=diff))
         if diff and not result.up_to_date:
-            typer.echo(result.diff or f"{result.repo}: the update would change no file's content.", nl=not result.diff)
+            shown = safe(result.diff) if result.diff else f"{result.repo}: the update would change no file's content."
+            typer.echo(shown, nl=not result.diff)
             return
-        typer.echo(format_result(result))
+        typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
         if result.exit_code:
             raise typer.Exit(result.exit_code)
 
@@ -475,7 +486,7 @@ def check_command(
         _run_fleet("check", repos, functools.partial(fleet.check_job, org=org, trust=trust), jobs, as_json)
         return
     reports = fleet.check_reports(repos[0].resolve(), org, trust)
-    typer.echo(format_json(reports) if as_json else format_reports(reports))
+    typer.echo(format_json(reports) if as_json else safe(format_reports(reports)))
     code = exit_code(reports)
     if code:
         raise typer.Exit(code)
@@ -508,13 +519,13 @@ def adopt_command(
     from generator import catalog
     from generator import config as org_config
     from generator.adopt import CURRENT, AdoptRequest, adopt
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
     org = org_config.load(config)
     source = catalog.resolve(template, vcs_ref, org) if template is not None else None
     repo = path.resolve()
-    trusted = trust or (source is not None and consented(source.recorded_src, trust, org))
-    result = adopt(AdoptRequest(repo, source, parse_data(data or []), trusted, org.answers))
+    consent = Consent(trust, org.trusted)
+    result = adopt(AdoptRequest(repo, source, parse_data(data or []), consent, org.answers))
     typer.echo(
         f"Adopted {path}: template {result.template} {result.version}, merge base: the {result.base} "
         f"(pristine render {result.pristine_commit[:12]} on scaffold/pristine, merge {result.merge_commit[:12]})."
@@ -556,12 +567,12 @@ def apply_command(
     from generator import catalog
     from generator import config as org_config
     from generator.apply import ApplyRequest, apply
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
     org = org_config.load(config)
     source = catalog.resolve(template, vcs_ref, org)
-    trusted = consented(source.recorded_src, trust, org)
-    result = apply(ApplyRequest(path.resolve(), source, parse_data(data or []), trusted, org.answers))
+    consent = Consent(trust, org.trusted)
+    result = apply(ApplyRequest(path.resolve(), source, parse_data(data or []), consent, org.answers))
     typer.echo(
         f"Applied template {result.template} {result.version} to {path}: {len(result.files)} files, answers in "
         f"{result.answers_file} (pristine render {result.pristine_commit[:12]} on {result.branch}, "
@@ -673,12 +684,12 @@ def template_test(
     import json
 
     from generator import config as org_config
-    from generator.authoring import run_template_tests, template_folder
+    from generator.authoring import run_template_tests
     from generator.report import print_template_tests
-    from generator.trust.consent import consented
+    from generator.trust.consent import Consent
 
-    trusted = consented(str(template_folder(path)), trust, org_config.load(config))
-    results = run_template_tests(path, skip=skip or [], only=answer_set or [], trusted=trusted, keep=keep)
+    consent = Consent(trust, org_config.load(config).trusted)
+    results = run_template_tests(path, skip=skip or [], only=answer_set or [], trusted=consent, keep=keep)
     if as_json:
         typer.echo(json.dumps([r.as_dict() for r in results], indent=2))
     else:

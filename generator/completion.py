@@ -15,10 +15,9 @@ from generator.errors import ScaffoldError
 SHELLS = ("bash", "zsh", "fish")
 PROG_NAME = "scaffold"
 COMPLETE_VAR = "_SCAFFOLD_COMPLETE"
-SHELL_METAVAR = "[" + "|".join(SHELLS) + "]"
 DETECT = "auto"
-OPTIONS = ("--install-completion", "--show-completion")
 """The value the options take when given no shell: the current one."""
+OPTIONS = ("--install-completion", "--show-completion")
 
 
 def chosen_shell(value: str) -> str:

@@ -32,11 +32,13 @@ __all__ = [
     "Template",
     "UnsafeTemplateError",
     "UserMessageError",
+    "choices",
     "prompt_phase",
     "question",
     "questionnaire_worker",
     "render_context",
     "rendering_worker",
+    "start_answers",
     "template_of",
 ]
 
@@ -75,6 +77,24 @@ def questionnaire_worker(template: Any, dest: Path, *, data: Mapping[str, Any] |
     worker = Worker(src_path=str(template.url), dst_path=dest, data=dict(data or {}), settings=settings(), quiet=True)
     worker.__dict__["template"] = template  # the Template already read, with the extensions consent allows
     return worker
+
+
+def start_answers(worker: Any, given: Mapping[str, Any]) -> None:
+    """Give `worker` an empty AnswersMap holding the `given` answers and the template's `_external_data`.
+
+    As copier's own questionnaire starts; the external data is read lazily by copier's private
+    `Worker._external_data`, which also keeps its paths inside the destination.
+    """
+    worker.answers = AnswersMap(init=dict(given), external=worker._external_data())
+
+
+def choices(question: Any) -> list[Any]:
+    """copier's choices of `question`, rendered: questionary Choices (title, value, disabled reason).
+
+    copier renders them (templated labels and values, dict and pair forms, `validator` inside a
+    choice) only in its private `Question._formatted_choices`.
+    """
+    return list(question._formatted_choices) if question.choices else []
 
 
 def render_context(worker: Any) -> dict[str, Any]:

@@ -32,9 +32,10 @@ from generator.errors import (
     unreadable_value,
     yaml_problem,
 )
+from generator.terminal_text import safe_line
 
 DEBUG_ENV = "SCAFFOLD_DEBUG"
-_STAGING = re.compile(r"^.*/\.[^/]*\.scaffold-[^/]+/")  # destination.staging_for's folder
+_STAGING = re.compile(r"^.*/scaffold-new-[^/]+/repo/")  # destination.staging_for's folder
 
 _OS_ACCEPTED = {
     errno.EEXIST: "a path whose parents are folders (or missing), not files",
@@ -149,7 +150,7 @@ def report(error: BaseException, debug: bool) -> int:
 
 
 def _one_line(text: str) -> str:
-    return " ".join(text.split()) if "\n" in text or "\r" in text else text
+    return safe_line(text)  # errors quote template file names and settings: escapes shown, length bounded
 
 
 class ReportingGroup(TyperGroup):

@@ -28,6 +28,7 @@ from generator import checkouts, gitrepo
 from generator.config import OrgConfig
 from generator.errors import RefusedError, ScaffoldError
 from generator.repo_lock import git_dir_key
+from generator.trust.consent import Consent
 
 if TYPE_CHECKING:
     from generator.check import RepoReport
@@ -311,7 +312,7 @@ def check_report(repo: Path, org: OrgConfig, trust: bool = False, answers_file: 
     return check_repo(
         repo,
         pinned_source(repo, org, answers_file),
-        trusted=_consented(repo, trust, org, answers_file),
+        trusted=Consent(trust, org.trusted),
         org=org.answers,
         answers_file=answers_file,
     )
@@ -365,18 +366,10 @@ def update_request(
         conflict=options.conflict,
         plan=options.plan,
         restore_deleted=options.restore_deleted,
-        trusted=_consented(repo, options.trusted, org, answers_file),
+        trusted=Consent(options.trusted, org.trusted),
         org=org.answers,
         answers_file=answers_file,
     )
-
-
-def _consented(repo: Path, trust: bool, org: OrgConfig, answers_file: str | None = None) -> bool:
-    """Return whether the template `repo` records may run code: --trust, or a trusted entry admitting it."""
-    from generator.trust.consent import consented
-
-    src = recorded_src(repo, answers_file)
-    return trust or (src is not None and consented(src, trust, org))
 
 
 def update_job(repo: Path, options: UpdateOptions, org: OrgConfig) -> FleetRow:

@@ -59,17 +59,22 @@ def hardened_environ() -> Iterator[None]:
 
 
 def git(
-    cwd: Path, *args: str, check: bool = True, env: Mapping[str, str] | None = None
+    cwd: Path,
+    *args: str,
+    check: bool = True,
+    env: Mapping[str, str] | None = None,
+    input_text: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `git ARGS` in `cwd` and return the finished process; raise GitError when it fails and check is set.
 
-    `env` adds variables (e.g. GIT_INDEX_FILE) to the environment git runs in.
+    `env` adds variables (e.g. GIT_INDEX_FILE) to the environment git runs in; `input_text` is its stdin.
     """
     try:
         with _sigterm_deferred():
             result = subprocess.run(
-                ["git", *args], cwd=cwd, env={**_env(cwd), **(env or {})}, capture_output=True, text=True, check=False
-            )
+                ["git", *args], cwd=cwd, env={**_env(cwd), **(env or {})}, capture_output=True, text=True,
+                check=False, input=input_text,
+            )  # fmt: skip
     except FileNotFoundError:
         raise GitError("git is not installed; install git or pass --no-git") from None
     if check and result.returncode != 0:
@@ -81,7 +86,10 @@ def git(
 
 
 def git_reason(output: str) -> str:
-    """git's own reason for a failure, in one line: its last `fatal:` or `error:` line, else its last line.
+    """git's own reason for a failure, in one line: its first `fatal:` or `error:` line, else its last line.
+
+    The first such line is the cause ("'x' does not appear to be a git repository"); later ones are its
+    consequences ("Could not read from remote repository").
 
     The prefix is dropped, so the reason reads inside a sentence: "unable to access '...': Could not resolve host".
     """
@@ -89,10 +97,10 @@ def git_reason(output: str) -> str:
     if not lines:
         return "git gave no reason"
     flagged = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    last = flagged[-1] if flagged else lines[-1]
+    reason = flagged[0] if flagged else lines[-1]
     for prefix in ("fatal:", "error:"):
-        last = last.removeprefix(prefix)
-    return last.strip()
+        reason = reason.removeprefix(prefix)
+    return reason.strip()
 
 
 def _subcommand(args: Sequence[str]) -> str:

@@ -38,6 +38,7 @@ from generator.pristine import (
 from generator.rerender import Recorded, fresh_render, same_template
 from generator.snapshots import Snapshot, of_commit
 from generator.sources import BUNDLED_PREFIX, TemplateSource, bundled, resolve
+from generator.trust.consent import Consent
 
 HISTORY, ELSEWHERE, RENDERED, NEWEST = "history", "elsewhere", "rendered", "newest pristine"
 
@@ -134,7 +135,7 @@ def release_source(recorded: Recorded) -> TemplateSource | None:
 
 
 def rendered_again(
-    repo: Path, recorded: Recorded, *, trusted: bool, env: Mapping[str, str] | None = None
+    repo: Path, recorded: Recorded, *, trusted: Consent | bool, env: Mapping[str, str] | None = None
 ) -> PristineCommit | None:
     """Render the recorded release for the recorded answers and commit it with no parent; None if it cannot be.
 
@@ -169,7 +170,7 @@ def merge_base(
     recorded: Recorded,
     history: list[PristineCommit],
     *,
-    trusted: bool = False,
+    trusted: Consent | bool = False,
     env: Mapping[str, str] | None = None,
 ) -> MergeBase:
     """Return the pristine render the branch holds according to its answers file (see the module's docstring).
@@ -189,7 +190,7 @@ def merge_base(
 
 
 def base_files(
-    repo: Path, recorded: Recorded, *, trusted: bool = False, same_release: Snapshot | None = None
+    repo: Path, recorded: Recorded, *, trusted: Consent | bool = False, same_release: Snapshot | None = None
 ) -> Snapshot | None:
     """Return the files of the pristine render the repo's answers file records (for `check`), or None if unknown.
 

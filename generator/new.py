@@ -17,6 +17,8 @@ from generator.questions import MASK, TemplateConfig, answered, load_config
 from generator.render import render
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
+from generator.trust.consent import NO_CONSENT, Consent
+from generator.trust.guard import check_template_tree
 
 
 @dataclass
@@ -32,7 +34,8 @@ class NewRequest:
     """Asks the questions not given; None renders the defaults without waiting on input."""
     pretend: bool = False
     git_init: bool = True
-    trusted: bool = False
+    trusted: Consent = NO_CONSENT
+    """The user's consent (--trust, trusted entries), decided on the template when it is loaded and rendered."""
     org: OrgAnswers = field(default_factory=OrgAnswers)
     """The org config's default answers (pre-filled) and fixed answers (never asked)."""
 
@@ -50,11 +53,17 @@ class NewResult:
     """The template's `_message_after_copy`, rendered; None when it has none."""
 
 
-def template_config(source: TemplateSource, *, trusted: bool = False) -> TemplateConfig:
-    """Load the questions of `source`, which must be on this machine (its own Jinja extensions when `trusted`)."""
+def template_config(source: TemplateSource, *, trusted: Consent = NO_CONSENT) -> TemplateConfig:
+    """Load the questions of `source`, a folder on this machine (its own Jinja extensions when consent covers it)."""
     if source.local_path is None:
         raise TemplateError(f"template {source.src!r} is not a folder on this machine")
-    return load_config(source.local_path, trusted=trusted or source.bundled)
+    if not source.bundled:  # no byte of the template is read before its links are known to stay inside
+        check_template_tree(source.local_path, source.recorded_src)
+    try:
+        return load_config(source.local_path, trusted=trusted.covers(source))
+    except TemplateError as error:  # name the template as the user knows it, not its private snapshot or checkout
+        error.args = (error.message.replace(str(source.local_path), source.recorded_src),)
+        raise
 
 
 def with_name(config: TemplateConfig, given: dict[str, Any], name: str) -> dict[str, Any]:
@@ -96,20 +105,25 @@ def files_rendered(folder: Path, source: TemplateSource) -> list[str]:
 
 def create(request: NewRequest) -> NewResult:
     """Create the repo `request` describes; on any failure nothing is left at the destination."""
+    if not request.name.strip():
+        raise InvalidAnswerError(
+            f"NAME {request.name!r} is empty; accepted: the new service's name, e.g. `scaffold new payments`"
+        )
     check_destination(request.dest)
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
         config = template_config(source, trusted=request.trusted)
         given = with_name(config, dict(request.given), request.name)
         answers = collect_answers(config, given, request.ask, request.org, dest=request.dest)
         message = message_after_copy(config, answers, request.dest)
+        folder_name = request.dest.resolve().name  # `.` names the folder it is, as copier would
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
             with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as tmp:
                 folder = Path(tmp) / "render"
-                render(source, config, folder, answers, trusted=request.trusted, folder_name=request.dest.name)
+                render(source, config, folder, answers, trusted=request.trusted, folder_name=folder_name)
                 files = files_rendered(folder, source)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         with staging_for(request.dest) as staging:
-            render(source, config, staging, answers, trusted=request.trusted, folder_name=request.dest.name)
+            render(source, config, staging, answers, trusted=request.trusted, folder_name=folder_name)
             files = files_rendered(staging, source)
             commit = None
             if request.git_init:

@@ -1,7 +1,6 @@
 """Interactive questions in the terminal, through questionary (the only module that imports it)."""
 
 import json
-import shutil
 import textwrap
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,9 +10,13 @@ import yaml
 
 from generator.errors import EXIT_CANCELLED, ScaffoldError
 from generator.questions import Question
+from generator.terminal_text import safe
+from generator.wrapping import fit_choice, fit_question, terminal_width
 
 PROBLEM_STYLE = "fg:ansired"
 CANCELLED = "cancelled; nothing was written"
+SELECT_HINT = "(Use arrow keys)"
+CHECKBOX_HINT = "(Use arrow keys to move, <space> to select, <a> to toggle, <i> to invert)"
 
 
 class TerminalPrompts:
@@ -30,36 +33,49 @@ class TerminalPrompts:
             message = problem(answer)
             if not message:
                 return answer
-            questionary.print(wrap(message), style=PROBLEM_STYLE)
+            questionary.print(wrap(safe(message)), style=PROBLEM_STYLE)  # a template's validator wrote it
             default = answer  # ask again with what was typed, to be corrected rather than retyped
 
     def confirm(self, summary: Sequence[tuple[str, str]]) -> bool:
         """Show the answers (and the figures derived from them) as a table; return whether to go on."""
         questionary.print(format_summary(summary))
+        message = fit_question("Create the repo with these answers?", "(Y/n) ", terminal_width())
         try:
-            return bool(questionary.confirm("Create the repo with these answers?", default=True).unsafe_ask())
+            return bool(questionary.confirm(message, default=True).unsafe_ask())
         except KeyboardInterrupt:
             raise ScaffoldError(CANCELLED, exit_code=EXIT_CANCELLED) from None
 
 
 def _ask_once(question: Question, default: Any) -> Any:
-    message = question.help or question.key
+    text = safe(question.help or question.key)
+    width = terminal_width()
     try:
         if question.choices or question.disabled:
             picked = default if isinstance(default, list) else [default]
             choices = [
-                questionary.Choice(title=label, value=value, checked=question.multiselect and value in picked)
+                questionary.Choice(
+                    title=fit_choice(safe(label), width), value=value, checked=question.multiselect and value in picked
+                )
                 for label, value in question.choices.items()
             ]
-            choices += [questionary.Choice(title=label, disabled=why) for label, why in question.disabled.items()]
+            choices += [
+                questionary.Choice(title=fit_choice(safe(label), width), disabled=safe(why))
+                for label, why in question.disabled.items()
+            ]
+            # after the answer is picked, its title follows the question: keep room for the longest
+            widest = max((str(c.title).split("\n")[0] for c in choices), key=len, default="")
             if question.multiselect:
+                message = fit_question(text, max(CHECKBOX_HINT, widest, key=len), width)
                 return questionary.checkbox(message, choices=choices).unsafe_ask()
             selected = next((c for c in choices if c.value == default and not c.disabled), None)
-            return questionary.select(message, choices=choices, default=selected).unsafe_ask()
+            message = fit_question(text, max(SELECT_HINT, widest, key=len), width)
+            return questionary.select(message, choices=choices, default=selected, instruction=SELECT_HINT).unsafe_ask()
         if question.type == "bool":
-            return questionary.confirm(message, default=bool(default)).unsafe_ask()
+            hint = "(Y/n) " if default else "(y/N) "
+            return questionary.confirm(fit_question(text, hint, width), default=bool(default)).unsafe_ask()
         prompt = questionary.password if question.secret else questionary.text
-        return prompt(message, default=default_text(question, default)).unsafe_ask()
+        shown = default_text(question, default)
+        return prompt(fit_question(text, "" if question.secret else shown, width), default=shown).unsafe_ask()
     except KeyboardInterrupt:
         raise ScaffoldError(CANCELLED, exit_code=EXIT_CANCELLED) from None
 
@@ -75,11 +91,6 @@ def default_text(question: Question, default: Any) -> str:
     return str(default)
 
 
-def terminal_width() -> int:
-    """The terminal's width in columns (80 when it cannot be told)."""
-    return shutil.get_terminal_size((80, 24)).columns
-
-
 def wrap(message: str, width: int | None = None) -> str:
     """Wrap a one-line message to the terminal's width, continuation lines indented under its start."""
     columns = max(20, (width or terminal_width()) - 1)
@@ -93,7 +104,7 @@ def format_summary(summary: Sequence[tuple[str, str]], width: int | None = None)
     value_width = max(20, columns - name_width - 4)
     lines = ["", "Summary:"]
     for name, value in summary:
-        wrapped = textwrap.wrap(value, width=value_width, break_on_hyphens=False) or [""]
+        wrapped = textwrap.wrap(safe(value), width=value_width, break_on_hyphens=False) or [""]
         lines.append(f"  {name.ljust(name_width)}  {wrapped[0]}")
         lines.extend(f"  {'':{name_width}}  {more}" for more in wrapped[1:])
     return "\n".join(lines)

@@ -17,6 +17,7 @@ from jinja2 import TemplateError as JinjaError
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
 from generator.errors import InvalidAnswerError, TemplateError, TemplateRefusedError, shown, yaml_problem
+from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 from generator.trust.guard import NEVER
 
@@ -97,6 +98,9 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
         raise TemplateError(f"template {template_dir} has no copier.yml")
     template = copier_api.template_of(template_dir)
     try:
+        for name in ("copier.yml", "copier.yaml"):  # bounded before copier's own loader expands any alias
+            if (template_dir / name).is_file():
+                bounded_yaml.measure((template_dir / name).read_text(encoding="utf-8"), str(template_dir / name))
         settings = {f"_{k}": v for k, v in template.config_data.items()}
         questions_data = dict(template.questions_data)
     except yaml.YAMLError as error:
@@ -157,7 +161,7 @@ class Session:
     def __init__(self, config: TemplateConfig, dest: Path | None = None, given: Mapping[str, Any] | None = None):
         self.config = config
         self.worker = copier_api.questionnaire_worker(config.template(), dest or Path("scaffold-render"), data=given)
-        self.worker.answers = copier_api.AnswersMap(init=dict(given or {}), external=self.worker._external_data())
+        copier_api.start_answers(self.worker, given or {})
         try:
             env = self.worker.jinja_env
         except (copier_api.CopierError, ImportError, AttributeError) as error:
@@ -204,7 +208,7 @@ class Session:
         """`question` as it is asked now: help, type and choices rendered."""
         asked = self.copier_question(question)
         with _template_errors(question.key):
-            choices = asked._formatted_choices if asked.choices else []
+            choices = copier_api.choices(asked)
             type_name = asked.get_type_name()
             help_text = str(asked.render_value(asked.help)) if asked.help else ""
         return Question(
@@ -243,7 +247,7 @@ class Session:
         except InvalidAnswerError as known:
             return known.message
         if asked.choices:
-            choices = asked._formatted_choices
+            choices = copier_api.choices(asked)
             refused = next((c for c in choices if c.disabled and str(c.value) == str(value)), None)
             if refused is not None:
                 return f"{question.key} {shown(value)} cannot be picked: {refused.disabled}"
@@ -352,19 +356,13 @@ def answered(config: TemplateConfig, answers: Mapping[str, Any], dest: Path | No
     return session
 
 
-def is_asked(question: Question, answers: Mapping[str, Any], config: TemplateConfig | None = None) -> bool:
-    """Return whether `question` applies given `answers` (its `when`), in copier's context when `config` is known.
+def is_asked(question: Question, answers: Mapping[str, Any]) -> bool:
+    """Return whether `question` can apply to a repo with `answers`: False only for a literal `when: false`.
 
-    Without `config`, a literal `when` (true/false) is all that can be told; a templated one counts as applying.
+    Answers collected by collect_answers hold only the questions that applied (copier's `when`, rendered
+    in copier's context); this tells them from computed values.
     """
-    if config is None:
-        return question.when is not False and str(question.when).strip().lower() not in ("false", "no", "0", "off")
-    session = Session(config, given={k: v for k, v in answers.items() if k != question.key})
-    for earlier in config.questions:
-        if earlier.key == question.key:
-            return session.applies(question)
-        _answer_quietly(session, earlier, answers)
-    return False
+    return question.when is not False and str(question.when).strip().lower() not in ("false", "no", "0", "off")
 
 
 def _answer_quietly(session: Session, question: Question, answers: Mapping[str, Any]) -> None:

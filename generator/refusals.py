@@ -13,9 +13,10 @@ import yaml
 from generator import gitrepo, update_journal
 from generator.errors import RefusedError
 from generator.merge_base import NEWEST, MergeBase
-from generator.pristine import PRISTINE_BRANCH, PristineCommit, pristine_history
+from generator.pristine import PRISTINE_BRANCH, PristineCommit, branch_for, branch_tip, pristine_history
 from generator.rerender import Recorded, same_template, version_key
 from generator.sources import BUNDLED_PREFIX
+from generator.trust import bounded_yaml
 
 # The files git keeps while an operation waits for the user, with how to finish or abort it.
 _IN_PROGRESS = (
@@ -130,13 +131,36 @@ def refuse_unknown_base(
         )
 
 
+def refuse_other_template(repo: Path, recorded: Recorded, history: list[PristineCommit]) -> None:
+    """Refuse when `_src_path` names another template than the ones the repo's pristine renders came from.
+
+    `update` and `check` both call this before fetching or rendering anything: an edited `_src_path`
+    (a pull request's, say) must not make scaffold, or CI, fetch and render a template the repo never
+    used. Templates are compared by identity (trust.identity): scheme, host, port and path for git.
+    A repo without pristine history has nothing to compare with. The local pristine branch counts too:
+    a squash-merged `update --template` leaves only it holding the new template's render.
+    """
+    if not history or any(same_template(recorded.src, p.template) for p in history):
+        return
+    branch = branch_for(repo, recorded.answers_file)
+    if branch_tip(repo, branch) is not None:
+        elsewhere = pristine_history(repo, f"refs/heads/{branch}", answers_file=recorded.answers_file)
+        if any(same_template(recorded.src, p.template) for p in elsewhere):
+            return
+    raise RefusedError(
+        f"_src_path {recorded.src} in {recorded.answers_file} of {repo} is not the template its history was "
+        f"rendered from ({history[0].template}); accepted: {history[0].template}, or move the repo with scaffold "
+        "update --template SRC"
+    )
+
+
 def refuse_missing_answers(
     repo: Path, recorded: Recorded, base: PristineCommit, given: Iterable[str], env: Mapping[str, str] | None = None
 ) -> None:
     """Refuse when the answers file lacks answers the repo's pristine render had (a default would replace them)."""
     content = gitrepo.read_objects(repo, [f"{base.sha}:{recorded.answers_file}"], env)[0]
     try:
-        before = yaml.safe_load(content or b"") or {}
+        before = bounded_yaml.load(content or b"", f"{recorded.answers_file} of {base.sha[:12]}") or {}
     except yaml.YAMLError:
         return
     missing = sorted(

@@ -1,5 +1,6 @@
 """Rendering a template into a folder, through copier (the only module that renders with it)."""
 
+import functools
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -12,8 +13,11 @@ from generator import copier_api, gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.questions import TemplateConfig, answered
 from generator.sources import TemplateSource
-from generator.trust.consent import MACHINE_FILTERS, foreign_extensions, require_consent
+from generator.trust import bounded_yaml
+from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
+from generator.trust.limits import Limits, RenderTimeout, bounded_binop, deadline, paused
+from generator.trust.limits import current as current_limits
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
 
@@ -35,7 +39,7 @@ def render(
     dest: Path,
     answers: dict[str, Any],
     *,
-    trusted: bool = False,
+    trusted: Consent = NO_CONSENT,
     folder_name: str | None = None,
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
@@ -43,30 +47,34 @@ def render(
     `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
     `_folder_name` is then that name, as in `copier copy` straight into the repo's folder.
 
-    `trusted` is the user's consent to the template running code (tasks, migrations, its own Jinja
-    extensions). What no template may do (trust.guard) is refused whatever the consent, before the
-    render leaves `dest`. The answers file, written by copier in copier's format, records
-    `source.recorded_src` and, for versioned sources, `source.version`.
+    `trusted` is the user's consent to templates running code (tasks, migrations, their own Jinja
+    extensions), decided here on `source`, the template that renders. What no template may do
+    (trust.guard) is refused whatever the consent, before the render leaves `dest`. The answers file,
+    written by copier in copier's format, records `source.recorded_src` and, for versioned sources,
+    `source.version`. The render is held to trust.limits.
     """
     from jinja2 import TemplateError as JinjaError
+    from jinja2.exceptions import SecurityError
 
     if folder_name and folder_name != dest.name:
         with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
             named = Path(tmp) / folder_name
             render(source, config, named, answers, trusted=trusted)
             dest.mkdir(exist_ok=True)
-            for entry in named.iterdir():
+            for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
                 entry.rename(dest / entry.name)
         return
     require_consent(source, config, trusted)
+    consent = trusted.covers(source)
+    limits = current_limits()
     answers_file = answers_file_name(config, answers)
     inside_path("_answers_file", answers_file)
     if source.local_path is not None:
         check_template_tree(source.local_path, source.recorded_src)
-    if config.folder == Path(source.src) and (config.trusted == trusted or source.bundled):
+    if config.folder == Path(source.src) and (config.trusted == consent or source.bundled):
         template = config.template()  # read once for the questions, with the extensions consent allows
     else:
-        template = copier_api.template_of(Path(source.src), extensions=None if trusted else tuple(_own(config)))
+        template = copier_api.template_of(Path(source.src), extensions=None if consent else tuple(_own(config)))
     try:
         worker = copier_api.rendering_worker(
             template,
@@ -77,17 +85,25 @@ def render(
             answers_file=answers_file,
             trusted_url=str(template.url),
         )
-        if not trusted:
+        if not consent:
             for name in MACHINE_FILTERS:
                 worker.jinja_env.filters.pop(name, None)
-        with _hardened_git_for_copier(), worker:
+        _bound(worker, limits)
+        with _hardened_git_for_copier(), worker, deadline(limits.render_seconds):
             worker.run_copy()
+    except RenderTimeout:
+        raise TemplateRefusedError(
+            f"template {source.recorded_src} took more than {limits.render_seconds:g} seconds to render; "
+            "accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER_SECONDS)"
+        ) from None
     except copier_api.ForbiddenPathError as error:
         raise TemplateRefusedError(
             f"template {source.recorded_src} is refused: {_first_line(error)}: it reads or writes outside the template "
             f"or the new repo ({NEVER})"
         ) from None
     except copier_api.UnsafeTemplateError as error:
+        raise TemplateRefusedError(f"template {source.recorded_src} is refused: {_first_line(error)}") from None
+    except SecurityError as error:  # the sandbox's bounds (trust.limits.bounded_binop) among them
         raise TemplateRefusedError(f"template {source.recorded_src} is refused: {_first_line(error)}") from None
     except (copier_api.CopierError, JinjaError) as error:
         raise TemplateError(f"template {source.recorded_src} could not be rendered: {_first_line(error)}") from None
@@ -97,7 +113,27 @@ def render(
         raise TemplateError(
             f"template {source.recorded_src} could not be rendered: {_render_failure(error, dest)}"
         ) from None
-    check_rendered(dest, source.recorded_src)
+    check_rendered(dest, source.recorded_src, limits)
+
+
+def _bound(worker: Any, limits: Limits) -> None:
+    """Hold `worker`'s render to `limits`: Jinja repetitions and powers too large to build are refused, and the
+    wall-time deadline pauses while the template's tasks (which the user consented to) run."""
+    env = worker.jinja_env
+    env.intercepted_binops = frozenset({"*", "**"})
+    # the sandbox calls its environment's call_binop for intercepted operators; this one is per instance
+    env.__dict__["call_binop"] = functools.partial(_bounded_call_binop, limits)
+    execute_tasks = worker._execute_tasks
+
+    def execute_tasks_paused(tasks: Any) -> None:
+        with paused():
+            execute_tasks(tasks)
+
+    worker.__dict__["_execute_tasks"] = execute_tasks_paused
+
+
+def _bounded_call_binop(limits: Limits, context: Any, operator: str, left: Any, right: Any) -> Any:
+    return bounded_binop(limits, operator, left, right)
 
 
 def _own(config: TemplateConfig) -> list[str]:
@@ -138,7 +174,7 @@ def _first_line(error: Exception) -> str:
 def read_answers_file(path: Path) -> dict[str, Any]:
     """Read an answers file (copier's format), returning its mapping; raise TemplateError when unreadable."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = bounded_yaml.load(path.read_text(encoding="utf-8"), f"answers file {path}")
     except yaml.YAMLError as error:
         raise TemplateError(f"answers file {path} is not valid YAML: {yaml_problem(error)}") from None
     except (OSError, UnicodeDecodeError) as error:

@@ -13,6 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 from rich.text import Text
 
+from generator.terminal_text import safe
+
 if TYPE_CHECKING:
     from generator.authoring import AnswerSetResult
     from generator.catalog import CatalogRow
@@ -52,14 +54,14 @@ def print_template_tests(results: "Sequence[AnswerSetResult]") -> None:
     for result in results:
         for check in result.checks:
             status = Text(check.status, style=_STYLE[check.status])
-            table.add_row(Text(result.name), Text(check.name), status, Text(check.detail))
+            table.add_row(Text(result.name), Text(check.name), status, Text(safe(check.detail)))
     out = console()
     out.print(table)
     failed = [(r.name, c.name) for r in results for c in r.checks if not c.ok]
     for result in results:
         for check in result.checks:
             if not check.ok and check.output:
-                lines = check.output.splitlines()
+                lines = safe(check.output).splitlines()
                 shown = "\n".join(lines[:_OUTPUT_LINES]) + (
                     f"\n... {len(lines) - _OUTPUT_LINES} more lines" if len(lines) > _OUTPUT_LINES else ""
                 )
@@ -83,7 +85,7 @@ def print_fleet(title: str, rows: "Sequence[FleetRow]", worst: int) -> None:
     for row in rows:
         style = _RESULT_STYLE.get(row.result, "yellow")
         cells = (row.repo, row.from_version or "-", row.to_version or "-")
-        table.add_row(*map(Text, cells), Text(row.result, style=style), Text(row.detail))
+        table.add_row(*map(Text, cells), Text(row.result, style=style), Text(safe(row.detail)))
     out = console()
     out.print(table)
     counts: dict[str, int] = {}

@@ -28,6 +28,7 @@ from generator.questions import TemplateConfig, is_asked
 from generator.render import read_answers_file, render
 from generator.snapshots import Snapshot, of_render
 from generator.sources import TemplateSource
+from generator.trust.consent import NO_CONSENT, Consent
 
 
 @dataclass(frozen=True)
@@ -131,13 +132,16 @@ def fresh_render(
     recorded: Recorded,
     data: Mapping[str, Any] | None = None,
     *,
-    trusted: bool = False,
+    trusted: Consent | bool = NO_CONSENT,
     org: OrgAnswers | None = None,
 ) -> Iterator[FreshRender]:
     """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards.
 
-    `org`'s fixed answers win over the recorded ones.
+    `org`'s fixed answers win over the recorded ones. `trusted` is the user's consent, decided on the
+    template as it renders; a bool is `--trust` alone.
     """
+    if isinstance(trusted, bool):
+        trusted = Consent(flag=trusted)
     with checkout(source) as local:
         config = template_config(local, trusted=trusted)
         answers = answers_for(config, recorded.answers, data or {}, org)

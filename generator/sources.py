@@ -10,8 +10,8 @@ from packaging.version import InvalidVersion, Version
 from generator import gitrepo
 from generator.errors import TemplateError
 from generator.trust.identity import BUNDLED_PREFIX as BUNDLED_PREFIX
+from generator.trust.identity import GIT_URL_PREFIXES, identify
 from generator.trust.identity import expand_shorthand as expand_shorthand
-from generator.trust.identity import identify
 from generator.trust.identity import is_git_url as is_git_url
 from generator.version import scaffold_version
 
@@ -101,6 +101,11 @@ def resolve(template: str | None, vcs_ref: str | None = None) -> TemplateSource:
             raise TemplateError(f"template folder {template!r} has no copier.yml; accepted: a copier template folder")
         resolved = str(path.resolve())
         return TemplateSource(src=resolved, recorded_src=resolved, vcs_ref=vcs_ref)
+    if path.exists() and not template.startswith(GIT_URL_PREFIXES):
+        raise TemplateError(
+            f"template {template!r} is a file, not a template folder; accepted: a folder with a copier.yml, "
+            "a bundled name or a git URL"
+        )
     if is_git_url(template):
         identify(template)  # refuses spellings that hide which repository this is
         return TemplateSource(src=template, recorded_src=template, vcs_ref=vcs_ref)
@@ -158,6 +163,5 @@ def remote_tags(src: str, timeout: float = 60) -> list[str]:
     except (OSError, subprocess.TimeoutExpired) as error:
         raise TemplateError(f"template {src} cannot be reached: {error}") from None
     if result.returncode != 0:
-        detail = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        raise TemplateError(f"template {src} cannot be reached: {detail}")
+        raise TemplateError(f"template {src} cannot be reached: {gitrepo.git_reason(result.stderr)}")
     return [line.split("\t", 1)[1].removeprefix("refs/tags/") for line in result.stdout.splitlines() if "\t" in line]

@@ -48,6 +48,7 @@ from generator.pristine import (
 )
 from generator.refusals import (
     refuse_missing_answers,
+    refuse_other_template,
     refuse_overwriting_untracked,
     refuse_unknown_base,
     refuse_unless_ready,
@@ -66,6 +67,7 @@ from generator.rerender import (
 )
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
+from generator.trust.consent import Consent
 from generator.update_diff import content_diff
 from generator.update_journal import Journal
 from generator.update_plan import planned_merge
@@ -89,7 +91,8 @@ class UpdateRequest:
     plan: bool = False
     restore_deleted: bool = False
     """Bring back the template files the user deleted (by default they stay deleted)."""
-    trusted: bool = False
+    trusted: Consent | bool = False
+    """The user's consent (a Consent, or --trust alone), decided on the template as it renders."""
     org: OrgAnswers | None = None
     """The org's fixed answers, which win over recorded ones and which `data` may not contradict."""
     move: bool = False
@@ -148,6 +151,8 @@ def _locked_update(request: UpdateRequest) -> UpdateResult:
     refuse_unless_ready(repo)
     recorded = read_recorded(repo, request.answers_file)
     history = usable_history(repo, recorded)
+    if not request.move:  # before anything is fetched or rendered, as check does
+        refuse_other_template(repo, recorded, history)
     source = request.source or source_for(recorded, request.vcs_ref)
     if not request.move and not same_template(source.recorded_src, recorded.src):
         raise RefusedError(
@@ -199,16 +204,18 @@ def _update_from(
             repo, "commit-tree", tree, "-p", base.sha, "-m", commit_message("Update", fresh.source), env=scratch
         ).stdout.strip()
         holding = _head_holding(repo, base.sha, scratch)
-        if request.diff:
-            kept_deleted = [] if request.restore_deleted else _user_deleted(base_files, ours, fresh.files, moved)
-            head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
-            result.diff = content_diff(repo, theirs, recorded.answers_file, kept_deleted, scratch, head)
         if fresh.files != base_files or deleted:
-            result.files = planned_merge(
-                repo, holding, theirs, scratch, base=base_files, theirs=fresh.files,
+            head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
+            planned = planned_merge(
+                repo, head, theirs, scratch, base=base_files, theirs=fresh.files,
                 scaffold_writes=[recorded.answers_file, *deleted], rej=request.conflict == REJ,
                 restore_deleted=request.restore_deleted, renames=renames, moved=moved,
             )  # fmt: skip
+            result.files = planned.files
+            if request.diff:
+                result.diff = content_diff(repo, planned.tree, scratch)
+        elif request.diff:
+            result.diff = ""
         result.up_to_date = fresh.files == base_files and not result.files
         return result
     written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted

@@ -8,7 +8,9 @@ preview and the update therefore agree on renames on both sides, submodule paths
 moved, and repos a `copier update` brought forward.
 """
 
+import tempfile
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from generator import gitrepo
@@ -30,6 +32,15 @@ from generator.merge import (
 from generator.snapshots import Snapshot, of_commit
 
 
+@dataclass(frozen=True)
+class PlannedMerge:
+    """What the update would do: its lines, worded as a plan, and the tree of the files it would leave."""
+
+    files: list[FileEntry]
+    tree: str
+    """In the scratch store: the work tree after the update (conflict markers where `inline` leaves them)."""
+
+
 def planned_merge(
     repo: Path,
     head: str,
@@ -43,7 +54,7 @@ def planned_merge(
     restore_deleted: bool,
     renames: Mapping[str, str],
     moved: Mapping[str, str],
-) -> list[FileEntry]:
+) -> "PlannedMerge":
     """Return the plan of merging the pristine commit `theirs_commit` (in `scratch`) into `head`.
 
     `base` and `theirs` are the files of the merge base and of the new render; `scaffold_writes` are
@@ -79,13 +90,51 @@ def planned_merge(
                 notes[path] = rej_note(path)
         else:
             notes[path] = MARKERS_NOTE if rule == SETTLE_MARKERS else UNRESOLVED_NOTE
+    outcome_tree = _tree_of(repo, tree, after, scratch)
     changed = gitrepo.git(repo, "diff-tree", "-r", "-z", "--name-only", "--no-renames", head, tree, env=scratch)
     touched = {p for p in changed.stdout.split("\0") if p} | set(stages) | set(scaffold_writes)
     paths = touched | {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)} | set(renames)
     old = of_commit(repo, head, paths, env=scratch)
     touched = {p for p in touched if old.get(p) != after.get(p) or p in notes}
     new = {p: after[p] for p in paths if p in after and p not in notes}
-    return [as_planned(entry) for entry in summarize(old, new, touched, base, theirs, notes, renames, moved)]
+    entries = [as_planned(entry) for entry in summarize(old, new, touched, base, theirs, notes, renames, moved)]
+    return PlannedMerge(entries, outcome_tree)
+
+
+def _tree_of(repo: Path, merged_tree: str, after: Snapshot, scratch: Mapping[str, str]) -> str:
+    """Return the tree of the files the update leaves (`after`), built from `merged_tree` in the scratch store."""
+    current = of_commit(repo, merged_tree, env=scratch)
+    modes = _modes(repo, merged_tree, scratch)
+    with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
+        env = {**scratch, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        gitrepo.git(repo, "read-tree", merged_tree, env=env)
+        lines = []
+        for path in sorted(set(current) | set(after)):
+            if path not in after:
+                lines.append(f"0 {'0' * 40}\t{path}")
+            elif current.get(path) != after[path]:
+                blob = _write_blob(repo, after[path], env)
+                lines.append(f"{modes.get(path, '100644')} {blob}\t{path}")
+        if lines:
+            gitrepo.git(repo, "update-index", "-z", "--index-info", env=env, input_text="\0".join(lines) + "\0")
+        return gitrepo.git(repo, "write-tree", env=env).stdout.strip()
+
+
+def _modes(repo: Path, tree: str, scratch: Mapping[str, str]) -> dict[str, str]:
+    listing = gitrepo.git(repo, "ls-tree", "-r", "-z", tree, env=scratch).stdout
+    modes = {}
+    for entry in listing.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if path:
+            modes[path] = meta.split()[0]
+    return modes
+
+
+def _write_blob(repo: Path, content: bytes, env: Mapping[str, str]) -> str:
+    with tempfile.NamedTemporaryFile(prefix="scaffold-blob-") as file:
+        file.write(content)
+        file.flush()
+        return gitrepo.git(repo, "hash-object", "-w", "--no-filters", file.name, env=env).stdout.strip()
 
 
 def _parse(output: str) -> tuple[str, dict[str, set[int]], dict[tuple[str, int], str]]:

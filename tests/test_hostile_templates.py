@@ -8,27 +8,39 @@ destination or the repos exactly as they were. Attacks that need consent run, wi
 the consent covers.
 """
 
+import ctypes
 import os
+import resource
+import stat
+import subprocess
+import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli import scaffold
 from tests.hostile_templates import (
     NEEDS_CONSENT,
     NEVER_ALLOWED,
+    SLOW,
     World,
     benign_template,
+    billion_laughs,
+    both,
+    files,
     git_template,
     hostile_template,
     release_attack,
+    settings,
 )
 from tests.template_repos import git
 
 Attack = Callable[[Path, World], None]
-GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot", ".git as an NTFS stream"}
-"""Attacks git itself will not commit (`invalid path`), so no git template can carry them."""
+GIT_REFUSES = {"upper-case .GIT", ".git with a trailing dot", ".git as an NTFS stream", "FIFO"}
+"""Attacks git itself will not commit (`invalid path`, or not a file git stores), so no git template can carry them."""
 
 
 def repo_state(repo: Path) -> dict[str, object]:
@@ -54,6 +66,7 @@ def assert_refused(result: tuple[int, str, str], command: str, world: World, bef
     assert code == 2, f"{command}: exit {code}\n{out}\n{err}"
     assert not world.canary.exists(), f"{command}: the attack ran a command"
     assert world.snapshot() == before, f"{command}: a file outside the destination changed"
+    assert "s3cr3t" not in out + err, f"{command}: the content of a file outside the template was shown"
 
 
 def assert_one_line(result: tuple[int, str, str], command: str) -> None:
@@ -198,3 +211,247 @@ def test_apply_and_adopt_refuse_a_hostile_template_and_change_nothing(world: Wor
         assert_one_line(result, command)
         assert "refused" in result[2], result[2]  # the template's attack, not another reason
     assert {path: repo_state(path) for path in states} == states
+
+
+def test_consent_follows_the_template_that_renders_not_the_one_the_repo_records(world: World) -> None:
+    trusted = git_template(benign_template(world.root / "trusted"))
+    (repo,) = made_repos(world, trusted, ("svc",))
+    evil = hostile_template(world.root / "evil", world, NEEDS_CONSENT["task"])
+    config = world.root / "org.toml"
+    config.write_text(f'trusted = ["{trusted}"]\n')
+    (world.root / "plain").mkdir()
+    (world.root / "plain" / "README.md").write_text("# made by hand\n")
+    git(world.root / "plain", "init", "-q")
+    git(world.root / "plain", "add", "-A")
+    git(world.root / "plain", "commit", "-qm", "By hand")
+    before = world.snapshot()
+    states = {path: repo_state(path) for path in (repo, world.root / "plain")}
+    for command, cwd, args in (
+        ("update --template", repo, ("update", "--template", str(evil))),
+        ("update --template --plan", repo, ("update", "--plan", "--template", str(evil))),
+        ("apply", world.root, ("apply", "--template", str(evil), str(repo))),
+        ("adopt", world.root, ("adopt", str(world.root / "plain"), "--template", str(evil))),
+    ):
+        result = scaffold(cwd, *args, "--config", str(config))
+        assert_refused(result, command, world, before)
+        assert_one_line(result, command)
+        assert f"template {evil} wants to run code on this machine: tasks" in result[2], f"{command}: {result[2]}"
+    assert {path: repo_state(path) for path in states} == states
+    # the same org config still lets the trusted template itself run: the entry is not ignored
+    release_attack(trusted, world, NEEDS_CONSENT["task"])
+    code, out, err = scaffold(repo, "update", "--config", str(config))
+    assert code == 0, out + err
+    assert world.canary.exists()
+
+
+def test_a_render_is_staged_where_no_other_tool_looks_until_the_guard_passed_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import generator.render as render_module
+
+    seen: list[tuple[Path, int, list[str]]] = []
+    guard = render_module.check_rendered
+
+    def spy(root: Path, template: str, *limits: object) -> None:
+        near_user = sorted(p.relative_to(world.root).as_posix() for p in (world.root / "work").rglob("*"))
+        seen.append((root, stat.S_IMODE(root.parent.stat().st_mode), near_user))
+        guard(root, template, *limits)
+
+    monkeypatch.setattr(render_module, "check_rendered", spy)
+    template = hostile_template(world.root / "hostile", world, NEVER_ALLOWED["git config with fsmonitor"])
+    (world.root / "work").mkdir()
+    before = world.snapshot()
+    for dest in ("svc", "."):
+        result = scaffold(world.root / "work", "new", "svc", dest, "--template", str(template), "--defaults", "--trust")
+        assert_refused(result, f"new {dest}", world, before)
+        assert "renders .git: nothing may be written at or under .git" in result[2]
+        root, mode, near_user = seen.pop()
+        assert not root.is_relative_to(world.root), f"staged at {root}, beside the destination"
+        assert root.is_relative_to(tempfile.gettempdir()) and mode == 0o700
+        assert near_user == [], f"while the template rendered, the user's folder held {near_user}"
+        assert not root.parent.exists()
+    assert list((world.root / "work").iterdir()) == []
+
+
+SWAPPER = """
+import ctypes, sys, time
+renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+a, b, deadline = sys.argv[1].encode(), sys.argv[2].encode(), time.monotonic() + float(sys.argv[3])
+while time.monotonic() < deadline:
+    renameat2(-100, a, -100, b, 2)  # AT_FDCWD, RENAME_EXCHANGE
+"""
+"""Swaps two paths atomically in a loop, for a bounded time, in its own process (no GIL shared with scaffold)."""
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths atomically (Linux renameat2 RENAME_EXCHANGE); False when the system cannot."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    renameat2 = getattr(libc, "renameat2", None)
+    if renameat2 is None:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(renameat2(at_fdcwd, bytes(a), at_fdcwd, bytes(b), rename_exchange) == 0)
+
+
+def test_a_local_template_swapped_while_new_runs_never_renders_an_outside_file(world: World) -> None:
+    template = benign_template(world.root / "tpl")
+    (template / "docs").mkdir()
+    (template / "docs" / "guide.md").write_text("inside the template\n")
+    decoy = world.root / "decoy"
+    decoy.symlink_to(world.outside, target_is_directory=True)
+    if not (_exchange(template / "docs", decoy) and _exchange(template / "docs", decoy)):
+        pytest.skip("renameat2(RENAME_EXCHANGE) is not available here")
+    swapper = subprocess.Popen([sys.executable, "-c", SWAPPER, str(template / "docs"), str(decoy), "120"])
+    outcomes: dict[int, int] = {}
+    try:
+        for attempt in range(12):  # the swap lands at a different moment of each run
+            work = world.root / f"work{attempt}"
+            work.mkdir()
+            code, out, err = scaffold(work, "new", "svc", "--template", str(template), "--defaults", "--no-git")
+            outcomes[code] = outcomes.get(code, 0) + 1
+            assert code in (0, 2), out + err
+            assert "s3cr3t" not in out + err
+            for path in (work / "svc").rglob("*") if code == 0 else ():
+                assert not path.is_symlink() or path.name != "docs", f"a link out of the repo: {path}"
+                if path.is_file():
+                    assert b"s3cr3t" not in path.read_bytes(), f"an outside file was rendered: {path}"
+                    assert path.name != "secret.yml", f"an outside file was rendered: {path}"
+            if code == 2:
+                assert err.startswith(f"error: template {template} ") and err.count("\n") == 1, err
+                assert "changed while scaffold copied it" in err or "outside the template" in err, err
+                assert list(work.iterdir()) == []
+    finally:
+        swapper.kill()
+        swapper.wait(timeout=10)
+    assert sum(outcomes.values()) == 12
+
+
+@pytest.mark.parametrize("spelling", ["folder", "git URL"])
+def test_an_edited_src_path_is_refused_by_check_and_update_before_anything_is_fetched(
+    world: World, spelling: str
+) -> None:
+    template = git_template(benign_template(world.root / "tpl"))
+    (repo,) = made_repos(world, template, ("svc",))
+    evil = hostile_template(world.root / "evil", world, NEVER_ALLOWED["copier.yml linked outside"])
+    edited = {"folder": str(evil), "git URL": "git://127.0.0.1:9/acme/tpl"}[spelling]
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(f"_src_path: {template}", f"_src_path: {edited}"))
+    git(repo, "commit", "-qam", "Point _src_path elsewhere (a pull request)")
+    before = world.snapshot()
+    state = repo_state(repo)
+    rule = f"_src_path {edited} in .copier-answers.yml of {repo} is not the template its history was rendered from"
+    for command, args in (("check", ("check", "--trust")), ("update", ("update", "--trust"))):
+        code, out, err = scaffold(repo, *args)
+        assert_refused((code, out, err), command, world, before)
+        assert rule in out + err, f"{command}: {out}{err}"
+    assert repo_state(repo) == state
+
+
+def _limited_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # a billion-laughs expanded takes far more
+
+
+def test_a_billion_laughs_answers_file_is_a_one_line_refusal_in_bounded_memory(world: World) -> None:
+    template = git_template(benign_template(world.root / "tpl"))
+    (repo,) = made_repos(world, template, ("svc",))
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text() + billion_laughs())
+    git(repo, "commit", "-qam", "An answers file with a billion-laughs")
+    bomb = world.root / "answers.yml"
+    bomb.write_text(billion_laughs())
+    state = repo_state(repo)
+    scaffold_command = [sys.executable, "-c", "from generator.cli import main; main()"]
+    for cwd, args in (
+        (repo, ("check",)),
+        (repo, ("update",)),
+        (world.root, ("new", "other", "--answers-file", str(bomb), "--defaults")),
+    ):
+        run = subprocess.run(
+            [*scaffold_command, *args], cwd=cwd, capture_output=True, text=True, timeout=300, preexec_fn=_limited_memory
+        )
+        out, err = run.stdout, run.stderr
+        assert run.returncode == 2, f"{args}: exit {run.returncode}\n{out}{err}"
+        message = "expands to more than 100000 YAML nodes through its aliases (a YAML bomb)"
+        assert message in out + err, f"{args}: {out}{err}"
+        if args[0] != "check":
+            assert_one_line((run.returncode, out, err), args[0])
+    assert repo_state(repo) == state
+    assert not (world.root / "other").exists()
+
+
+def test_a_render_that_would_run_for_hours_is_refused_at_its_time_limit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCAFFOLD_LIMIT_RENDER_SECONDS", "3")
+    template = hostile_template(world.root / "hostile", world, SLOW)
+    try_folder_commands(world, template, ("--trust",))
+    try_repo_commands(world, benign_template(world.root / "released"), SLOW, ("--trust",))
+    code, _, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults")
+    assert code == 2
+    assert err == (
+        f"error: template {template} took more than 3 seconds to render; accepted: a template that renders in less "
+        "(SCAFFOLD_LIMIT_RENDER_SECONDS)\n"
+    )
+
+
+OSC52 = "\x1b]52;c;ZXZpbA==\x07"
+"""A terminal escape that writes to the clipboard: it must be shown, never reach a terminal raw."""
+LOW_LEVEL = "{{% if level < 10 %}}too low " + OSC52 + "{{% endif %}}"
+
+
+def test_terminal_escapes_a_template_provides_are_shown_never_sent_raw(world: World) -> None:
+    template = hostile_template(
+        world.root / "hostile",
+        world,
+        both(
+            settings(
+                _message_after_copy=f"Done {OSC52} \x1b]8;;https://evil.example\x1b\\\\link\x1b]8;;\x1b\\\\ \u202eevil",
+                level={"type": "int", "default": 50, "validator": LOW_LEVEL},
+            ),
+            files({f"name{OSC52}.txt": "x\n"}),
+        ),
+    )
+    runs = {
+        "new": scaffold(world.root, "new", "svc", "--template", str(template), "--defaults"),
+        "new --pretend": scaffold(world.root, "new", "svc2", "--template", str(template), "--defaults", "--pretend"),
+        "validator": scaffold(world.root, "new", "svc3", "--template", str(template), "--defaults", "-d", "level=5"),
+    }
+    for command, (_, out, err) in runs.items():
+        assert "\x1b" not in out + err and "\x07" not in out + err and "\u202e" not in out + err, f"{command}: raw"
+    assert runs["new"][0] == 0 and "Done \\x1b]52;c;ZXZpbA==\\x07" in runs["new"][1]
+    assert "\\u202eevil" in runs["new"][1]
+    assert runs["new --pretend"][0] == 0 and "name\\x1b]52;c;ZXZpbA==\\x07.txt" in runs["new --pretend"][1]
+    code, _, err = runs["validator"]
+    assert code == 2 and "too low \\x1b]52;c;ZXZpbA==\\x07" in err
+    assert (world.root / "svc" / f"name{OSC52}.txt").is_file()  # the file keeps its name; only its display changes
+
+
+@pytest.mark.parametrize(
+    ("value", "recorded"),
+    [
+        ("{{ 7*7 }}", "{{ 7*7 }}"),
+        ("{{% if true %}}yes{{% endif %}}", "{{% if true %}}yes{{% endif %}}"),
+        ("a {{ x }} \\ back{{# c #}}slash", "a {{ x }} \\ back{{# c #}}slash"),
+        ("{{% endraw %}}{{", "{{% endraw %}}{{"),
+        ("{service_name}: {{ 7*7 }}", "payments: { 7*7 }"),  # with placeholders, {{ is a literal brace
+    ],
+)
+def test_template_init_writes_org_defaults_as_literals_never_as_jinja(
+    tmp_path: Path, value: str, recorded: str
+) -> None:
+    code, _, err = scaffold(tmp_path, "template", "init", "acme-go", "-d", f"description={value}")
+    assert code == 0, err
+    code, out, err = scaffold(tmp_path, "new", "payments", "--template", str(tmp_path / "acme-go"), "--defaults")
+    assert code == 0, out + err
+    answers = yaml.safe_load((tmp_path / "payments" / ".copier-answers.yml").read_text())
+    assert answers["description"] == recorded
+
+
+def test_template_init_refuses_a_brace_that_is_neither_a_placeholder_nor_doubled(tmp_path: Path) -> None:
+    code, _, err = scaffold(tmp_path, "template", "init", "acme-go", "-d", "description={% if true %}")
+    assert code == 2
+    assert err == (
+        "error: description '{% if true %}': placeholder {% if true %} is not an answer name; accepted: {name} "
+        "placeholders of answers, {{ and }} for literal braces\n"
+    )
+    assert not (tmp_path / "acme-go").exists()

@@ -1,6 +1,10 @@
 """`scaffold new` through its command line, as a user (or CI, with no terminal) runs it."""
 
+import os
+import shutil
 import subprocess
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -150,6 +154,7 @@ BAD_INPUTS = [
     (["new", "svc", "--bogus"], "No such option: --bogus; see `scaffold new --help`"),
     (["new", "svc", "--answers-file", "."], "--answers-file '.' is a folder; accepted: a YAML answers file"),
     (["new", "svc", "-d", "memory_limit=9Ei"], "memory_limit '9Ei' is above 8Ei"),
+    (["new", ""], "NAME '' is empty; accepted: the new service's name"),
 ]
 
 
@@ -197,3 +202,67 @@ def test_help_lists_the_commands(tmp_path: Path) -> None:
     code, out, _ = scaffold(tmp_path, "--help")
     assert code == 0
     assert "new" in out and "memlimit" in out and "update" in out
+
+
+def test_new_fills_the_current_folder_when_it_is_empty(tmp_path: Path) -> None:
+    (tmp_path / "x").mkdir()
+    code, out, err = scaffold(tmp_path / "x", "new", "x", ".", "--defaults")
+    assert code == 0, out + err
+    assert (tmp_path / "x" / "go.mod").read_text().startswith("module github.com/example/x\n")
+    assert not [p.name for p in (tmp_path / "x").iterdir() if "scaffold-" in p.name]
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=tmp_path / "x", capture_output=True, text=True)
+    assert status.returncode == 0 and status.stdout == ""  # the repo moved in whole, committed
+
+
+def test_a_template_path_that_is_a_file_is_named_as_a_file(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("not a template\n")
+    code, _, err = scaffold(tmp_path, "new", "svc", "--template", "./afile", "--defaults")
+    assert code == 2
+    assert err == (
+        "error: template './afile' is a file, not a template folder; accepted: a folder with a copier.yml, "
+        "a bundled name or a git URL\n"
+    )
+    assert tree(tmp_path) == ["afile"]
+
+
+@pytest.fixture
+def other_device(tmp_path: Path) -> Iterator[Path]:
+    """An empty folder on another file system than the system's temporary folder: a tmpfs mount point, as root."""
+    mount = tmp_path / "mnt"
+    mount.mkdir()
+    mounted = (
+        os.geteuid() == 0 and subprocess.run(["mount", "-t", "tmpfs", "none", str(mount)], check=False).returncode == 0
+    )
+    if not mounted:
+        shm = Path("/dev/shm")
+        if not shm.is_dir() or shm.stat().st_dev == Path(tempfile.gettempdir()).stat().st_dev:
+            pytest.skip("no other file system to write to: needs root (a tmpfs mount) or /dev/shm")
+        mount.rmdir()
+        mount = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        assert mount.stat().st_dev != Path(tempfile.gettempdir()).stat().st_dev
+        yield mount
+    finally:
+        if mounted:
+            subprocess.run(["umount", str(mount)], check=True)
+        else:
+            shutil.rmtree(mount, ignore_errors=True)
+
+
+def test_new_fills_an_empty_mount_point(tmp_path: Path, other_device: Path) -> None:
+    code, out, err = scaffold(tmp_path, "new", "svc", str(other_device), "--defaults")
+    assert code == 0, out + err
+    assert (other_device / "go.mod").read_text().startswith("module github.com/example/svc\n")
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=other_device, capture_output=True, text=True)
+    assert status.returncode == 0 and status.stdout == ""
+    log = subprocess.run(["git", "log", "--format=%s"], cwd=other_device, capture_output=True, text=True)
+    assert log.stdout.startswith("Create ")
+
+
+def test_new_makes_a_folder_on_another_file_system_than_the_staging_one(tmp_path: Path, other_device: Path) -> None:
+    dest = other_device / "deep" / "svc"
+    code, out, err = scaffold(tmp_path, "new", "svc", str(dest), "--defaults")
+    assert code == 0, out + err
+    assert (dest / "go.mod").is_file()
+    assert sorted(p.name for p in other_device.iterdir()) == ["deep"]
+    assert subprocess.run(["git", "status", "--porcelain"], cwd=dest, capture_output=True, text=True).stdout == ""

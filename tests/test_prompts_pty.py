@@ -148,3 +148,83 @@ def test_without_a_terminal_nothing_waits_on_a_prompt(tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 0, child.before
     assert yaml.safe_load((tmp_path / "quiet-svc" / ".copier-answers.yml").read_text())["port"] == 8080
+
+
+def screen_lines(output: str, columns: int) -> list[str]:
+    """The lines a terminal of `columns` columns shows for `output`, in the order they were written.
+
+    A terminal emulator (pyte) replays the output on a tall screen, so nothing scrolls away.
+    """
+    import pyte
+
+    screen = pyte.Screen(columns, 400)
+    stream = pyte.Stream(screen)
+    stream.feed(output.replace("\n", "\r\n") if "\r\n" not in output else output)
+    return [line.rstrip() for line in screen.display if line.strip()]
+
+
+@pytest.mark.parametrize("columns", [60, 80])
+def test_every_line_of_the_prompts_and_the_result_fits_the_terminal_without_breaking_a_word(
+    tmp_path: Path, columns: int
+) -> None:
+    name = "wrapped-svc"
+    child = pexpect.spawn(
+        SCAFFOLD,
+        ["new", name, "--data", "go_version=1.26"],
+        cwd=str(tmp_path),
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(400, columns),
+        env={"TERM": "xterm", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "COLUMNS": str(columns)},
+    )
+    output = []
+    try:
+        questions = ("Go module path", "One-line", "HTTP port", "Serve net/http/pprof", "pprof port", "memory", "CPU")
+        for prompt in questions:
+            child.expect_exact(prompt)
+            output.append(child.before + child.after)
+            child.send("\r")
+        child.expect_exact("(Use arrow keys)")  # the runtime image: a list whose long titles wrap
+        output.append(child.before + child.after)
+        child.expect_exact("alpine")  # the list is drawn
+        output.append(child.before + child.after)
+        at_the_list = screen_lines("".join(output), columns)
+        child.send("\r")
+        for prompt in ("Create the repo with these answers?",):
+            child.expect_exact(prompt)
+            output.append(child.before + child.after)
+            child.send("\r")
+        child.expect(pexpect.EOF)
+        output.append(child.before)
+    finally:
+        child.close()
+    assert child.exitstatus == 0, child.before
+    at_the_end = screen_lines("".join(output), columns)
+    for lines in (at_the_list, at_the_end):
+        # a line reaching the last column means the terminal wrapped it, wherever in a word it was
+        assert all(len(line) < columns for line in lines), [line for line in lines if len(line) >= columns]
+    listed = " ".join(" ".join(at_the_list).split())
+    assert "Runtime base image (Use arrow keys)" in listed
+    assert "distroless (static, non-root, CA certificates and tzdata)" in listed
+    text = " ".join(" ".join(at_the_end).split())
+    for whole in (
+        f"Created {name} (",
+        "the service derives GOMEMLIMIT=460MiB from it at start",
+        f"Next: cd {name} && go test ./... && make run",
+        "Serve net/http/pprof on a separate localhost-only listener?",
+    ):
+        assert whole in text, whole  # every word whole, though the line may have been broken between words
+
+
+def test_a_question_breaks_between_words_and_its_hint_moves_to_a_line_of_its_own_when_it_does_not_fit() -> None:
+    from generator.wrapping import fit_question, wrap_line
+
+    text = "Serve net/http/pprof on a separate localhost-only listener?"
+    assert fit_question(text, "(Y/n) ", 80) == text  # "? " + text + " (Y/n) " fits in 79 columns
+    narrow = fit_question(text, "(Y/n) ", 40)
+    assert narrow.split("\n") == ["Serve net/http/pprof on a separate", "  localhost-only listener?"]
+    assert fit_question("Runtime base image", "x" * 70, 60).endswith("\n ")  # the hint starts a line of its own
+    created = "  container memory limit 512Mi (Kubernetes, compose, Makefile); the service derives GOMEMLIMIT=460MiB"
+    pieces = wrap_line(created, 60)
+    assert all(len(piece) < 60 for piece in pieces) and " ".join(" ".join(pieces).split()) == " ".join(created.split())
+    assert pieces[1].startswith("    ")  # continuation lines indented under the line they continue

@@ -58,8 +58,10 @@ def test_a_failing_git_command_is_named_by_its_subcommand_with_gits_reason(tmp_p
     assert "-m" not in raised.value.message and "trailers" not in raised.value.message
 
 
-def test_gits_reason_is_its_last_fatal_line_without_the_prefix() -> None:
+def test_gits_reason_is_its_first_fatal_line_without_the_prefix() -> None:
     output = "Cloning into 'x'...\nfatal: unable to access 'https://h/x.git/': Could not resolve host: h\n"
     assert git_reason(output) == "unable to access 'https://h/x.git/': Could not resolve host: h"
+    gone = "fatal: '/r.git' does not appear to be a git repository\nfatal: Could not read from remote repository.\n"
+    assert git_reason(gone) == "'/r.git' does not appear to be a git repository"  # the cause, not its consequence
     assert git_reason("error: pathspec 'x' did not match\nhint: a hint\n") == "pathspec 'x' did not match"
     assert git_reason("") == "git gave no reason"

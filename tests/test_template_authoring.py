@@ -283,3 +283,19 @@ def test_the_documented_authoring_flow_runs_top_to_bottom(tmp_path: Path, tools_
         ran = subprocess.run(["bash", "-c", command], cwd=template, env=env, capture_output=True, text=True)
         assert ran.returncode == 0, f"{command}\n{ran.stdout}\n{ran.stderr}"
         assert "defaults" in ran.stdout and "lean" in ran.stdout  # both answer sets rendered and checked
+
+
+def test_template_show_lists_an_org_templates_questions_and_its_fixed_ones_as_never_asked(tmp_path: Path) -> None:
+    code, _, err = scaffold(
+        tmp_path, "template", "init", "acme-go", "-d", "memory_limit=1Gi", "--fixed", "runtime_image=distroless"
+    )
+    assert code == 0, err
+
+    code, out, err = scaffold(tmp_path, "template", "show", str(tmp_path / "acme-go"))
+
+    assert code == 0, err
+    rows = {line.split()[0]: line.split()[1:3] for line in out.splitlines()[2:] if line.startswith("  ")}
+    assert rows["memory_limit"] == ["str", "1Gi"]  # the org default
+    assert "runtime_image" not in rows
+    never = out.splitlines()[-1]
+    assert never.startswith("Never asked") and "runtime_image" in never.partition(": ")[2].split(", ")

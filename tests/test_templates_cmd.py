@@ -74,6 +74,8 @@ def test_templates_json_is_for_machines(tmp_path: Path, catalog_config: Path) ->
         "problem": "",
     }
     assert data["gone"]["newest"] is None and "cannot be reached" in data["gone"]["problem"]
+    assert "fatal:" not in data["gone"]["problem"]  # git's own reason, in a sentence of scaffold's
+    assert "does not appear to be a git repository" in data["gone"]["problem"]
     assert data["go-service"]["default"] is False
 
 

@@ -7,6 +7,7 @@ import pytest
 
 from generator.config import parse
 from generator.errors import TemplateError
+from generator.rerender import same_template
 from generator.trust.identity import identify, trust_entry
 from tests.cli import scaffold
 from tests.hostile_templates import NEEDS_CONSENT, World, benign_template, git_template, hostile_template
@@ -23,7 +24,16 @@ def world(tmp_path: Path) -> World:
     [
         ("gh:acme/", "gh:acme/service-template", True),
         ("gh:acme/", "https://github.com/acme/service-template.git", True),
-        ("gh:acme/", "git@github.com:acme/service-template.git", True),
+        ("gh:acme/", "git@github.com:acme/service-template.git", False),  # ssh is another transport
+        ("git@github.com:acme/", "ssh://git@github.com/acme/service-template.git", True),
+        ("git@github.com:acme/", "ssh://git@github.com:2222/acme/service-template.git", False),
+        ("gh:acme/", "git://github.com/acme/service-template", False),  # plain text, open to anyone on the path
+        ("gh:acme/", "git://github.com:19418/acme/service-template", False),
+        ("gh:acme/", "http://github.com/acme/service-template", False),
+        ("gh:acme/", "https://github.com:8443/acme/service-template", False),
+        ("gh:acme/", "https://github.com:443/acme/service-template", True),  # the scheme's own port, spelt out
+        ("https://git.example:8443/acme/", "https://git.example:8443/acme/tpl", True),
+        ("https://git.example:8443/acme/", "https://git.example/acme/tpl", False),
         ("gh:acme/", "https://user@GitHub.com/acme/service-template", True),
         ("gh:acme/", "gh:acme-evil/service-template", False),
         ("gh:acme/", "gh:acmecorp/x", False),
@@ -56,6 +66,8 @@ def test_git_trust_entries_admit_by_host_and_path_segments(entry: str, source: s
         "gh:acme\\evil",
         "gh:acme/x#frag",
         "gh:acme/ x",
+        "https://github.com:99999/acme/x",
+        "https://github.com:x/acme/x",
     ],
 )
 def test_spellings_that_hide_a_repository_are_refused(source: str) -> None:
@@ -133,8 +145,8 @@ def test_an_answers_file_naming_a_folder_as_bundled_is_refused_by_check_and_upda
     for args in (("check",), ("update", "--plan"), ("update",), ("check", "svc", "svc"), ("update", "svc", "svc")):
         code, out, err = scaffold(repo if len(args) < 3 else world.root, *args)
         assert code == 2, (args, out, err)
-        # refused as not bundled, or (update) as not the template the repo's history was rendered from
-        assert f"bundled:{evil} is not bundled with scaffold" in out + err or "is not the template its history" in err
+        # refused, before anything is rendered, as not the template the repo's history was rendered from
+        assert f"_src_path bundled:{evil} in .copier-answers.yml of {repo} is not the template its history" in out + err
     assert not world.canary.exists()
     assert git(repo, "rev-parse", "HEAD") == head and git(repo, "status", "--porcelain") == ""
 
@@ -235,3 +247,59 @@ def test_a_file_url_with_a_host_cannot_borrow_a_trusted_folders_name(world: Worl
     assert "a file:// URL names a folder on this machine; accepted: file:///PATH, without a host" in err
     assert not world.canary.exists() and not (world.root / "trusted" / "svc").exists()
     assert identify(f"file://{evil}") == identify(str(evil))
+
+
+@pytest.mark.parametrize(
+    ("recorded", "edited", "same"),
+    [
+        ("https://git.example/acme/tpl", "https://git.example:443/acme/tpl.git", True),
+        ("https://git.example/acme/tpl", "https://git.example:8443/acme/tpl", False),
+        ("https://git.example/acme/tpl", "http://git.example/acme/tpl", False),
+        ("https://git.example/acme/tpl", "git://git.example/acme/tpl", False),
+        ("https://git.example/acme/tpl", "git@git.example:acme/tpl", False),
+        ("git@git.example:acme/tpl", "ssh://git@git.example/acme/tpl", True),
+    ],
+)
+def test_update_and_check_compare_src_path_by_scheme_host_port_and_path(recorded: str, edited: str, same: bool) -> None:
+    assert same_template(recorded, edited) is same
+
+
+@pytest.mark.parametrize(
+    ("raw", "shown"),
+    [
+        ("\x1b]52;c;ZXZpbA==\x07", "\\x1b]52;c;ZXZpbA==\\x07"),  # OSC 52: a clipboard write
+        ("\x1b]8;;https://evil\x1b\\text", "\\x1b]8;;https://evil\\x1b\\text"),  # OSC 8: a disguised link
+        ("over\rwrite", "over\\x0dwrite"),
+        ("\x9b31m", "\\x9b31m"),  # CSI as one C1 byte
+        ("\u202eevil", "\\u202eevil"),  # right-to-left override
+        ("two\nlines\tand a tab, café", "two\nlines\tand a tab, café"),
+    ],
+)
+def test_template_text_reaches_the_terminal_with_escapes_shown(raw: str, shown: str) -> None:
+    from generator.terminal_text import safe
+
+    assert safe(raw) == shown
+
+
+def test_an_error_line_is_one_line_and_bounded() -> None:
+    from generator.terminal_text import safe_line
+
+    line = safe_line("start\n" + "x" * 10_000 + "\x1b[2J end", limit=200)
+    assert "\n" not in line and "\x1b" not in line
+    assert line.startswith("start x") and line.endswith("x\\x1b[2J end (10017 characters, cut)")
+    assert len(line) < 260
+
+
+def test_yaml_aliases_are_measured_without_being_expanded() -> None:
+    from generator.trust.bounded_yaml import load
+    from tests.hostile_templates import billion_laughs
+
+    assert load("a: &x [1, 2]\nb: *x\n", "f") == {"a": [1, 2], "b": [1, 2]}
+    for text, rule in (
+        (billion_laughs(), "f expands to more than 100000 YAML nodes through its aliases (a YAML bomb)"),
+        ("a: &x [*x]\n", "f has a YAML alias that contains itself"),
+        ("[" * 300 + "]" * 300, "f nests YAML collections more than 200 deep"),
+    ):
+        with pytest.raises(TemplateError) as refused:
+            load(text, "f")
+        assert refused.value.message.startswith(rule)

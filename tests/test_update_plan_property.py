@@ -7,6 +7,7 @@ on the lines the template changes or elsewhere, a submodule where the template a
 """
 
 import random
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -114,6 +115,14 @@ def user_edits(repo: Path, rng: random.Random) -> list[str]:
     return done
 
 
+def same_diff(predicted: str, made: str) -> bool:
+    """Whether two diffs agree, but for the label of the template's side of conflict markers (a commit id in
+    the preview, the branch name in the repo) and so the blob ids of files holding them."""
+    label = re.sub(r"(?m)^\+>>>>>>> [0-9a-f]{40}$", "+>>>>>>> scaffold/pristine", predicted)
+    blobs = re.compile(r"(?m)^index [0-9a-f]+\.\.[0-9a-f]+")
+    return blobs.sub("index", label) == blobs.sub("index", made)
+
+
 def lines(files: list[object]) -> list[tuple[str, str, str]]:
     return [(f.path, f.status, f.note) for f in files]  # type: ignore[attr-defined]
 
@@ -131,6 +140,7 @@ def test_the_plan_predicts_the_update_for_random_user_edits(
     state = repo_state(repo)
 
     plan = update(UpdateRequest(repo=repo, source=source, plan=True, **options))  # type: ignore[arg-type]
+    preview = update(UpdateRequest(repo=repo, source=source, diff=True, **options))  # type: ignore[arg-type]
     assert repo_state(repo) == state
     done = update(UpdateRequest(repo=repo, source=source, **options))  # type: ignore[arg-type]
 
@@ -138,6 +148,9 @@ def test_the_plan_predicts_the_update_for_random_user_edits(
     assert lines(plan.files) == lines([as_planned(f) for f in done.files]), where
     assert plan.up_to_date == done.up_to_date, where
     assert bool(plan.conflicts) == is_merging(repo), where
+    made = ["HEAD"] if done.conflicts else ["HEAD^1", "HEAD"]  # the merge in progress, or the merge commit
+    diff = git(repo, "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--find-renames", *made)
+    assert same_diff(preview.diff or "", diff), where
     if not done.conflicts:
         listed = {f.path for f in done.files}
         changed = subprocess.run(

@@ -5,8 +5,9 @@ in bash, as GitHub runs a step that names no shell (`bash -e`), with the env the
 job and the step declare and `${{ }}` expressions evaluated from a small context (github, runner,
 steps, needs, vars, secrets). Step outputs go through `$GITHUB_OUTPUT`, job outputs through `needs`.
 The few actions the generated workflows use are replaced by local stand-ins: checkout clones the
-bare repo, the artifact actions copy a folder, setup-python does nothing (the test's Python is on
-PATH), the GitHub App token action hands out a token. Anything else is refused, so a new action
+bare repo (and, unless told not to persist credentials, pushes with its token as a push option),
+the artifact actions copy a folder, setup-python does nothing (the test's Python is on PATH), the
+GitHub App token action hands out a token. Anything else is refused, so a new action
 cannot pass unnoticed.
 """
 
@@ -46,6 +47,10 @@ class Host:
     checkouts: list[tuple[str, str]] = field(default_factory=list)
     """(job, token) for every checkout: which job got which token."""
     runs: int = 0
+
+    def __post_init__(self) -> None:
+        # checkout's token reaches the bare repo as a push option (see _action)
+        subprocess.run(["git", "-C", str(self.origin), "config", "receive.advertisePushOptions", "true"], check=True)
 
 
 @dataclass
@@ -147,7 +152,12 @@ def _action(step: Mapping[str, Any], job: str, workspace: Path, host: Host, cont
     inputs = {k: substitute(str(v), context) for k, v in step.get("with", {}).items()}
     if action == "actions/checkout":
         subprocess.run(["git", "clone", "--quiet", str(host.origin), str(workspace)], check=True)
-        host.checkouts.append((job, inputs.get("token", WORKFLOW_TOKEN)))
+        token = inputs.get("token", WORKFLOW_TOKEN)
+        host.checkouts.append((job, token))
+        if inputs.get("persist-credentials", "true") != "false":
+            # checkout keeps the token for later git commands; here it travels as a push option, so a
+            # hook of the bare repo can refuse what GitHub refuses to that token
+            subprocess.run(["git", "-C", str(workspace), "config", "push.pushOption", f"token={token}"], check=True)
         return {}
     if action == "actions/setup-python":
         return {}

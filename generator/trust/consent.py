@@ -4,14 +4,20 @@ Running code on the user's machine needs consent: copier tasks and migrations, J
 other than scaffold's own (matched by exact import path), and `scaffold template test`'s Go build
 and tests. Consent is `--trust`, or a `trusted` entry of the org config that admits the template's
 canonical identity. Templates bundled with scaffold ship inside it and need none.
+
+Commands never decide consent themselves: they carry the user's `Consent` (the flag and the trusted
+entries) to where a template is loaded or rendered, and `Consent.covers` decides there, on the
+source that is about to render. A source chosen or changed on the way (`update --template`, `apply`,
+`adopt`, a catalog name, an answers file's `_src_path`) is judged as itself, never by an earlier one.
 """
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from generator.errors import TemplateRefusedError
+from generator.errors import TemplateError, TemplateRefusedError
+from generator.trust.identity import TrustEntry, identify
 
 if TYPE_CHECKING:
-    from generator.config import OrgConfig
     from generator.questions import TemplateConfig
     from generator.sources import TemplateSource
 
@@ -26,9 +32,31 @@ the home folder, file names, links. Without consent they are removed, so a templ
 HOW_TO_CONSENT = "pass --trust, or list its source under `trusted` in the org config"
 
 
-def consented(src: str, trust_flag: bool, org: "OrgConfig") -> bool:
-    """Return whether the user consented to the template `src` running code: `--trust`, or a trusted entry."""
-    return trust_flag or org.trusts(src)
+@dataclass(frozen=True)
+class Consent:
+    """What the user consented to: `--trust` (every template of this run), and the org config's `trusted` entries."""
+
+    flag: bool = False
+    entries: tuple[TrustEntry, ...] = ()
+
+    def covers(self, source: "TemplateSource") -> bool:
+        """Return whether `source` may run code: bundled, `--trust`, or a trusted entry admitting its identity.
+
+        The one place consent is decided; called on the source that is about to be loaded or rendered.
+        """
+        if source.bundled or self.flag:
+            return True
+        if not self.entries:
+            return False
+        try:
+            identity = identify(source.recorded_src)
+        except TemplateError:
+            return False
+        return any(entry.admits(identity) for entry in self.entries)
+
+
+NO_CONSENT = Consent()
+"""Neither `--trust` nor a trusted entry: only bundled templates may run code."""
 
 
 def foreign_extensions(config: "TemplateConfig") -> list[str]:
@@ -64,18 +92,18 @@ def describe_wanted(config: "TemplateConfig", limit: int = 3) -> str:
     return "; ".join(parts)
 
 
-def require_consent(source: "TemplateSource", config: "TemplateConfig", consent: bool) -> None:
+def require_consent(source: "TemplateSource", config: "TemplateConfig", consent: Consent) -> None:
     """Raise TemplateError when the template wants to run code and neither consent nor bundling covers it."""
     wanted = describe_wanted(config)
-    if wanted and not consent and not source.bundled:
+    if wanted and not consent.covers(source):
         raise TemplateRefusedError(
             f"template {source.recorded_src} wants to run code on this machine: {wanted}; refused: {HOW_TO_CONSENT}"
         )
 
 
-def require_consent_to_build(source: "TemplateSource", consent: bool) -> None:
+def require_consent_to_build(source: "TemplateSource", consent: Consent) -> None:
     """Raise TemplateError unless the template's Go code may be compiled and run (`scaffold template test`)."""
-    if not consent and not source.bundled:
+    if not consent.covers(source):
         raise TemplateRefusedError(
             f"template {source.recorded_src}: `template test` compiles and runs its code (go build, go test); "
             f"refused: {HOW_TO_CONSENT}"

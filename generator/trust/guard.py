@@ -8,10 +8,12 @@ read from the template) stay on beneath them.
 """
 
 import os
+import stat
 import unicodedata
 from pathlib import Path, PurePosixPath
 
 from generator.errors import TemplateRefusedError
+from generator.trust.limits import Limits, current, size
 
 NEVER = "refused, trusted or not"
 
@@ -41,57 +43,92 @@ def inside_path(what: str, value: str) -> PurePosixPath:
     return path
 
 
-def check_rendered(root: Path, template: str) -> None:
+def check_rendered(root: Path, template: str, limits: Limits | None = None) -> None:
     """Raise TemplateError if the render in `root` has a `.git` entry, a link out of it, or a git repository.
 
+    Also refused: FIFOs, devices and sockets, links in a loop, and a render past `limits` (files, size, nesting).
     Called on every render before git or the user's folder ever sees it.
     """
+    limits = limits or current()
+    top = root.resolve()
+    count = total = 0
 
     def refuse(path: Path, rule: str) -> TemplateRefusedError:
         where = path.relative_to(root).as_posix()
-        return TemplateRefusedError(f"template {template} renders {where}: {rule} ({NEVER})")
+        return TemplateRefusedError(f"template {template} renders {shown_path(where)}: {rule} ({NEVER})")
 
     for folder, dirs, files in os.walk(root):
         here = Path(folder)
+        if len(here.relative_to(root).parts) >= limits.depth and dirs:
+            raise refuse(here / dirs[0], f"folders nested more than {limits.depth} deep (SCAFFOLD_LIMIT_DEPTH)")
         for name in dirs + files:
             path = here / name
             if is_git_name(name):
                 raise refuse(path, "nothing may be written at or under .git")
-            target = _link_out_of(path, root.resolve())
-            if target is not None:
-                raise refuse(path, f"a link to {target}, outside the new repo")
+            problem = _link_problem(path, top, "the new repo")
+            if problem is not None:
+                raise refuse(path, problem)
+            info = path.lstat()
+            if not (stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) or stat.S_ISLNK(info.st_mode)):
+                raise refuse(path, "not a file, folder or link (a FIFO, device or socket)")
+            count, total = count + 1, total + (info.st_size if stat.S_ISREG(info.st_mode) else 0)
+            if count > limits.files:
+                raise refuse(path, f"more than {limits.files} files, folders and links (SCAFFOLD_LIMIT_FILES)")
+            if total > limits.bytes:
+                raise refuse(path, f"more than {size(limits.bytes)} in all (SCAFFOLD_LIMIT_BYTES)")
         if _is_bare_repo(dirs, files):
             raise refuse(here / "HEAD", "a git repository (HEAD, objects, refs) inside the new repo")
         dirs[:] = [d for d in dirs if not (here / d).is_symlink()]
 
 
-def check_template_tree(folder: Path, template: str) -> None:
+def check_template_tree(folder: Path, template: str, limits: Limits | None = None) -> None:
     """Raise TemplateRefusedError if a link in the template's folder points outside it (its own `.git` aside).
 
     copier would either follow such a link, reading the user's files into the new repo, or copy it, leaving
-    a link out of the new repo; both are refused before copier starts.
+    a link out of the new repo; both are refused before copier starts, as are links in a loop and
+    folders nested past `limits`. Only names and links are read here, never a file's content.
     """
+    limits = limits or current()
     root = folder.resolve()
     for here, dirs, files in os.walk(root):
         if Path(here) == root and ".git" in dirs:
             dirs.remove(".git")  # the template's own repository, which copier never renders
+        where_here = Path(here).relative_to(root)
+        if len(where_here.parts) >= limits.depth and dirs:
+            at = shown_path(where_here.as_posix())
+            raise TemplateRefusedError(
+                f"template {template} nests folders more than {limits.depth} deep (at {at}); "
+                f"accepted: fewer levels (SCAFFOLD_LIMIT_DEPTH) ({NEVER})"
+            )
         for name in dirs + files:
             path = Path(here) / name
-            target = _link_out_of(path, root)
-            if target is not None:
+            problem = _link_problem(path, root, "the template")
+            if problem is not None:
                 where = path.relative_to(root).as_posix()
-                raise TemplateRefusedError(
-                    f"template {template} has {where}, a link to {target}, outside the template ({NEVER})"
-                )
+                raise TemplateRefusedError(f"template {template} has {shown_path(where)}, {problem} ({NEVER})")
         dirs[:] = [d for d in dirs if not (Path(here) / d).is_symlink()]
 
 
-def _link_out_of(path: Path, root: Path) -> str | None:
-    """Return the target of the link `path` when it is absolute or leads out of `root` (resolved), else None."""
+def _link_problem(path: Path, root: Path, inside: str) -> str | None:
+    """Describe what is wrong with the link `path` (absolute, out of `root`, or in a loop), or None when it is fine."""
     if not path.is_symlink():
         return None
     target = os.readlink(path)
-    return target if os.path.isabs(target) or not (path.parent / target).resolve().is_relative_to(root) else None
+    if os.path.isabs(target):
+        return f"a link to {shown_path(target)}, outside {inside}"
+    try:
+        resolved = (path.parent / target).resolve(strict=False)
+    except (RuntimeError, OSError):  # Python 3.11 raises RuntimeError for a loop of links
+        return f"a link to {shown_path(target)} in a loop of links"
+    if not resolved.is_relative_to(root):
+        return f"a link to {shown_path(target)}, outside {inside}"
+    return None
+
+
+def shown_path(path: str, limit: int = 160) -> str:
+    """Return a path for a one-line message: control characters escaped, cut in the middle past `limit` characters."""
+    text = path.encode("unicode_escape").decode("ascii") if not path.isprintable() else path
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]} ({len(path)} characters)"
 
 
 def _is_bare_repo(dirs: list[str], files: list[str]) -> bool:

@@ -1,8 +1,9 @@
 """Which template a source really is: one canonical identity per template, to compare sources and trust entries.
 
 A folder is its real path (symlinks resolved), compared component by component; a git source is its
-host and path after copier's `gh:`/`gl:` shorthands are spelt out, whatever the scheme, user or
-`.git` suffix. Spellings that could make one string name two repositories (`.` or `..` segments,
+scheme, host, port and path after copier's `gh:`/`gl:` shorthands are spelt out, whatever the user or
+`.git` suffix: `https://` trust never admits `git://`, `http://`, another port, or ssh to the same
+host. Spellings that could make one string name two repositories (`.` or `..` segments,
 percent-encoding, backslashes, queries) are refused rather than normalised away.
 """
 
@@ -23,29 +24,37 @@ _UNSAFE_CHARACTERS = re.compile(r"[%\\?#\s\x00-\x1f\x7f]")
 
 Kind = Literal["bundled", "folder", "git"]
 
+DEFAULT_PORTS = {"https": 443, "http": 80, "ssh": 22, "git": 9418}
+"""The git transports a source may name, with the port each uses when none is given."""
+
 
 @dataclass(frozen=True)
 class SourceIdentity:
-    """A template source reduced to what it names: the kind, the host (git) and the path's components."""
+    """A template source reduced to what it names: its kind, scheme, host and port (git) and path components."""
 
     kind: Kind
     host: str
     """The git host, lower case, without user or port; "" for folders and bundled templates."""
     parts: tuple[str, ...]
     """A folder's real path components, a git repository's path segments (no `.git`), or a bundled name."""
+    scheme: str = ""
+    """The git transport: `https`, `http`, `ssh` (scp-style `git@host:path` too) or `git`; "" for others."""
+    port: int | None = None
+    """The git port, None for the scheme's own (443, 80, 22, 9418)."""
 
     def __str__(self) -> str:
         if self.kind == "bundled":
             return BUNDLED_PREFIX + "/".join(self.parts)
         if self.kind == "git":
-            return f"{self.host}/{'/'.join(self.parts)}"
+            port = f":{self.port}" if self.port is not None else ""
+            return f"{self.scheme}://{self.host}{port}/{'/'.join(self.parts)}"
         return str(Path(*self.parts)) if self.parts else ""
 
     def is_within(self, other: "SourceIdentity") -> bool:
         """Return whether this source is `other` or lies under it (component by component, never by prefix)."""
         return (
             self.kind == other.kind
-            and self.host == other.host
+            and (self.scheme, self.host, self.port) == (other.scheme, other.host, other.port)
             and len(self.parts) >= len(other.parts)
             and self.parts[: len(other.parts)] == other.parts
         )
@@ -97,21 +106,34 @@ def _git_identity(src: str) -> SourceIdentity:
     url = expand_shorthand(src).removeprefix("git+")
     if _UNSAFE_CHARACTERS.search(url):
         raise _refused(src, "percent-encoding, backslashes, spaces, queries and fragments are not accepted")
+    port: int | None = None
     if "://" in url:
-        authority, _, path = url.split("://", 1)[1].partition("/")
-        host = authority.rpartition("@")[2]
-        host = host.split("]")[0] + "]" if host.startswith("[") else host.split(":")[0]
+        scheme, rest = url.split("://", 1)
+        scheme = scheme.lower()
+        if scheme not in DEFAULT_PORTS:
+            raise _refused(src, f"scheme {scheme!r} is not a git transport; accepted: {', '.join(DEFAULT_PORTS)}")
+        authority, _, path = rest.partition("/")
+        hostport = authority.rpartition("@")[2]
+        if hostport.startswith("["):
+            host, _, after = hostport.partition("]")
+            host, port_text = host + "]", after.removeprefix(":")
+        else:
+            host, _, port_text = hostport.partition(":")
+        if port_text:
+            if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+                raise _refused(src, f"port {port_text!r} is not valid; accepted: a number from 1 to 65535")
+            port = None if int(port_text) == DEFAULT_PORTS[scheme] else int(port_text)
     else:
         scp = _SCP_LIKE.match(url)
         if scp is None:
             raise _refused(src, "accepted: a URL such as https://host/owner/repo, git@host:owner/repo or gh:owner/repo")
-        host, path = scp["host"], scp["path"]
+        scheme, host, path = "ssh", scp["host"], scp["path"]
     segments = path.removesuffix("/").split("/")
     if segments and segments[-1].endswith(".git"):
         segments[-1] = segments[-1].removesuffix(".git")
     if not host or any(s in ("", ".", "..") for s in segments):
         raise _refused(src, "empty, '.' and '..' path segments are not accepted")
-    return SourceIdentity("git", host.lower().rstrip("."), tuple(segments))
+    return SourceIdentity("git", host.lower().rstrip("."), tuple(segments), scheme, port)
 
 
 def _refused(src: str, why: str) -> TemplateError:

@@ -1,0 +1,127 @@
+"""How much a template may make scaffold do: render time, output size, nesting, YAML alias expansion.
+
+A template (or an answers file, or an org config) that goes past a limit is refused in one line,
+exit 2, before it can hang a terminal or CI or take the machine's memory. The defaults leave room for
+any real template many times over; each can be changed through an environment variable.
+"""
+
+import os
+import signal
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from typing import Any
+
+from generator.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The bounds a template's input and render are held to."""
+
+    render_seconds: float = 300.0
+    """Wall time one render of one template may take (copier rendering, tasks aside)."""
+    files: int = 20_000
+    """Files, folders and links in a template, and in what it renders."""
+    bytes: int = 512 * 1024 * 1024
+    """Total size of a template's files, and of what it renders."""
+    depth: int = 64
+    """Folders nested in a template or a render; links followed in a row."""
+    yaml_nodes: int = 100_000
+    """Nodes one copier.yml or answers file may hold once its aliases are expanded (a billion-laughs has 10^9)."""
+
+
+ENVIRONMENT = {f.name: f"SCAFFOLD_LIMIT_{f.name.upper()}" for f in fields(Limits)}
+"""The environment variable that changes each limit, e.g. SCAFFOLD_LIMIT_RENDER_SECONDS=600."""
+
+
+def current(environ: Mapping[str, str] | None = None) -> Limits:
+    """Return the limits in force: the defaults, changed by the SCAFFOLD_LIMIT_* environment variables."""
+    environ = os.environ if environ is None else environ
+    changes: dict[str, float | int] = {}
+    for field in fields(Limits):
+        text = environ.get(ENVIRONMENT[field.name])
+        if text is None or not text.strip():
+            continue
+        kind = float if field.type in (float, "float") else int
+        try:
+            value = kind(text)
+        except ValueError:
+            value = -1
+        if not value > 0:
+            raise ConfigError(
+                f"{ENVIRONMENT[field.name]} {text[:40]!r} is not valid; accepted: a number above 0"
+                + ("" if kind is float else " (whole)")
+            )
+        changes[field.name] = value
+    return Limits(**changes)  # type: ignore[arg-type]
+
+
+def size(n: int) -> str:
+    """Return a byte count for a message: `512 MiB`, `3 KiB`, `17 bytes`."""
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= scale:
+            return f"{n / scale:.3g} {unit}"
+    return f"{n} bytes"
+
+
+class RenderTimeout(BaseException):
+    """Raised in the main thread when a render goes past its wall time (a BaseException: copier catches Exceptions)."""
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Raise RenderTimeout in the main thread when the block runs longer than `seconds` (a no-op in other threads).
+
+    Pure-Python loops (Jinja's compiled templates) are interrupted; see `paused` for time spent on tasks.
+    """
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expired(signum: int, frame: Any) -> None:
+        raise RenderTimeout()
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Stop the running `deadline` for the block (a template's tasks, which the user consented to), then resume it."""
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    remaining, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+    try:
+        yield
+    finally:
+        if remaining:
+            signal.setitimer(signal.ITIMER_REAL, remaining)
+
+
+def bounded_binop(limits: Limits, operator: str, left: Any, right: Any) -> Any:
+    """Compute `left OPERATOR right` for Jinja's sandbox, refusing results too large to build.
+
+    `'x' * 10**10` would take 10 GB before any check on the output ran, and `10 ** 10 ** 10` runs in C,
+    where no timer interrupts it.
+    """
+    from jinja2.exceptions import SecurityError
+
+    if operator == "*":
+        for sequence, times in ((left, right), (right, left)):
+            repeated = isinstance(sequence, str | bytes | list | tuple) and isinstance(times, int)
+            if repeated and len(sequence) * times > limits.bytes:
+                raise SecurityError(f"a repetition longer than {size(limits.bytes)} (SCAFFOLD_LIMIT_BYTES)")
+        return left * right
+    if operator == "**":
+        if isinstance(left, int) and isinstance(right, int) and abs(left) > 1 and right > 10_000:
+            raise SecurityError(f"a power with an exponent above 10000 ({right})")
+        return left**right
+    raise SecurityError(f"operator {operator} is not intercepted")
