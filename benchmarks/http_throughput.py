@@ -185,7 +185,7 @@ def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTT
         log(f"http: start to first /readyz 200, {starts} starts")
         for _ in range(starts):
             port = _free_port()
-            run_env = {**env, "PORT": str(port), "PPROF_ADDR": "off"}
+            run_env = {**env, "PORT": str(port), "PPROF_ADDR": "off", "METRICS_ADDR": "127.0.0.1:0"}
             started = time.monotonic()
             process = subprocess.Popen([str(service)], env=run_env, stdout=subprocess.DEVNULL)
             try:
