@@ -170,6 +170,12 @@ def _locked_update(request: UpdateRequest) -> UpdateResult:
             return _update_from(request, recorded, base, rendered, scratch)
 
 
+def _holding_secrets(fresh: FreshRender) -> list[str]:
+    """Return the rendered files that hold the answer to a secret question (whose diff would show it)."""
+    values = [str(fresh.answers[k]).encode() for k in fresh.secrets if str(fresh.answers.get(k) or "")]
+    return [path for path, content in fresh.files.items() if any(value in content for value in values)]
+
+
 def _update_from(
     request: UpdateRequest,
     recorded: Recorded,
@@ -213,7 +219,7 @@ def _update_from(
             )  # fmt: skip
             result.files = planned.files
             if request.diff:
-                result.diff = content_diff(repo, planned.tree, scratch)
+                result.diff = content_diff(repo, planned.tree, scratch, _holding_secrets(fresh))
         elif request.diff:
             result.diff = ""
         result.up_to_date = fresh.files == base_files and not result.files
