@@ -53,8 +53,13 @@ class NewResult:
     """The template's `_message_after_copy`, rendered; None when it has none."""
 
 
-def template_config(source: TemplateSource, *, trusted: Consent = NO_CONSENT) -> TemplateConfig:
-    """Load the questions of `source`, a folder on this machine (its own Jinja extensions when consent covers it)."""
+def template_config(source: TemplateSource, *, trusted: Consent | bool = NO_CONSENT) -> TemplateConfig:
+    """Load the questions of `source`, a folder on this machine (its own Jinja extensions when consent covers it).
+
+    A bool `trusted` is `--trust` alone.
+    """
+    if isinstance(trusted, bool):
+        trusted = Consent(flag=trusted)
     if source.local_path is None:
         raise TemplateError(f"template {source.src!r} is not a folder on this machine")
     if not source.bundled:  # no byte of the template is read before its links are known to stay inside

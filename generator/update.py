@@ -167,7 +167,29 @@ def _locked_update(request: UpdateRequest) -> UpdateResult:
         with fresh_render(source, recorded, request.data, trusted=request.trusted, org=request.org) as rendered:
             if not request.move:
                 _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
+            if not preview:
+                _refuse_unknown_secrets(repo, rendered, request.data)
             return _update_from(request, recorded, base, rendered, scratch)
+
+
+def _refuse_unknown_secrets(repo: Path, fresh: FreshRender, data: Mapping[str, Any]) -> None:
+    """Refuse an update that would render a secret question's default over the value the repo uses.
+
+    Secret answers are never recorded, so the update cannot know the repo's value: it must be given.
+    """
+    missing = sorted(k for k in fresh.secrets if k in fresh.answers and k not in data)
+    if missing:
+        given = " ".join(f"--data {k}=VALUE" for k in missing)
+        raise RefusedError(
+            f"{repo}: the secret answer {', '.join(missing)} is not recorded, and the update would write the "
+            f"template's default over the repo's value; accepted: {given} (the value the repo uses, or a new one)"
+        )
+
+
+def _holding_secrets(fresh: FreshRender) -> list[str]:
+    """Return the rendered files that hold the answer to a secret question (whose diff would show it)."""
+    values = [str(fresh.answers[k]).encode() for k in fresh.secrets if str(fresh.answers.get(k) or "")]
+    return [path for path, content in fresh.files.items() if any(value in content for value in values)]
 
 
 def _update_from(
@@ -213,7 +235,7 @@ def _update_from(
             )  # fmt: skip
             result.files = planned.files
             if request.diff:
-                result.diff = content_diff(repo, planned.tree, scratch)
+                result.diff = content_diff(repo, planned.tree, scratch, _holding_secrets(fresh))
         elif request.diff:
             result.diff = ""
         result.up_to_date = fresh.files == base_files and not result.files

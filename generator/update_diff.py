@@ -8,7 +8,7 @@ were. The diff from HEAD to the tree of the files it would leave is what the upd
 file left in conflict with `--conflict inline` shows its markers.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from generator import gitrepo
@@ -17,6 +17,17 @@ _PLAIN_DIFF = ("--no-color", "--no-ext-diff", "--no-textconv", "--find-renames")
 """No colour, and none of the repo's diff drivers or text conversions (they would run commands)."""
 
 
-def content_diff(repo: Path, tree: str, scratch: Mapping[str, str]) -> str:
-    """Return the unified diff from HEAD to `tree`, the files an update would leave (update_plan), in `scratch`."""
-    return gitrepo.git(repo, "diff", *_PLAIN_DIFF, "HEAD", tree, env=scratch).stdout
+def content_diff(repo: Path, tree: str, scratch: Mapping[str, str], hidden: Iterable[str] = ()) -> str:
+    """Return the unified diff from HEAD to `tree`, the files an update would leave (update_plan), in `scratch`.
+
+    The files in `hidden` (those holding a secret answer) are named, their changes not shown: the
+    old value and the new one would both be in the hunk.
+    """
+    hidden = sorted(hidden)
+    excluded = [f":(exclude,literal){path}" for path in hidden]
+    shown = gitrepo.git(repo, "diff", *_PLAIN_DIFF, "HEAD", tree, "--", ".", *excluded, env=scratch).stdout
+    if not hidden:
+        return shown
+    literal = [f":(literal){path}" for path in hidden]
+    changed = gitrepo.git(repo, "diff", "--name-only", "HEAD", tree, "--", *literal, env=scratch).stdout.split()
+    return shown + "".join(f"{path}: holds a secret answer; its changes are not shown\n" for path in changed)

@@ -142,3 +142,48 @@ def test_no_message_of_the_template_shows_a_secret(tmp_path: Path) -> None:
     code, _, err = scaffold(tmp_path, "new", "c", "--template", str(template), "--defaults", "-d", "api_token=hu")
     assert code == 2
     assert err == "error: api_token ** is too short; accepted: 8 characters\n"  # the length shows, the secret not
+
+
+def test_update_diff_shows_neither_the_old_nor_the_new_secret(tmp_path: Path) -> None:
+    template = git_template(secret_template(tmp_path / "tpl"))
+    code, out, err = scaffold(
+        tmp_path, "new", "svc", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
+    )
+    assert code == 0, out + err
+    repo = tmp_path / "svc"
+    (template / "README.md.jinja").write_text("# {{ service_name }}\n\nSecond version.\n")
+    (template / "config.env.jinja").write_text("TOKEN={{ api_token }}\nMODE=second\n")
+    git(template, "commit", "-qam", "Second version")
+    git(template, "tag", "v1.1.0")
+
+    code, out, err = scaffold(repo, "update", "--diff", "-d", f"api_token={NEW_SECRET}")
+    assert code == 0, out + err
+    assert SECRET not in out + err and NEW_SECRET not in out + err
+    assert "+Second version." in out  # the files without a secret answer are shown as usual
+    assert "config.env: holds a secret answer; its changes are not shown" in out
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"  # --diff writes nothing
+
+
+def test_an_update_not_given_a_secret_refuses_rather_than_write_the_default_over_it(tmp_path: Path) -> None:
+    template = git_template(secret_template(tmp_path / "tpl"))
+    code, out, err = scaffold(
+        tmp_path, "new", "svc", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
+    )
+    assert code == 0, out + err
+    repo = tmp_path / "svc"
+    (template / "README.md.jinja").write_text("# {{ service_name }}\n\nSecond version.\n")
+    git(template, "commit", "-qam", "Second version")
+    git(template, "tag", "v1.1.0")
+    head = git(repo, "rev-parse", "HEAD")
+
+    code, out, err = scaffold(repo, "update")
+    assert code == 2
+    assert err == (
+        f"error: {repo}: the secret answer api_token is not recorded, and the update would write the template's "
+        "default over the repo's value; accepted: --data api_token=VALUE (the value the repo uses, or a new one)\n"
+    )
+    assert git(repo, "rev-parse", "HEAD") == head and (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"
+    code, out, err = scaffold(repo, "update", "-d", f"api_token={SECRET}")
+    assert code == 0, out + err
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"
+    assert "Second version." in (repo / "README.md").read_text()

@@ -36,17 +36,18 @@ def load(text: str | bytes, what: str) -> Any:
 
 
 def measure(text: str | bytes, what: str) -> None:
-    """Refuse the YAML document `text` past the bounds, as `load` does, without building it (any tag is accepted).
+    """Refuse the YAML documents of `text` past the bounds, as `load` does, without building them (any tag passes).
 
     For documents another loader builds afterwards (copier's, with its `!include` tag). A stream of several
     documents (copier.yml's `---` form) has each document measured.
     """
     loader = _LOADER(text)
+    limit, total = current().yaml_nodes, 0
     try:
-        while loader.check_node():
+        while loader.check_node():  # copier reads every document of a copier.yml
             node = loader.get_node()
             if node is not None:
-                _measure(node, what, current().yaml_nodes)
+                total += _measure(node, what, limit - total)
     finally:
         loader.dispose()
 
@@ -59,7 +60,7 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
     return []
 
 
-def _measure(root: yaml.Node, what: str, limit: int) -> None:
+def _measure(root: yaml.Node, what: str, limit: int) -> int:
     """Count the nodes of `root` with every alias expanded, without expanding any; refuse past `limit`."""
     sizes: dict[int, int] = {}
     open_nodes: set[int] = set()
@@ -88,3 +89,4 @@ def _measure(root: yaml.Node, what: str, limit: int) -> None:
         open_nodes.add(key)
         stack.append((node, depth, True))
         stack.extend((child, depth + 1, False) for child in _children(node) if id(child) not in sizes)
+    return sizes[id(root)]

@@ -24,6 +24,9 @@ class Case:
     """Files only `copier update` makes: what its migrations write (scaffold's update runs no migrations)."""
     refused: str = ""
     """When docs/security.md refuses what copier allows: the one-line refusal scaffold gives instead."""
+    secrets: dict[str, str] = field(default_factory=dict)
+    """Secret answers the repo uses: never recorded, so `scaffold update` must be given them (copier renders
+    their defaults again); the values here are those defaults, so both make the same files."""
 
 
 ANSWERS = "{{ _copier_answers|to_nice_yaml -}}\n"
@@ -167,6 +170,7 @@ CASES = [
             **ANSWERS_FILE,
         },
         {".env.jinja": "TOKEN={{ api_token }}\nDB_PASSWORD={{ db_password }}\n"},
+        secrets={"api_token": "token-default", "db_password": "changeme"},
     ),
     Case(
         "exclude_negation",
