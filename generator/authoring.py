@@ -26,6 +26,7 @@ from generator.errors import InvalidAnswerError, ScaffoldError, TemplateError, T
 from generator.questions import TemplateConfig, load_config
 from generator.trust import bounded_yaml
 from generator.trust.consent import NO_CONSENT, Consent, require_consent_to_build
+from generator.trust.guard import check_template_tree
 from generator.trust.snapshot import take_snapshot
 from generator.version import scaffold_version
 
@@ -366,13 +367,16 @@ def _as_source(folder: Path) -> sources.TemplateSource:
     return sources.TemplateSource(src=str(folder), recorded_src=str(folder))
 
 
-def answer_sets(folder: Path) -> dict[str, dict[str, Any]]:
-    """Return the answer sets the template at `folder` declares in scaffold-tests.yml ({"defaults": {}} if none)."""
-    path = folder / ANSWER_SETS_FILE
-    if not path.is_file():
+def answer_sets(folder: Path, shown: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Return the answer sets the template at `folder` declares in scaffold-tests.yml ({"defaults": {}} if none).
+
+    Messages name the file under `shown` (the user's template folder when `folder` is a private copy of it).
+    """
+    path = (shown or folder) / ANSWER_SETS_FILE
+    if not (folder / ANSWER_SETS_FILE).is_file():
         return {"defaults": {}}
     try:
-        data = bounded_yaml.load(path.read_text(encoding="utf-8"), str(path)) or {}
+        data = bounded_yaml.load((folder / ANSWER_SETS_FILE).read_text(encoding="utf-8"), str(path)) or {}
     except yaml.YAMLError as error:
         raise TemplateError(f"{path} is not valid YAML: {str(error).splitlines()[0]}") from None
     sets = data.get("answer_sets") if isinstance(data, dict) else None
@@ -407,16 +411,19 @@ def run_template_tests(
 
     folder = template_folder(path)
     require_consent_to_build(_as_source(folder), trusted)
-    sets = answer_sets(folder)
-    wanted = list(only)
-    unknown = [name for name in wanted if name not in sets]
-    if unknown:
-        raise ScaffoldError(f"--set {unknown[0]!r} is not an answer set of {path}; accepted: {', '.join(sets)}")
     skip = verify.check_names(skip)
     results = []
     with tempfile.TemporaryDirectory(prefix="scaffold-template-test-") as tmp:
         copy = Path(tmp) / "template"
         take_snapshot(folder, copy, str(folder))  # a plain folder: renders the working tree, not the newest tag
+        # Every link is judged before a byte of the copy is read: copier.yml or scaffold-tests.yml may be a
+        # link to a file outside the template, whose content must never reach a message.
+        check_template_tree(copy, str(folder))
+        sets = answer_sets(copy, shown=folder)
+        wanted = list(only)
+        unknown = [name for name in wanted if name not in sets]
+        if unknown:
+            raise ScaffoldError(f"--set {unknown[0]!r} is not an answer set of {path}; accepted: {', '.join(sets)}")
         source = sources.TemplateSource(src=str(copy), recorded_src=str(folder))
         config = load_config(copy, trusted=trusted.covers(source))
         out = keep if keep is not None else Path(tmp) / "rendered"
