@@ -21,6 +21,8 @@ from generator.trust.limits import Limits, current, size
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1 << 20
+# What reading an entry raises when it changed kind (or went) between the listing and the read.
+_CHANGED = frozenset({errno.ELOOP, errno.ENOTDIR, errno.ENOENT, errno.EINVAL})
 
 
 class _Budget:
@@ -75,9 +77,15 @@ def _copy_folder(fd: int, into: Path, where: str, depth: int, budget: _Budget) -
             continue  # the template's own repository, which copier never renders
         path = f"{where}/{name}" if where else name
         budget.count(path)
-        info = os.stat(name, dir_fd=fd, follow_symlinks=False)
-        if stat.S_ISLNK(info.st_mode):
-            os.symlink(os.readlink(name, dir_fd=fd), into / name)
+        try:
+            info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+            target = os.readlink(name, dir_fd=fd) if stat.S_ISLNK(info.st_mode) else None
+        except OSError as error:  # ENOENT: gone since it was listed; EINVAL: no longer a link when read as one
+            if error.errno in _CHANGED:
+                raise _changed(budget.template, path) from None
+            raise
+        if target is not None:
+            os.symlink(target, into / name)
         elif stat.S_ISDIR(info.st_mode):
             sub = _open(name, fd, _DIRECTORY, path, budget.template)
             try:
@@ -116,7 +124,7 @@ def _open(name: str, fd: int, flags: int, where: str, template: str) -> int:
     try:
         return os.open(name, flags, dir_fd=fd)
     except OSError as error:  # ELOOP/ENOTDIR: it became a link, or another kind of entry, since it was listed
-        if error.errno in (errno.ELOOP, errno.ENOTDIR, errno.ENOENT):
+        if error.errno in _CHANGED:
             raise _changed(template, where) from None
         raise
 
