@@ -2,6 +2,7 @@
 as it was or updated (never half merged), and no temporary checkout folder outlives the next run."""
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -65,8 +66,24 @@ def checkout_folders(tmp: Path) -> list[Path]:
     return sorted(tmp.glob("scaffold-checkouts-*"))
 
 
-def start(args: list[str], tmp: Path, cwd: Path) -> subprocess.Popen[str]:
-    env = dict(os.environ, **GIT_IDENTITY, TMPDIR=str(tmp))
+def slow_merges(bin_dir: Path) -> str:
+    """A PATH whose `git` pauses a second before each merge, then runs the real git.
+
+    It holds every update open long enough for a test to kill the run while updates are under way,
+    however fast the machine (the pause is a window to act in, not a timing claim).
+    """
+    bin_dir.mkdir()
+    wrapper = bin_dir / "git"
+    real = shutil.which("git")
+    wrapper.write_text(
+        f'#!/bin/sh\nfor arg in "$@"; do [ "$arg" = merge ] && {{ sleep 1; break; }}; done\nexec {real} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    return f"{bin_dir}{os.pathsep}{os.environ['PATH']}"
+
+
+def start(args: list[str], tmp: Path, cwd: Path, path: str | None = None) -> subprocess.Popen[str]:
+    env = dict(os.environ, **GIT_IDENTITY, TMPDIR=str(tmp), PATH=path or os.environ["PATH"])
     return subprocess.Popen(
         [SCAFFOLD, *args], cwd=cwd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         start_new_session=True,
@@ -89,7 +106,7 @@ def test_killing_a_fleet_run_stops_its_workers_and_leaves_no_repo_half_merged(
 ) -> None:
     tmp = tmp_path / "tmp"
     tmp.mkdir()
-    run = start(["update", *map(str, fleet), "--jobs", "2"], tmp, tmp_path)
+    run = start(["update", *map(str, fleet), "--jobs", "2"], tmp, tmp_path, slow_merges(tmp_path / "bin"))
     journals = [repo / ".git" / "scaffold-update.json" for repo in fleet]
     workers: set[int] = set()
 
