@@ -21,7 +21,7 @@ from generator.answers import (
     validate_answer,
 )
 from generator.errors import ConfigError, InvalidAnswerError, TemplateError, unreadable_value
-from generator.trust.identity import TrustEntry, identify, trust_entry
+from generator.trust.identity import TrustEntry, trust_entry
 
 ENV_VAR = "SCAFFOLD_CONFIG"
 FILE_NAME = "config.toml"
@@ -113,11 +113,6 @@ class OrgConfig:
         """The default and fixed answers, ready for collecting answers; the `[ci]` settings count as fixed."""
         fixed = {**self.fixed, **(self.ci.as_answers() if self.ci else {})}
         return OrgAnswers(self.defaults, fixed, str(self.path or ""))
-
-    def trusts(self, src: str) -> bool:
-        """Return whether a `trusted` entry admits the template source `src`, compared by canonical identity."""
-        source = identify(src)
-        return any(entry.admits(source) for entry in self.trusted)
 
 
 def find(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:

@@ -15,6 +15,7 @@ from generator.questions import Question
 from generator.sources import bundled
 from tests.cli import scaffold
 from tests.template_repos import make_git_template, release
+from tests.test_trust import trusted_by
 
 
 def write(path: Path, text: str) -> Path:
@@ -222,9 +223,9 @@ runtime_image = "distroless"
     assert org.templates["local"].description == ""
     assert org.defaults == {"module_path": "github.com/acme/{service_name}", "memory_limit": "512Mi", "port": 9090}
     assert org.fixed == {"runtime_image": "distroless"}
-    assert org.trusts("gh:acme/go-service-template")
-    assert org.trusts("https://github.com/acme/other.git")  # the same prefix, spelt as copier expands it
-    assert not org.trusts("gh:evil/go-service-template")
+    assert trusted_by(org, "gh:acme/go-service-template")
+    assert trusted_by(org, "https://github.com/acme/other.git")  # the same prefix, spelt as copier expands it
+    assert not trusted_by(org, "gh:evil/go-service-template")
     assert org.ci is None  # the org has not said where CI installs scaffold from
 
 
