@@ -3,8 +3,10 @@ each, driven by wrk on loopback, their per-request cost and allocations from `go
 process start to the first /readyz 200.
 
 The plain chain (benchmarks/plainchain/plainchain.go) is what a team would write by hand with the standard
-library alone: the same pieces (request ID, trace ID, access line through slog's JSON handler, body limit,
-http.TimeoutHandler, panic recovery), each in its most direct form. A benchmark-only main package is added to a
+library alone: what server.Handler does with the service's defaults (request ID, trace and span IDs, both in
+every log line, the route recorded where routing happens, an access line through slog's JSON handler, body
+limit, http.TimeoutHandler, panic recovery), each in its most direct form; its package comment lists what it
+leaves out. A benchmark-only main package is added to a
 freshly rendered repo, with the plain chain as internal/plainchain (never part of what scaffold generates): it
 serves the service's own routes three times from one process, through server.Handler, through the plain chain
 and bare, so all runs share the binary, the Go runtime and the machine's state. Neither chain has metrics (they
@@ -60,7 +62,7 @@ func main() {{
 		server.Handler(routes, server.Options{{
 			Logger: logger, RequestTimeout: config.DefaultRequestTimeout, MaxBodyBytes: config.DefaultMaxBodyBytes,
 		}}),
-		plainchain.Handler(routes, slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		plainchain.Handler(routes, plainchain.NewLogger(os.Stdout, "bench"),
 			config.DefaultRequestTimeout, config.DefaultMaxBodyBytes),
 		routes,
 	}}

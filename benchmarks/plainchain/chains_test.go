@@ -5,12 +5,18 @@ package plainchain
 // io.Discard, without metrics (they are measured in internal/metrics):
 //
 //	go test -run '^$' -bench . -benchmem ./internal/plainchain
+//
+// TestSameAccessLine checks that both chains log the same fields for the same request.
 
 import (
+	"bytes"
+	"encoding/json"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"testing"
 	"time"
 
@@ -50,10 +56,46 @@ func BenchmarkGenerated(b *testing.B) {
 }
 
 func BenchmarkPlain(b *testing.B) {
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	run(b, Handler(routes(), logger, 25*time.Second, 1<<20))
+	run(b, Handler(routes(), NewLogger(io.Discard, "bench"), 25*time.Second, 1<<20))
 }
 
 func BenchmarkBare(b *testing.B) {
 	run(b, routes())
+}
+
+func TestSameAccessLine(t *testing.T) {
+	var generatedLog, plainLog bytes.Buffer
+	chains := map[string]http.Handler{
+		"generated": server.Handler(routes(), server.Options{
+			Logger:         logging.New(&generatedLog, new(slog.LevelVar), "bench"),
+			RequestTimeout: 25 * time.Second, MaxBodyBytes: 1 << 20,
+		}),
+		"plain": Handler(routes(), NewLogger(&plainLog, "bench"), 25*time.Second, 1<<20),
+	}
+	lines := map[string]map[string]any{}
+	for name, h := range chains {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.Header.Set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01")
+		req.Header.Set("X-Request-Id", "req-1")
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != http.StatusOK || w.Header().Get("X-Request-Id") != "req-1" {
+			t.Fatalf("%s: status %d, X-Request-Id %q", name, w.Code, w.Header().Get("X-Request-Id"))
+		}
+		log := map[string]*bytes.Buffer{"generated": &generatedLog, "plain": &plainLog}[name]
+		line := map[string]any{}
+		if err := json.Unmarshal(log.Bytes(), &line); err != nil {
+			t.Fatalf("%s: access line %q: %v", name, log, err)
+		}
+		lines[name] = line
+	}
+	generated, plain := lines["generated"], lines["plain"]
+	if g, p := slices.Sorted(maps.Keys(generated)), slices.Sorted(maps.Keys(plain)); !slices.Equal(g, p) {
+		t.Fatalf("fields differ: generated %v, plain %v", g, p)
+	}
+	for _, key := range []string{"level", "msg", "service", "method", "route", "path", "status", "bytes", "request_id", "trace_id"} {
+		if generated[key] != plain[key] {
+			t.Errorf("%s: generated %v, plain %v", key, generated[key], plain[key])
+		}
+	}
 }
