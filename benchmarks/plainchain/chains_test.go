@@ -6,7 +6,9 @@ package plainchain
 //
 //	go test -run '^$' -bench . -benchmem ./internal/plainchain
 //
-// TestSameAccessLine checks that both chains log the same fields for the same request.
+// BenchmarkEachPiece runs each piece of both chains alone around the routes, as each chain
+// records them. TestSameAccessLine checks that both chains log the same fields for the same
+// request.
 
 import (
 	"bytes"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/example/bench-svc/internal/health"
 	"github.com/example/bench-svc/internal/logging"
+	"github.com/example/bench-svc/internal/middleware"
 	"github.com/example/bench-svc/internal/server"
 )
 
@@ -61,6 +64,32 @@ func BenchmarkPlain(b *testing.B) {
 
 func BenchmarkBare(b *testing.B) {
 	run(b, routes())
+}
+
+func BenchmarkEachPiece(b *testing.B) {
+	generatedLogger := logging.New(io.Discard, new(slog.LevelVar), "bench")
+	plainLogger := NewLogger(io.Discard, "bench")
+	generated := func(mw middleware.Middleware) http.Handler { return mw(middleware.Routes(routes())) }
+	plain := func(wrap func(http.Handler) http.Handler) http.Handler { return wrap(recordRoute(routes())) }
+	for _, bm := range []struct {
+		name             string
+		generated, plain http.Handler
+	}{
+		{"Routes", middleware.Routes(routes()), recordRoute(routes())},
+		{"RequestID", generated(middleware.RequestID), plain(requestID)},
+		{"Trace", generated(middleware.Trace), plain(trace)},
+		{"AccessLog", generated(middleware.AccessLog(generatedLogger)),
+			plain(func(h http.Handler) http.Handler { return accessLog(plainLogger, h) })},
+		{"Body", generated(middleware.MaxBody(1 << 20)),
+			plain(func(h http.Handler) http.Handler { return limitBody(1<<20, h) })},
+		{"Timeout", generated(middleware.Timeout(25 * time.Second)),
+			plain(func(h http.Handler) http.Handler { return http.TimeoutHandler(h, 25*time.Second, "") })},
+		{"Recover", generated(middleware.Recover(generatedLogger)),
+			plain(func(h http.Handler) http.Handler { return recoverer(plainLogger, h) })},
+	} {
+		b.Run(bm.name+"/generated", func(b *testing.B) { run(b, bm.generated) })
+		b.Run(bm.name+"/plain", func(b *testing.B) { run(b, bm.plain) })
+	}
 }
 
 func TestSameAccessLine(t *testing.T) {
