@@ -168,6 +168,13 @@ def yaml_bomb_in_tasks(template: Path, world: World) -> None:
     (template / "copier.yml").write_text(text + "_bomb:\n" + _indented(billion_laughs()) + "_tasks: *l8\n")
 
 
+def yaml_bomb_in_an_include(template: Path, world: World) -> None:
+    """copier.yml `!include`s a file whose `_tasks` are a billion-laughs: copier.yml itself is small and plain."""
+    (template / "settings.yml").write_text("_bomb:\n" + _indented(billion_laughs()) + "_tasks: *l8\n")
+    text = (template / "copier.yml").read_text()
+    (template / "copier.yml").write_text(text + "---\n!include settings.yml\n")
+
+
 def _indented(text: str) -> str:
     return "".join(f"  {line}\n" for line in text.splitlines())
 
@@ -229,6 +236,7 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     ),
     "FIFO": fifo,
     "billion-laughs in copier.yml": yaml_bomb_in_tasks,
+    "billion-laughs in a file copier.yml includes": yaml_bomb_in_an_include,
     "a repetition of gigabytes": files({"big.txt.jinja": "{{{{ 'x' * 10 ** 10 }}}}\n"}),
     "a power too large to compute": files({"big.txt.jinja": "{{{{ 10 ** 100000000 }}}}\n"}),
     "write through a preserved symlink": both(

@@ -92,6 +92,8 @@ REFUSED_FOR = {
     "rendered names nested past the limit": f"folders nested more than 64 deep (SCAFFOLD_LIMIT_DEPTH) {NEVER}",
     "FIFO": f"has pipe.txt, a FIFO (named pipe); accepted: files, folders and links {NEVER}",
     "billion-laughs in copier.yml": "expands to more than 100000 YAML nodes through its aliases (a YAML bomb)",
+    "billion-laughs in a file copier.yml includes": "settings.yml (`!include settings.yml`) expands to more than "
+    "100000 YAML nodes through its aliases (a YAML bomb); accepted: a smaller document (SCAFFOLD_LIMIT_YAML_NODES)",
     "a repetition of gigabytes": "is refused: a repetition longer than 512 MiB (SCAFFOLD_LIMIT_BYTES)",
     "a power too large to compute": "is refused: a power with an exponent above 10000",
 }
