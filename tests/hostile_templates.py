@@ -251,6 +251,23 @@ SLOW = files(
 )
 """A render that would run for hours: nested loops, each within Jinja's sandbox range limit."""
 
+HUNDRED_KB = "{{% for j in range(10000) %}}0123456789{{% endfor %}}"
+"""A file's text of 100,000 bytes."""
+
+LARGE: dict[str, Callable[[Path, World], None]] = {
+    # copier's yield tag renders one template file as many: here 1000 files of 100 kB, 100 MB in all
+    "a thousand files of 100 kB each": files(
+        {"{{% yield i from range(1000) %}}part{{{{ i }}}}.txt{{% endyield %}}.jinja": HUNDRED_KB}
+    ),
+    "a file of gigabytes from a loop": files(
+        {"big.txt.jinja": "{{% for a in range(100000) %}}" + HUNDRED_KB + "{{% endfor %}}"}
+    ),
+    "a hundred thousand files": files(
+        {"{{% yield i from range(100000) %}}f{{{{ i }}}}.txt{{% endyield %}}.jinja": "x"}
+    ),
+}
+"""Renders far past the size or file limits (tests lower the limits to 1 MiB and 200 files, to stay quick)."""
+
 NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
     "task": settings(_tasks=["{world.command}"]),
     "task as a mapping": settings(_tasks=[{"command": "{world.command}"}]),
