@@ -74,7 +74,10 @@ def secret_merge(
     A merge base rendered before scaffold used placeholders holds the real values: it merges as before.
     """
     keys = fresh.secrets
-    if not keys or not any(holds_placeholder(c, keys) for c in [*base.values(), *fresh.files.values()]):
+    transformed = any(fresh.real_file(p) != c for p, c in fresh.files.items())  # e.g. only `| b64encode` renders it
+    if not keys or not (
+        transformed or any(holds_placeholder(c, keys) for c in [*base.values(), *fresh.files.values()])
+    ):
         return None
     held = {p: c for p, c in base.items() if holds_placeholder(c, keys)}
     current = current_values(of_commit(repo, "HEAD", held, env=env), held, keys)

@@ -179,6 +179,28 @@ def test_a_secret_the_template_transforms_is_filled_in_from_the_real_render(tmp_
     check_says_up_to_date(repo)
 
 
+def test_a_secret_only_ever_transformed_is_filled_in_when_given(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    (folder / "config.env.jinja").write_text("MODE=first\n")
+    (folder / "b64.txt.jinja").write_text("A={{ api_token | b64encode }}\nB=1\n")
+    template = git_template(folder)
+    repo = new_repo(tmp_path, template)
+    release(
+        template,
+        "v1.1.0",
+        {"b64.txt.jinja": "A={{ api_token | b64encode }}\nB=1\nC=2\nD={{ api_token | b64encode }}\n"},
+    )
+
+    code, out, err = scaffold(repo, "update")  # no file holds the value as it is: it must be given
+    assert code == 2 and "api_token" in err and SECRET not in out + err
+    code, out, err = scaffold(repo, "update", "-d", f"api_token={SECRET}")
+
+    assert code == 0, out + err
+    encoded = base64.b64encode(SECRET.encode()).decode()
+    assert (repo / "b64.txt").read_text() == f"A={encoded}\nB=1\nC=2\nD={encoded}\n"
+    assert reachable_holding(repo, encoded, *pristine_refs(repo)) == set()
+
+
 def test_a_fleet_update_keeps_each_repos_own_secret(tmp_path: Path) -> None:
     template = git_template(secret_template(tmp_path / "tpl"))
     first, second = new_repo(tmp_path, template), new_repo(tmp_path, template, NEW_SECRET, "other")
