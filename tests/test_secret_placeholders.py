@@ -14,7 +14,11 @@ from pathlib import Path
 
 import yaml
 
+from generator import update_journal
 from generator.secret_answers import captured, current_values, fill, filled_file, hide, placeholder
+from generator.secret_merge import SecretMerge, hidden_head
+from generator.snapshots import of_commit
+from generator.update_journal import Journal
 from tests.cli import scaffold
 from tests.hostile_templates import git_template
 from tests.template_repos import git
@@ -128,6 +132,27 @@ def test_a_rolled_back_update_leaves_no_new_secret_in_any_reachable_or_reflog_ob
     assert reachable_holding(repo, NEW_SECRET) == set()  # the pristine commit of the update is in the reflog
     assert reachable_holding(repo, SECRET) == {git(repo, "rev-parse", "HEAD:config.env").strip()}
     assert git(repo, "status", "--porcelain") == ""
+
+
+def test_an_update_killed_while_the_secrets_were_placeholders_is_undone_by_the_next_run(tmp_path: Path) -> None:
+    template = git_template(secret_template(tmp_path / "tpl"))
+    repo = new_repo(tmp_path, template)
+    release(template, "v1.1.0", {"config.env.jinja": "TOKEN={{ api_token }}\nMODE=second\n"})
+    head, pristine = git(repo, "rev-parse", "HEAD").strip(), git(repo, "rev-parse", "scaffold/pristine").strip()
+    secrets = SecretMerge(frozenset({"api_token"}), {"api_token": SECRET}, {"api_token": SECRET}, {}, None)
+    holding, hidden = hidden_head(repo, head, secrets, of_commit(repo, pristine))
+    assert hidden == ["config.env"]
+    # the state a kill leaves once the update has checked out the files it merges from
+    update_journal.write(update_journal.journal_path(repo), Journal(head, pristine, pristine, holding=holding))
+    git(repo, "update-ref", "HEAD", holding)
+    git(repo, "checkout", holding, "--", "config.env")
+    assert (repo / "config.env").read_text() == f"TOKEN={PLACEHOLDER}\n"
+
+    code, out, err = scaffold(repo, "update")
+
+    assert code == 0, out + err
+    assert git(repo, "rev-parse", "HEAD^1").strip() == head
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\nMODE=second\n"
 
 
 def test_the_update_after_a_squash_merged_update_still_merges_cleanly(tmp_path: Path) -> None:
