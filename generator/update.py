@@ -17,7 +17,7 @@ from typing import Any
 
 from generator import gitrepo, update_journal
 from generator.config import OrgAnswers
-from generator.errors import EXIT_ACTION_NEEDED, EXIT_OK, GitError, RefusedError, ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, EXIT_OK, GitError, RefusedError, ScaffoldError, SecretAnswersNeeded
 from generator.merge import (
     ADDED,
     CONFLICTED,
@@ -187,9 +187,10 @@ def _refuse_unknown_secrets(repo: Path, fresh: FreshRender, data: Mapping[str, A
     missing = sorted(k for k in fresh.secrets if k in fresh.answers and k not in data and k not in fresh.kept)
     if missing:
         given = " ".join(f"--data {k}=VALUE" for k in missing)
-        raise RefusedError(
+        raise SecretAnswersNeeded(
             f"{repo}: the secret answer {', '.join(missing)} is not recorded, and the update would write the "
-            f"template's default over the repo's value; accepted: {given} (the value the repo uses, or a new one)"
+            f"template's default over the repo's value; accepted: {given} (the value the repo uses, or a new one)",
+            missing,
         )
 
 
