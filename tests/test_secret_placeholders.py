@@ -178,6 +178,29 @@ def test_the_update_after_a_squash_merged_update_still_merges_cleanly(tmp_path: 
     check_says_up_to_date(repo)
 
 
+def test_a_clone_without_the_pristine_branch_updates_after_a_squash_merge_keeping_the_secret(tmp_path: Path) -> None:
+    template = git_template(secret_template(tmp_path / "tpl"))
+    repo = new_repo(tmp_path, template)
+    git(repo, "branch", "-M", "main")
+    release(template, "v1.1.0", {"config.env.jinja": "TOKEN={{ api_token }}\nMODE=second\n"})
+    git(repo, "switch", "-q", "-c", "scaffold/update")
+    code, out, err = scaffold(repo, "update")
+    assert code == 0, out + err
+    git(repo, "switch", "-q", "main")
+    git(repo, "merge", "-q", "--squash", "scaffold/update")
+    git(repo, "commit", "-q", "-m", "Update template to v1.1.0 (#1)")
+    clone = tmp_path / "clone"  # as CI checks out: main alone, the merge base must be rendered again
+    subprocess.run(["git", "clone", "-q", "--single-branch", "--branch", "main", str(repo), str(clone)], check=True)
+    release(template, "v1.2.0", {"config.env.jinja": "TOKEN={{ api_token }}\nMODE=second\nLEVEL=3\n"})
+
+    code, out, err = scaffold(clone, "update")
+
+    assert code == 0, out + err
+    assert (clone / "config.env").read_text() == f"TOKEN={SECRET}\nMODE=second\nLEVEL=3\n"
+    assert reachable_holding(clone, SECRET, *pristine_refs(clone)) == set()
+    check_says_up_to_date(clone)
+
+
 def test_a_secret_the_template_transforms_is_filled_in_from_the_real_render(tmp_path: Path) -> None:
     folder = secret_template(tmp_path / "tpl")
     config = yaml.safe_load((folder / "copier.yml").read_text())
