@@ -83,7 +83,9 @@ def filled_file(merged: bytes, rendered: bytes, real: bytes, values: Mapping[str
 def _pattern(rendered: bytes, keys: Iterable[str]) -> tuple[re.Pattern[bytes], list[str]] | None:
     """Return the pattern of the files `rendered` (a placeholder render) stands for, each placeholder any value.
 
-    The same placeholder twice must be the same value. None when `rendered` holds no placeholder.
+    The same placeholder twice must be the same value, and a value has no space or line break: a
+    secret that has one is never read back from a file (an update asks for it), and a line edited
+    after a secret (`TOKEN=abc  # ours`) is an edit, not a value. None when `rendered` holds no placeholder.
     """
     names = _longest_first(keys)
     if not names or not holds_placeholder(rendered, names):
@@ -99,10 +101,10 @@ def _pattern(rendered: bytes, keys: Iterable[str]) -> tuple[re.Pattern[bytes], l
         key = part.decode().removeprefix(PREFIX)
         if key in order:
             regex += b"(?P=s%d)" % order.index(key)
-        else:
-            regex += b"(?P<s%d>.*?)" % len(order)
+        else:  # no space or line break: a capture never swallows what a user wrote after a secret
+            regex += b"(?P<s%d>\\S*?)" % len(order)
             order.append(key)
-    return re.compile(regex, re.DOTALL), order
+    return re.compile(regex), order
 
 
 def captured(content: bytes | None, rendered: bytes | None, keys: Iterable[str]) -> dict[str, bytes] | None:
@@ -149,15 +151,15 @@ def current_values(ours: Mapping[str, bytes], renders: Mapping[str, bytes], keys
     return found
 
 
-def hide(content: bytes, rendered: bytes | None, values: Iterable[tuple[str, str]], keys: Iterable[str]) -> bytes:
+def hide(content: bytes, values: Iterable[tuple[str, str]]) -> bytes:
     """Return the user's file `content` with its secret values turned back into placeholders, for a merge.
 
-    A file that is the render `rendered` with values at its placeholders becomes that render exactly;
-    in another (an edited one) each of `values` (key, a value the repo may hold) is replaced.
+    Each of `values` (key, a value the file may hold) is replaced in turn, in the order given: the
+    values the update will fill in first, so that filling them in again gives back every line the
+    merge leaves as it was, byte for byte. Nothing else is replaced: a line the user edited next
+    to a secret keeps the edit.
     """
-    if rendered is not None and same_but_secrets(content, rendered, keys):
-        return rendered
-    for key, value in sorted(values, key=lambda pair: len(pair[1]), reverse=True):
+    for key, value in values:
         if value:
             content = content.replace(value.encode(), placeholder(key).encode())
     return content

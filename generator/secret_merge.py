@@ -34,20 +34,19 @@ class SecretMerge:
     real: Snapshot | None
     """The new render with the real values; None when no secret answer is filled in."""
 
-    def hidden(self, content: bytes, rendered: bytes | None) -> bytes:
-        """Return the user's file `content` with each secret value it holds turned into its placeholder."""
-        pairs = [*self.current.items(), *self.values.items()]
-        return hide(content, rendered, pairs, self.keys)
+    def hidden(self, content: bytes) -> bytes:
+        """Return the user's file `content` with each secret value it holds turned into its placeholder.
 
-    def in_placeholders(self, files: Snapshot, renders: Snapshot) -> Snapshot:
-        """Return the user's `files` as the merge sees them (`hidden`), each against its render in `renders`."""
-        values = [v.encode() for v in [*self.current.values(), *self.values.values()] if v]
-        return {
-            path: self.hidden(content, renders.get(path))
-            if holds_placeholder(renders.get(path), self.keys) or any(v in content for v in values)
-            else content
-            for path, content in files.items()
-        }
+        The values to fill in go first (longest first), then the values the repo held (a new value given
+        replaces them): secret_answers.hide.
+        """
+        by_length = sorted(self.values.items(), key=lambda pair: len(pair[1]), reverse=True)
+        held = sorted(self.current.items(), key=lambda pair: len(pair[1]), reverse=True)
+        return hide(content, [*by_length, *held])
+
+    def in_placeholders(self, files: Snapshot) -> Snapshot:
+        """Return the user's `files` as the merge sees them (`hidden`)."""
+        return {path: self.hidden(content) for path, content in files.items()}
 
     def filled(self, path: str, merged: bytes) -> bytes | None:
         """Return the merged file `path` with the secrets filled in; None when only the real render will do."""
@@ -94,7 +93,7 @@ def hidden_head(
     """
     held = [p for p, c in base.items() if holds_placeholder(c, secrets.keys)]
     ours = of_commit(repo, holding, held, env=env)
-    changed = {p: secrets.hidden(c, base[p]) for p, c in ours.items()}
+    changed = {p: secrets.hidden(c) for p, c in ours.items()}
     changed = {p: c for p, c in changed.items() if c != ours[p]}
     if not changed:
         return holding, []

@@ -519,7 +519,7 @@ def _summary(
     old = of_commit(repo, before, paths)
     new = of_folder(repo, [p for p in paths if p not in notes])
     if secrets is not None:
-        old, new = secrets.in_placeholders(old, base), secrets.in_placeholders(new, theirs)
+        old, new = secrets.in_placeholders(old), secrets.in_placeholders(new)
     return summarize(old, new, touched, base, theirs, notes, renames, moved)
 
 

@@ -107,6 +107,32 @@ def test_an_update_merges_a_change_next_to_a_secret_line_and_its_merge_parent_ho
     check_says_up_to_date(repo)
 
 
+def test_a_line_edited_next_to_a_secret_conflicts_as_any_edit_and_the_conflict_shows_the_real_value(
+    tmp_path: Path,
+) -> None:
+    template = git_template(secret_template(tmp_path / "tpl"))
+    repos = [new_repo(tmp_path, template, name=f"svc-{style}") for style in ("inline", "rej")]
+    for repo in repos:
+        (repo / "config.env").write_text(f"TOKEN={SECRET}  # ours\n")
+        git(repo, "commit", "-qam", "Comment the token")
+    release(template, "v1.1.0", {"config.env.jinja": "API_TOKEN={{ api_token }}\n"})
+
+    code, _, err = scaffold(repos[0], "update")  # the edit hides the value: it is not taken for one
+    assert code == 2 and "--data api_token=VALUE" in err
+    inline = scaffold(repos[0], "update", "-d", f"api_token={SECRET}")
+    rej = scaffold(repos[1], "update", "--conflict", "rej", "-d", f"api_token={SECRET}")
+
+    assert inline[0] == 1 and rej[0] == 1, (inline, rej)
+    assert (repos[0] / "config.env").read_text() == (
+        f"<<<<<<< HEAD\nTOKEN={SECRET}  # ours\n=======\nAPI_TOKEN={SECRET}\n>>>>>>> scaffold/pristine\n"
+    )
+    assert (repos[1] / "config.env").read_text() == f"TOKEN={SECRET}  # ours\n"
+    assert f"+API_TOKEN={SECRET}\n" in (repos[1] / "config.env.rej").read_text()
+    for repo in repos:
+        assert PLACEHOLDER not in (repo / "config.env").read_text()
+        assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+
+
 def test_a_rolled_back_update_leaves_no_new_secret_in_any_reachable_or_reflog_object(tmp_path: Path) -> None:
     template = git_template(secret_template(tmp_path / "tpl"))
     repo = new_repo(tmp_path, template)
@@ -270,9 +296,8 @@ def test_a_file_matches_a_render_with_placeholders_only_with_one_value_per_secre
     assert captured(b"a=x b=z c=y\n", rendered, ["tok", "tok_2"]) is None  # one secret, two values
     assert captured(b"plain\n", b"plain\n", ["tok"]) == {}
     assert fill(rendered, {"tok": "x", "tok_2": "y"}) == b"a=x b=x c=y\n"  # the longer key is not cut short
-    assert hide(b"# mine\na=x b=x c=y\n", rendered, [("tok", "x"), ("tok_2", "y")], ["tok", "tok_2"]) == (
-        b"# mine\n" + rendered
-    )
+    assert hide(b"# mine\na=x b=x c=y\n", [("tok_2", "y"), ("tok", "x")]) == b"# mine\n" + rendered
+    assert captured(b"a=x # mine b=x # mine c=y\n", rendered, ["tok", "tok_2"]) is None  # an edit, not a value
     assert current_values(
         {"f": b"a=x b=x c=y\n", "g": b"edited"}, {"f": rendered, "g": rendered}, ["tok", "tok_2"]
     ) == {
