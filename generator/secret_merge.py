@@ -10,7 +10,7 @@ user's branch is the one place the secrets are written.
 
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import gitrepo
@@ -33,16 +33,26 @@ class SecretMerge:
     """The new pristine render (placeholders)."""
     real: Snapshot | None
     """The new render with the real values; None when no secret answer is filled in."""
+    lines: Mapping[bytes, bytes] = field(default_factory=dict)
+    """A line the template renders from a transformed secret (`| b64encode`), real -> as the pristine render has it."""
 
     def hidden(self, content: bytes) -> bytes:
         """Return the user's file `content` with each secret value it holds turned into its placeholder.
 
-        The values to fill in go first (longest first), then the values the repo held (a new value given
-        replaces them): secret_answers.hide.
+        A whole line that is a transformed secret's line of the new render becomes the pristine render's
+        line. Then the values to fill in go first (longest first), then the values the repo held (a new
+        value given replaces them): secret_answers.hide.
         """
+        if self.lines:
+            content = b"".join(self.lines.get(line, line) for line in content.splitlines(keepends=True))
         by_length = sorted(self.values.items(), key=lambda pair: len(pair[1]), reverse=True)
         held = sorted(self.current.items(), key=lambda pair: len(pair[1]), reverse=True)
         return hide(content, [*by_length, *held])
+
+    def transformed(self, path: str) -> bool:
+        """Return whether the template renders a secret into `path` transformed (which no placeholder shows)."""
+        rendered, real = self.rendered.get(path), (self.real or {}).get(path)
+        return rendered is not None and real is not None and fill(rendered, self.values) != real
 
     def in_placeholders(self, files: Snapshot) -> Snapshot:
         """Return the user's `files` as the merge sees them (`hidden`)."""
@@ -80,7 +90,22 @@ def secret_merge(
         return None
     held = {p: c for p, c in base.items() if holds_placeholder(c, keys)}
     current = current_values(of_commit(repo, "HEAD", held, env=env), held, keys)
-    return SecretMerge(keys, dict(fresh.values), current, fresh.files, fresh.real)
+    return SecretMerge(keys, dict(fresh.values), current, fresh.files, fresh.real, _transformed_lines(fresh))
+
+
+def _transformed_lines(fresh: FreshRender) -> dict[bytes, bytes]:
+    """Return the lines of `fresh`'s real render a transformed secret makes, each with the pristine render's line."""
+    lines: dict[bytes, bytes] = {}
+    for path, rendered in fresh.files.items():
+        real = fresh.real_file(path) or b""
+        filled = fill(rendered, fresh.values)
+        if filled == real:
+            continue
+        pristine, wanted = rendered.splitlines(keepends=True), real.splitlines(keepends=True)
+        if len(pristine) == len(wanted):
+            pairs = zip(pristine, filled.splitlines(keepends=True), wanted, strict=True)
+            lines.update((line, plain) for plain, done, line in pairs if done != line)
+    return lines
 
 
 def hidden_head(
@@ -91,7 +116,7 @@ def hidden_head(
     `holding` (HEAD, or merge_base.head_holding's commit) when no file of it holds a secret where the
     merge base `base` has a placeholder; else a child of it with those files in placeholders.
     """
-    held = [p for p, c in base.items() if holds_placeholder(c, secrets.keys)]
+    held = [p for p, c in base.items() if holds_placeholder(c, secrets.keys) or secrets.transformed(p)]
     ours = of_commit(repo, holding, held, env=env)
     changed = {p: secrets.hidden(c) for p, c in ours.items()}
     changed = {p: c for p, c in changed.items() if c != ours[p]}

@@ -241,13 +241,13 @@ def test_a_secret_the_template_transforms_is_filled_in_from_the_real_render(tmp_
     release(
         template,
         "v1.1.0",
-        {"b64.txt.jinja": "A={{ api_token | b64encode }}\nB=1\nC=2\nD={{ api_token | b64encode }}\n"},
-    )
+        {"b64.txt.jinja": "A={{ api_token | b64encode }}\nB=2\nD={{ api_token | b64encode }}\n"},
+    )  # B, next to the transformed line A, changes: no conflict
 
     code, out, err = scaffold(repo, "update")
 
     assert code == 0, out + err
-    assert (repo / "b64.txt").read_text() == f"A={encoded}\nB=1\nC=2\nD={encoded}\n"
+    assert (repo / "b64.txt").read_text() == f"A={encoded}\nB=2\nD={encoded}\n"
     assert reachable_holding(repo, encoded, *pristine_refs(repo)) == set()
     assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
     check_says_up_to_date(repo)
