@@ -214,10 +214,10 @@ def rendering_worker(
     if unvalidated:
         # a pristine render holds a placeholder for each secret answer (secret_answers.py), and scaffold has
         # validated the real answer already; copier validates every given answer again as it renders, where a
-        # placeholder fails a validator that wants a token's shape. copier has no setting to skip it: the
-        # cached questions of a copy of the template lose those validators.
+        # placeholder fails a validator that wants a token's shape, or a secret's `choices`. copier has no setting
+        # to skip it: the cached questions of a copy of the template lose those validators and choices.
         questions = {
-            key: {k: v for k, v in spec.items() if k != "validator"} if key in unvalidated else spec
+            key: {k: v for k, v in spec.items() if k not in ("validator", "choices")} if key in unvalidated else spec
             for key, spec in template.questions_data.items()
         }
         template = copy.copy(template)

@@ -313,3 +313,17 @@ def test_a_transformed_secret_line_is_taken_from_the_real_render_and_else_none()
     merged = f"A=S3\nB=2\nC={placeholder('tok').upper()}\n".encode()
     assert filled_file(merged.replace(b"C=", b"A="), rendered, real, values) == b"A=S3\nB=2\nA=S3\n"
     assert filled_file(b"A=S3\n", rendered, b"A=S\n3\nB=1\n", values) is None  # the lines do not even match up
+
+
+def test_a_secret_with_choices_is_created_and_its_choice_never_reaches_the_pristine_branch(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["api_token"]["choices"] = ["changeme-default", SECRET]  # the placeholder is none of them
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    repo = new_repo(tmp_path, git_template(folder))
+
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"
+    assert git(repo, "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
+    assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+    check_says_up_to_date(repo)
