@@ -36,6 +36,7 @@ from generator.pristine import (
     render_tree,
 )
 from generator.rerender import Recorded, fresh_render, same_template
+from generator.secret_answers import same_answers
 from generator.snapshots import Snapshot, of_commit
 from generator.sources import BUNDLED_PREFIX, TemplateSource, bundled, resolve
 from generator.trust.consent import Consent
@@ -73,7 +74,7 @@ def matches(content: bytes | None, recorded: Recorded) -> bool:
         isinstance(src, str)
         and same_template(src, recorded.src)
         and (None if commit is None else str(commit)) == recorded.version
-        and answers == recorded.answers
+        and same_answers(answers, recorded.answers)
     )
 
 

@@ -22,7 +22,7 @@ from generator.pristine import (
 )
 from generator.questions import MASK, TemplateConfig, answered, load_config
 from generator.render import render
-from generator.secret_answers import secret_values, with_placeholders
+from generator.secret_answers import secret_values, shown_answers, with_placeholders
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 from generator.trust.consent import NO_CONSENT, Consent
@@ -101,7 +101,7 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
     message = config.settings.get("_message_after_copy")
     if not message:
         return None
-    shown = {k: (MASK if k in config.secret_keys else v) for k, v in answers.items()}  # printed: no secret
+    shown = shown_answers(answers, config.secret_keys, MASK)  # printed: no secret
     return answered(config, shown, dest).render(str(message)).strip() or None
 
 

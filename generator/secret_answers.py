@@ -35,10 +35,31 @@ def secret_values(secrets: Iterable[str], answers: Mapping[str, Any]) -> dict[st
     return {key: answers[key] for key in sorted(secrets) if isinstance(answers.get(key), str)}
 
 
-def with_placeholders(answers: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """Return `answers` with the answer to each of `keys` replaced by its placeholder."""
-    keys = set(keys)
-    return {k: placeholder(k) if k in keys else v for k, v in answers.items()}
+def with_placeholders(answers: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+    """Return `answers` with the answer to each secret question of `values` (key -> value) replaced by its placeholder.
+
+    A text answer to another question that holds a secret value (`postgres://app:{{ db_password }}@db`, a
+    default taken with `--defaults`) holds its placeholder instead: that answer is recorded in the answers
+    file and rendered, and a pristine render must hold no secret.
+    """
+    return {k: placeholder(k) if k in values else _hidden_in(v, values) for k, v in answers.items()}
+
+
+def _hidden_in(answer: Any, values: Mapping[str, str], mask: str | None = None) -> Any:
+    """Return the text `answer` with each secret value of `values` replaced by its placeholder (or by `mask`)."""
+    if not isinstance(answer, str):
+        return answer
+    for key in sorted(values, key=lambda k: len(values[k]), reverse=True):  # a value inside a longer one: last
+        if values[key]:
+            answer = answer.replace(values[key], placeholder(key) if mask is None else mask)
+    return answer
+
+
+def shown_answers(answers: Mapping[str, Any], secrets: Iterable[str], mask: str) -> dict[str, Any]:
+    """Return `answers` as they may be printed: each secret answer, and each secret value in another answer, `mask`."""
+    secrets = set(secrets)
+    values = {k: v for k, v in answers.items() if k in secrets and isinstance(v, str)}
+    return {k: mask if k in secrets else _hidden_in(v, values, mask) for k, v in answers.items()}
 
 
 def _longest_first(keys: Iterable[str]) -> list[str]:
@@ -163,3 +184,26 @@ def hide(content: bytes, values: Iterable[tuple[str, str]]) -> bytes:
         if value:
             content = content.replace(value.encode(), placeholder(key).encode())
     return content
+
+
+_NAMED = re.compile(re.escape(PREFIX).encode() + rb"(\w+)")
+
+
+def same_answers(pristine: Mapping[str, Any], recorded: Mapping[str, Any]) -> bool:
+    """Return whether the answers a pristine answers file records are `recorded`, but for its placeholders.
+
+    A text answer holding a secret value (a default built from one) is recorded in a pristine render
+    with the secret's placeholder (`with_placeholders`), and with the value on the user's branch.
+    """
+    if pristine.keys() != recorded.keys():
+        return False
+    for key, held in pristine.items():
+        wanted = recorded[key]
+        if held == wanted:
+            continue
+        if not isinstance(held, str) or not isinstance(wanted, str):
+            return False
+        names = {name.decode() for name in _NAMED.findall(held.encode())}
+        if not names or not same_but_secrets(wanted.encode(), held.encode(), names):
+            return False
+    return True

@@ -47,6 +47,7 @@ from generator.pristine import (
     scratch_objects,
     template_renames,
 )
+from generator.questions import MASK
 from generator.refusals import (
     refuse_missing_answers,
     refuse_other_template,
@@ -66,7 +67,7 @@ from generator.rerender import (
     source_for,
     version_key,
 )
-from generator.secret_answers import fill, holds_placeholder
+from generator.secret_answers import fill, holds_placeholder, shown_answers
 from generator.secret_merge import SecretMerge, fill_work_tree, hidden_head, secret_merge, values_held
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
@@ -223,7 +224,9 @@ def _update_from(
         to_version=fresh.source.version,
         planned=request.plan or request.diff,
         changed_answers={
-            k: v for k, v in fresh.answers.items() if k not in fresh.secrets and recorded.answers.get(k) != v
+            k: v
+            for k, v in shown_answers(fresh.answers, fresh.secrets, MASK).items()
+            if k not in fresh.secrets and recorded.answers.get(k) != fresh.answers[k]
         },
         conflict_style=request.conflict,
     )

@@ -327,3 +327,36 @@ def test_a_secret_with_choices_is_created_and_its_choice_never_reaches_the_prist
     assert git(repo, "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
     assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
     check_says_up_to_date(repo)
+
+
+def test_an_answer_whose_default_is_built_from_a_secret_holds_its_placeholder_on_the_pristine_branch(
+    tmp_path: Path,
+) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # taken with --defaults
+    config["_message_after_copy"] = "Database: {{ db_url }}"
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (folder / "db.env.jinja").write_text("DB={{ db_url }}\n")
+    template = git_template(folder)
+
+    repo = new_repo(tmp_path, template)  # asserts the message printed holds no secret
+
+    assert (repo / "db.env").read_text() == f"DB=postgres://app:{SECRET}@db/app\n"
+    assert git(repo, "show", "scaffold/pristine:db.env") == f"DB=postgres://app:{PLACEHOLDER}@db/app\n"
+    assert f"db_url: postgres://app:{PLACEHOLDER}@db/app" in git(repo, "show", "scaffold/pristine:.copier-answers.yml")
+    assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+    check_says_up_to_date(repo)
+    release(template, "v1.1.0", {"db.env.jinja": "DB={{ db_url }}\nPOOL=4\n"})
+
+    code, out, err = scaffold(repo, "update", "--diff")
+    assert code == 0, out + err
+    assert "db.env: holds a secret answer; its changes are not shown" in out and SECRET not in out + err
+    code, out, err = scaffold(repo, "update")  # the secret is read back from the files: not asked for
+
+    assert code == 0, out + err
+    assert SECRET not in out + err
+    assert (repo / "db.env").read_text() == f"DB=postgres://app:{SECRET}@db/app\nPOOL=4\n"
+    assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+    assert reachable_holding(repo, SECRET, "HEAD^2") == set()
+    check_says_up_to_date(repo)
