@@ -360,3 +360,29 @@ def test_an_answer_whose_default_is_built_from_a_secret_holds_its_placeholder_on
     assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
     assert reachable_holding(repo, SECRET, "HEAD^2") == set()
     check_says_up_to_date(repo)
+
+
+def test_new_runs_the_placeholder_renders_tasks_first_so_what_they_set_outside_the_repo_is_the_value(
+    tmp_path: Path,
+) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    vault = tmp_path / "vault.txt"  # a task that hands the secret to a store outside the repo (`gh secret set`)
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["_tasks"] = [f"echo {{{{ api_token }}}} >> {vault}"]
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    code, out, err = scaffold(
+        tmp_path,
+        "new",
+        "svc",
+        "--template",
+        str(git_template(folder)),
+        "--defaults",
+        "--trust",
+        "-d",
+        f"api_token={SECRET}",
+    )
+
+    assert code == 0, out + err
+    assert vault.read_text().splitlines() == [PLACEHOLDER, SECRET]  # rendered twice (docs/updating.md): value last
+    assert git(tmp_path / "svc", "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
