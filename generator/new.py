@@ -22,7 +22,7 @@ from generator.pristine import (
 )
 from generator.questions import MASK, TemplateConfig, answered, load_config
 from generator.render import render
-from generator.secret_answers import secret_values, shown_answers, with_placeholders
+from generator.secret_answers import refuse_secret_names, secret_values, shown_answers, with_placeholders
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 from generator.trust.consent import NO_CONSENT, Consent
@@ -167,7 +167,7 @@ def _placeholder_render(
     placeholders = frozenset(values)
     answers = with_placeholders(answers, values)
     render(source, config, folder, answers, trusted=trusted, folder_name=folder_name, placeholders=placeholders)
-    files_rendered(folder, source)
+    refuse_secret_names(files_rendered(folder, source), placeholders, source.recorded_src)
 
 
 def _commit_placeholders(repo: Path, folder: Path, source: TemplateSource) -> str:

@@ -26,7 +26,7 @@ from generator.new import template_config
 from generator.policy import fixed_only
 from generator.questions import TemplateConfig, is_asked
 from generator.render import read_answers_file, render
-from generator.secret_answers import secret_values, with_placeholders
+from generator.secret_answers import refuse_secret_names, secret_values, with_placeholders
 from generator.snapshots import Snapshot, of_render
 from generator.sources import TemplateSource
 from generator.trust.consent import NO_CONSENT, Consent
@@ -180,6 +180,7 @@ def fresh_render(
                 render(local, config, Path(tmp) / "real", answers, trusted=trusted)
                 real_files = of_render(Path(tmp) / "real")
             files = of_render(folder)
+            refuse_secret_names(files, placeholders, source.recorded_src)
             yield FreshRender(folder, rendered, answers, files, secrets, values, real_files, frozenset(kept))
 
 

@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from generator.errors import TemplateRefusedError
+
 PREFIX = "scaffold-secret-"
 """A placeholder is this prefix and the question's key: letters, digits, `-` and `_` survive quoting,
 escaping and URL encoding, so the placeholder reaches the file as it was given."""
@@ -60,6 +62,22 @@ def shown_answers(answers: Mapping[str, Any], secrets: Iterable[str], mask: str)
     secrets = set(secrets)
     values = {k: v for k, v in answers.items() if k in secrets and isinstance(v, str)}
     return {k: mask if k in secrets else _hidden_in(v, values, mask) for k, v in answers.items()}
+
+
+def refuse_secret_names(paths: Iterable[str], keys: Iterable[str], template: str) -> None:
+    """Refuse a placeholder render of `template` that has a secret's placeholder in one of the file names `paths`.
+
+    A file name is printed by `check` and `update --plan`, and git keeps it in every tree: a secret in
+    one would be shown and would reach the pristine branch's history through the user's merges.
+    """
+    keys = _longest_first(keys)
+    for path in sorted(paths):
+        key = next((k for k in keys if placeholder(k) in path), None)
+        if key is not None:
+            raise TemplateRefusedError(
+                f"template {template} renders the secret answer {key} into the file name {path!r}; "
+                "accepted: secret answers in file contents only"
+            )
 
 
 def _longest_first(keys: Iterable[str]) -> list[str]:

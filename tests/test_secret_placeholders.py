@@ -386,3 +386,26 @@ def test_new_runs_the_placeholder_renders_tasks_first_so_what_they_set_outside_t
     assert code == 0, out + err
     assert vault.read_text().splitlines() == [PLACEHOLDER, SECRET]  # rendered twice (docs/updating.md): value last
     assert git(tmp_path / "svc", "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
+
+
+def test_a_template_that_renders_a_secret_into_a_file_name_is_refused_by_new_and_update(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    template = git_template(folder)
+    repo = new_repo(tmp_path, template)
+    release(template, "v1.1.0", {"{{ api_token }}.pem": "key\n"})  # `update --plan`, `check` print file names
+    reason = (
+        f"error: template {template} renders the secret answer api_token into the file name "
+        f"'{PLACEHOLDER}.pem'; accepted: secret answers in file contents only\n"
+    )
+    head = git(repo, "rev-parse", "HEAD")
+
+    for command in (["update", "--plan"], ["update"], ["check"]):
+        code, out, err = scaffold(repo, *command)
+        shown = (reason, "") if command[0] == "update" else ("", f"{repo}: {reason}")  # check reports on stdout
+        assert (code, err, out) == (2, *shown), command
+    assert git(repo, "rev-parse", "HEAD") == head and not git(repo, "status", "--porcelain")
+    code, out, err = scaffold(
+        tmp_path, "new", "other", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
+    )
+    assert (code, out + err) == (2, reason)
+    assert not (tmp_path / "other").exists()
