@@ -134,6 +134,8 @@ def create(request: NewRequest) -> NewResult:
                 folder = Path(tmp) / "render"
                 render(source, config, folder, answers, trusted=request.trusted, folder_name=folder_name)
                 files = files_rendered(folder, source)
+                values = secret_values(config.secret_keys, answers)
+                refuse_secret_names(files, values, source.recorded_src, values)
                 return NewResult(request.dest, files, answers, source.version, message=message)
         values = secret_values(config.secret_keys, answers) if request.git_init else {}
         with staging_for(request.dest) as staging, tempfile.TemporaryDirectory(prefix="scaffold-pristine-") as tmp:

@@ -64,14 +64,18 @@ def shown_answers(answers: Mapping[str, Any], secrets: Iterable[str], mask: str)
     return {k: mask if k in secrets else _hidden_in(v, values, mask) for k, v in answers.items()}
 
 
-def refuse_secret_names(paths: Iterable[str], keys: Iterable[str], template: str) -> None:
+def refuse_secret_names(
+    paths: Iterable[str], keys: Iterable[str], template: str, values: Mapping[str, str] | None = None
+) -> None:
     """Refuse a placeholder render of `template` that has a secret's placeholder in one of the file names `paths`.
 
-    A file name is printed by `check` and `update --plan`, and git keeps it in every tree: a secret in
-    one would be shown and would reach the pristine branch's history through the user's merges.
+    With `values` (key -> value), `paths` are those of a render with the real values, looked at (and
+    named) with each value as its placeholder. A file name is printed by `check`, `update --plan` and
+    `new --pretend`, and git keeps it in every tree: a secret in one would be shown and would reach the
+    pristine branch's history through the user's merges.
     """
     keys = _longest_first(keys)
-    for path in sorted(paths):
+    for path in sorted(_hidden_in(p, values or {}) for p in paths):
         key = next((k for k in keys if placeholder(k) in path), None)
         if key is not None:
             raise TemplateRefusedError(

@@ -388,7 +388,7 @@ def test_new_runs_the_placeholder_renders_tasks_first_so_what_they_set_outside_t
     assert git(tmp_path / "svc", "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
 
 
-def test_a_template_that_renders_a_secret_into_a_file_name_is_refused_by_new_and_update(tmp_path: Path) -> None:
+def test_a_template_that_renders_a_secret_into_a_file_name_is_refused_by_new_update_and_check(tmp_path: Path) -> None:
     folder = secret_template(tmp_path / "tpl")
     template = git_template(folder)
     repo = new_repo(tmp_path, template)
@@ -404,8 +404,9 @@ def test_a_template_that_renders_a_secret_into_a_file_name_is_refused_by_new_and
         shown = (reason, "") if command[0] == "update" else ("", f"{repo}: {reason}")  # check reports on stdout
         assert (code, err, out) == (2, *shown), command
     assert git(repo, "rev-parse", "HEAD") == head and not git(repo, "status", "--porcelain")
-    code, out, err = scaffold(
-        tmp_path, "new", "other", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
-    )
-    assert (code, out + err) == (2, reason)
-    assert not (tmp_path / "other").exists()
+    for pretend in (["--pretend"], []):  # the preview lists file names
+        code, out, err = scaffold(
+            tmp_path, "new", "other", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}", *pretend
+        )
+        assert (code, out + err) == (2, reason)
+        assert not (tmp_path / "other").exists()
