@@ -18,7 +18,7 @@ from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
 from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
-from generator.trust.limits import Limits, RenderTimeout, bounded_binop, deadline, paused
+from generator.trust.limits import Limits, RenderTimeout, bounded_binop, bounded_call, bounded_filters, deadline, paused
 from generator.trust.limits import current as current_limits
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
@@ -137,6 +137,8 @@ def _bound(worker: Any, limits: Limits, budget: OutputBudget) -> None:
     env.intercepted_binops = frozenset({"*", "**"})
     # the sandbox calls its environment's call_binop for intercepted operators; this one is per instance
     env.__dict__["call_binop"] = functools.partial(_bounded_call_binop, limits)
+    env.__dict__["call"] = functools.partial(bounded_call, limits, env.call)  # `'x'.ljust(10**10)` and the like
+    bounded_filters(limits, env.filters)
     execute_tasks = worker._execute_tasks
 
     def execute_tasks_paused(tasks: Any) -> None:
