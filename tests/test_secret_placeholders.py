@@ -410,3 +410,44 @@ def test_a_template_that_renders_a_secret_into_a_file_name_is_refused_by_new_upd
         )
         assert (code, out + err) == (2, reason)
         assert not (tmp_path / "other").exists()
+
+
+def copier_made(template: Path, dest: Path) -> Path:
+    """A repo made by plain `copier copy` with the secret, then committed."""
+    copier = Path(sys.executable).parent / "copier"
+    args = ["copy", "--defaults", "--vcs-ref", "v1.0.0", "-d", f"api_token={SECRET}", str(template), str(dest)]
+    subprocess.run([str(copier), *args], check=True, capture_output=True)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "Made with copier")
+    return dest
+
+
+def test_adopt_reads_a_secret_from_the_files_or_refuses_and_its_pristine_render_holds_none(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # recorded by copier
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (folder / "db.env.jinja").write_text("DB={{ db_url }}\n")
+    template = git_template(folder)
+    read, edited = copier_made(template, tmp_path / "read"), copier_made(template, tmp_path / "edited")
+    (edited / "config.env").write_text(f"TOKEN={SECRET}  # ours\n")  # the one file that tells the value
+    git(edited, "commit", "-qam", "Comment the token")
+
+    code, out, err = scaffold(read, "adopt")
+    assert code == 0, out + err
+    code, out, err = scaffold(edited, "adopt")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"error: {edited}: the secret answer api_token is not recorded and no file of the repo tells it; "
+        "accepted: --data api_token=VALUE (the value the repo uses)\n",
+    )
+    code, out, err = scaffold(edited, "adopt", "-d", f"api_token={SECRET}")
+    assert code == 0, out + err
+
+    for repo in (read, edited):
+        assert git(repo, "show", "scaffold/pristine:db.env") == f"DB=postgres://app:{PLACEHOLDER}@db/app\n"
+        assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+        assert SECRET not in out + err
+    check_says_up_to_date(read)
