@@ -26,7 +26,7 @@ from generator.new import template_config
 from generator.policy import fixed_only
 from generator.questions import TemplateConfig, is_asked
 from generator.render import read_answers_file, render
-from generator.secret_answers import refuse_secret_names, secret_values, with_placeholders
+from generator.secret_answers import refuse_secret_names, secret_values, with_placeholders, with_values
 from generator.snapshots import Snapshot, of_render
 from generator.sources import TemplateSource
 from generator.trust.consent import NO_CONSENT, Consent
@@ -170,14 +170,13 @@ def fresh_render(
         with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:
             folder = Path(tmp) / "render"
             placeholders = frozenset(values)
-            render(
-                local, config, folder, with_placeholders(answers, values), trusted=trusted, placeholders=placeholders
-            )
+            hidden = with_placeholders(answers, values, held)
+            render(local, config, folder, hidden, trusted=trusted, placeholders=placeholders)
             version = local.version or _rendered_version(folder / recorded.answers_file)
             rendered = TemplateSource(src=local.src, recorded_src=source.recorded_src, version=version)
             real_files = None
             if real and values:
-                render(local, config, Path(tmp) / "real", answers, trusted=trusted)
+                render(local, config, Path(tmp) / "real", with_values(answers, values, held), trusted=trusted)
                 real_files = of_render(Path(tmp) / "real")
             files = of_render(folder)
             refuse_secret_names(files, placeholders, source.recorded_src)

@@ -37,30 +37,44 @@ def secret_values(secrets: Iterable[str], answers: Mapping[str, Any]) -> dict[st
     return {key: answers[key] for key in sorted(secrets) if isinstance(answers.get(key), str)}
 
 
-def with_placeholders(answers: Mapping[str, Any], values: Mapping[str, str]) -> dict[str, Any]:
+def with_placeholders(
+    answers: Mapping[str, Any], values: Mapping[str, str], held: Mapping[str, str] | None = None
+) -> dict[str, Any]:
     """Return `answers` with the answer to each secret question of `values` (key -> value) replaced by its placeholder.
 
     A text answer to another question that holds a secret value (`postgres://app:{{ db_password }}@db`, a
     default taken with `--defaults`) holds its placeholder instead: that answer is recorded in the answers
-    file and rendered, and a pristine render must hold no secret.
+    file and rendered, and a pristine render must hold no secret. So does one that holds a value the repo
+    had before (`held`, key -> value) and a new value given replaces: filled in, it takes the new one.
     """
-    return {k: placeholder(k) if k in values else _hidden_in(v, values) for k, v in answers.items()}
+    pairs = [*values.items(), *(held or {}).items()]
+    return {k: placeholder(k) if k in values else _hidden_in(v, pairs) for k, v in answers.items()}
 
 
-def _hidden_in(answer: Any, values: Mapping[str, str], mask: str | None = None) -> Any:
-    """Return the text `answer` with each secret value of `values` replaced by its placeholder (or by `mask`)."""
+def with_values(answers: Mapping[str, Any], values: Mapping[str, str], held: Mapping[str, str]) -> dict[str, Any]:
+    """Return `answers` for the render with the real values: a value the repo had (`held`) in another text answer
+    replaced by the value the update writes (`values`), as `with_placeholders` then `fill` would give."""
+    hidden = with_placeholders(answers, values, held)
+    return {
+        k: fill(v.encode(), values).decode() if k not in values and isinstance(v, str) else answers[k]
+        for k, v in hidden.items()
+    }
+
+
+def _hidden_in(answer: Any, values: Iterable[tuple[str, str]], mask: str | None = None) -> Any:
+    """Return the text `answer` with each secret value of `values` (key, value) as its placeholder (or `mask`)."""
     if not isinstance(answer, str):
         return answer
-    for key in sorted(values, key=lambda k: len(values[k]), reverse=True):  # a value inside a longer one: last
-        if values[key]:
-            answer = answer.replace(values[key], placeholder(key) if mask is None else mask)
+    for key, value in sorted(values, key=lambda pair: len(pair[1]), reverse=True):  # one inside a longer one: last
+        if value:
+            answer = answer.replace(value, placeholder(key) if mask is None else mask)
     return answer
 
 
 def shown_answers(answers: Mapping[str, Any], secrets: Iterable[str], mask: str) -> dict[str, Any]:
     """Return `answers` as they may be printed: each secret answer, and each secret value in another answer, `mask`."""
     secrets = set(secrets)
-    values = {k: v for k, v in answers.items() if k in secrets and isinstance(v, str)}
+    values = [(k, v) for k, v in answers.items() if k in secrets and isinstance(v, str)]
     return {k: mask if k in secrets else _hidden_in(v, values, mask) for k, v in answers.items()}
 
 
@@ -75,7 +89,7 @@ def refuse_secret_names(
     pristine branch's history through the user's merges.
     """
     keys = _longest_first(keys)
-    for path in sorted(_hidden_in(p, values or {}) for p in paths):
+    for path in sorted(_hidden_in(p, (values or {}).items()) for p in paths):
         key = next((k for k in keys if placeholder(k) in path), None)
         if key is not None:
             raise TemplateRefusedError(

@@ -360,6 +360,15 @@ def test_an_answer_whose_default_is_built_from_a_secret_holds_its_placeholder_on
     assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
     assert reachable_holding(repo, SECRET, "HEAD^2") == set()
     check_says_up_to_date(repo)
+    release(template, "v1.2.0", {"db.env.jinja": "DB={{ db_url }}\nPOOL=8\n"})
+
+    code, out, err = scaffold(repo, "update", "-d", f"api_token={NEW_SECRET}")  # db_url records the old one
+
+    assert code == 0, out + err
+    assert (repo / "db.env").read_text() == f"DB=postgres://app:{NEW_SECRET}@db/app\nPOOL=8\n"
+    assert f"db_url: postgres://app:{NEW_SECRET}@db/app" in (repo / ".copier-answers.yml").read_text()
+    for secret in (SECRET, NEW_SECRET):
+        assert reachable_holding(repo, secret, *pristine_refs(repo)) == set()
 
 
 def test_new_runs_the_placeholder_renders_tasks_first_so_what_they_set_outside_the_repo_is_the_value(
