@@ -65,10 +65,9 @@ def _hidden_in(answer: Any, values: Iterable[tuple[str, str]], mask: str | None 
     """Return the text `answer` with each secret value of `values` (key, value) as its placeholder (or `mask`)."""
     if not isinstance(answer, str):
         return answer
-    for key, value in sorted(values, key=lambda pair: len(pair[1]), reverse=True):  # one inside a longer one: last
-        if value:
-            answer = answer.replace(value, placeholder(key) if mask is None else mask)
-    return answer
+    ordered = sorted(values, key=lambda pair: len(pair[1]), reverse=True)  # one inside a longer one: last
+    pairs = [(value.encode(), (placeholder(key) if mask is None else mask).encode()) for key, value in ordered]
+    return _substituted(answer.encode(), pairs).decode()
 
 
 def shown_answers(answers: Mapping[str, Any], secrets: Iterable[str], mask: str) -> dict[str, Any]:
@@ -211,15 +210,28 @@ def current_values(ours: Mapping[str, bytes], renders: Mapping[str, bytes], keys
 def hide(content: bytes, values: Iterable[tuple[str, str]]) -> bytes:
     """Return the user's file `content` with its secret values turned back into placeholders, for a merge.
 
-    Each of `values` (key, a value the file may hold) is replaced in turn, in the order given: the
-    values the update will fill in first, so that filling them in again gives back every line the
-    merge leaves as it was, byte for byte. Nothing else is replaced: a line the user edited next
-    to a secret keeps the edit.
+    Each of `values` (key, a value the file may hold) is replaced, in one pass; where two match at one
+    place, the first in the order given: the values the update will fill in first, so that filling
+    them in again gives back every line the merge leaves as it was, byte for byte. Nothing else is
+    replaced: a line the user edited next to a secret keeps the edit.
     """
-    for key, value in values:
-        if value:
-            content = content.replace(value.encode(), placeholder(key).encode())
-    return content
+    return _substituted(content, [(value.encode(), placeholder(key).encode()) for key, value in values])
+
+
+def _substituted(content: bytes, pairs: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """Return `content` with each text of `pairs` (text, replacement) replaced, in one pass, the first pair first.
+
+    One pass: a secret that is part of its own placeholder (`secret`, in `scaffold-secret-KEY`) is not
+    replaced again inside the placeholder that has just replaced it.
+    """
+    table: dict[bytes, bytes] = {}
+    for text, replacement in pairs:
+        if text:
+            table.setdefault(text, replacement)
+    if not table:
+        return content
+    pattern = re.compile(b"|".join(re.escape(text) for text in table))  # at each place, the first that matches
+    return pattern.sub(lambda match: table[match.group()], content)
 
 
 _NAMED = re.compile(re.escape(PREFIX).encode() + rb"(\w+)")

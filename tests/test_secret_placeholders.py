@@ -460,3 +460,17 @@ def test_adopt_reads_a_secret_from_the_files_or_refuses_and_its_pristine_render_
         assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
         assert SECRET not in out + err
     check_says_up_to_date(read)
+
+
+def test_a_secret_that_is_part_of_its_own_placeholder_is_hidden_once_and_updates_cleanly(tmp_path: Path) -> None:
+    secret = "scaffold-secret"  # as `secret`, a common development default, is part of `scaffold-secret-KEY`
+    assert hide(b"TOKEN=" + secret.encode() + b"\n", [("api_token", secret)] * 2) == f"TOKEN={PLACEHOLDER}\n".encode()
+    template = git_template(secret_template(tmp_path / "tpl"))
+    repo = new_repo(tmp_path, template, secret)
+    release(template, "v1.1.0", {"config.env.jinja": "TOKEN={{ api_token }}\nMODE=second\n"})
+
+    code, out, err = scaffold(repo, "update")  # the value is read from the file, then hidden for the merge
+
+    assert code == 0, out + err
+    assert (repo / "config.env").read_text() == f"TOKEN={secret}\nMODE=second\n"
+    assert git(repo, "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\nMODE=second\n"
