@@ -12,7 +12,8 @@ import yaml
 from generator import copier_api, gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.failures import is_scaffold_bug
-from generator.questions import TemplateConfig, answered
+from generator.questions import MASK, TemplateConfig, answered
+from generator.secret_answers import masked
 from generator.sources import TemplateSource
 from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
@@ -59,6 +60,24 @@ def render(
     written by copier in copier's format, records `source.recorded_src` and, for versioned sources,
     `source.version`. The render is held to trust.limits.
     """
+    try:
+        _render(source, config, dest, answers, trusted=trusted, folder_name=folder_name, placeholders=placeholders)
+    except TemplateError as error:  # a task's failed command, a copier message: they may quote a secret answer
+        secrets = [v for k, v in answers.items() if k in config.secret_keys and isinstance(v, str)]
+        error.args = (masked(error.message, secrets, MASK),)
+        raise
+
+
+def _render(
+    source: TemplateSource,
+    config: TemplateConfig,
+    dest: Path,
+    answers: dict[str, Any],
+    *,
+    trusted: Consent,
+    folder_name: str | None,
+    placeholders: frozenset[str],
+) -> None:
     from jinja2 import TemplateError as JinjaError
     from jinja2.exceptions import SecurityError
 

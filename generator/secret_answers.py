@@ -77,6 +77,12 @@ def shown_answers(answers: Mapping[str, Any], secrets: Iterable[str], mask: str)
     return {k: mask if k in secrets else _hidden_in(v, values, mask) for k, v in answers.items()}
 
 
+def masked(text: str, values: Iterable[str], mask: str) -> str:
+    """Return `text` (a message to print) with each of the secret `values` in it replaced by `mask`."""
+    pairs = [(value.encode(), mask.encode()) for value in sorted(values, key=len, reverse=True)]
+    return _substituted(text.encode(), pairs).decode()
+
+
 def refuse_secret_names(
     paths: Iterable[str], keys: Iterable[str], template: str, values: Mapping[str, str] | None = None
 ) -> None:

@@ -474,3 +474,30 @@ def test_a_secret_that_is_part_of_its_own_placeholder_is_hidden_once_and_updates
     assert code == 0, out + err
     assert (repo / "config.env").read_text() == f"TOKEN={secret}\nMODE=second\n"
     assert git(repo, "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\nMODE=second\n"
+
+
+def test_a_task_that_fails_with_the_real_value_is_reported_with_the_secret_masked(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    store = tmp_path / "registered"  # a task that is not idempotent: its second run (the real values) fails
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["_tasks"] = [f"mkdir {store} && echo {{{{ api_token }}}} > {store}/token"]
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    code, out, err = scaffold(
+        tmp_path,
+        "new",
+        "svc",
+        "--template",
+        str(git_template(folder)),
+        "--defaults",
+        "--trust",
+        "-d",
+        f"api_token={SECRET}",
+    )
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: template {folder} could not be rendered: Command 'mkdir {store} && echo ******** > {store}/token' "
+        "returned non-zero exit status 1.\n"
+    )
+    assert not (tmp_path / "svc").exists()
