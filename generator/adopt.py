@@ -76,7 +76,7 @@ def adopt(request: AdoptRequest) -> AdoptResult:
     source, base = _base_source(recorded, request.source)
     answers = recorded.answers or {DEFAULT_NAME_QUESTION: repo.resolve().name}  # as `scaffold new NAME` would
     with fresh_render(
-        source, _as_recorded(recorded, answers, base), request.data, trusted=request.trusted, org=request.org
+        source, _as_recorded(recorded, answers, base), request.data, trusted=request.trusted, org=request.org, repo=repo
     ) as fresh:
         message = commit_message("Adopt", fresh.source)
         pristine = commit_render(repo, render_tree(repo, fresh.folder, fresh.files), None, message)

@@ -57,7 +57,9 @@ def apply(request: ApplyRequest) -> ApplyResult:
     repo = request.repo
     refuse_unless_ready(repo)
     recorded = Recorded(".copier-answers.yml", request.source.recorded_src, None, {DEFAULT_NAME_QUESTION: repo.name})
-    with fresh_render(request.source, recorded, request.data, trusted=request.trusted, org=request.org) as fresh:
+    with fresh_render(
+        request.source, recorded, request.data, trusted=request.trusted, org=request.org, repo=repo
+    ) as fresh:
         answers_file = _answers_file_of(fresh)
         if (repo / answers_file).exists():
             raise RefusedError(

@@ -135,6 +135,7 @@ def _recording_worker_class() -> Any:
     class RecordingWorker(Worker):
         recorded_src: str = ""
         recorded_version: str | None = None
+        external_root: Path | None = None
 
         def _answers_to_remember(self) -> Mapping[str, Any]:
             # scaffold renders from a checkout (a plain folder) or from inside its own package, so copier would
@@ -165,6 +166,22 @@ def _recording_worker_class() -> Any:
                 return text
             return str(super()._render_string(string, extra_context))
 
+        def _external_data(self) -> Any:
+            # copier reads `_external_data` from its destination; an update renders aside (in a folder named as
+            # the repo), yet its destination is the repo: a Worker for the repo, with this one's template, Jinja
+            # environment and answers, reads it there, through copier's own check that its paths stay inside.
+            # copier has no setting for where external data is read from.
+            if self.external_root is None:
+                return super()._external_data()
+            reader = Worker(
+                src_path=self.src_path, dst_path=self.external_root, data=self.data, answers_file=self.answers_file,
+                settings=self.settings, quiet=True,
+            )  # fmt: skip
+            reader.__dict__["template"] = self.template
+            reader.__dict__["jinja_env"] = self.jinja_env
+            reader.answers = AnswersMap(init=dict(self.data))
+            return reader._external_data()
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             # scaffold renders only into a folder it has just made, which no git index tracks; copier's check
             # (a `git config` process per file) always ends without a change there
@@ -189,11 +206,13 @@ def rendering_worker(
     recorded_version: str | None,
     answers_file: str,
     trusted_url: str | None,
+    external_root: Path | None = None,
 ) -> Any:
     """Return the Worker that renders `template` into `dest` with `answers`, asking nothing.
 
     `answers_file` is the answers file path scaffold has already rendered and checked. copier's own checks
     stay on (`unsafe` is never set); `trusted_url` is the template's URL once consent is given or not needed.
+    `external_root` is the folder `_external_data` is read from when it is not `dest` (an update's repo).
     """
     worker = _recording_worker_class()(
         src_path=str(template.url),
@@ -206,6 +225,8 @@ def rendering_worker(
         quiet=True,
         recorded_src=recorded_src,
         recorded_version=recorded_version,
+        external_root=external_root,
     )
     worker.__dict__["template"] = template
     return worker
+

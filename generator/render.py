@@ -42,11 +42,14 @@ def render(
     *,
     trusted: Consent = NO_CONSENT,
     folder_name: str | None = None,
+    external_root: Path | None = None,
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
 
     `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
-    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder.
+    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder. Likewise
+    `external_root` is the repo whose files `_external_data` reads (an update's), when it is not `dest`;
+    its paths must stay inside it.
 
     `trusted` is the user's consent to templates running code (tasks, migrations, their own Jinja
     extensions), decided here on `source`, the template that renders. What no template may do
@@ -60,7 +63,7 @@ def render(
     if folder_name and folder_name != dest.name:
         with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
             named = Path(tmp) / folder_name
-            render(source, config, named, answers, trusted=trusted)
+            render(source, config, named, answers, trusted=trusted, external_root=external_root)
             dest.mkdir(exist_ok=True)
             for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
                 entry.rename(dest / entry.name)
@@ -85,6 +88,7 @@ def render(
             recorded_version=source.version,
             answers_file=answers_file,
             trusted_url=str(template.url),
+            external_root=external_root.resolve() if external_root is not None else None,
         )
         if not consent:
             for name in MACHINE_FILTERS:

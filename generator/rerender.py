@@ -97,12 +97,17 @@ def source_for(recorded: Recorded, vcs_ref: str | None = None) -> TemplateSource
 
 
 def answers_for(
-    config: TemplateConfig, recorded: Mapping[str, Any], data: Mapping[str, Any], org: OrgAnswers | None = None
+    config: TemplateConfig,
+    recorded: Mapping[str, Any],
+    data: Mapping[str, Any],
+    org: OrgAnswers | None = None,
+    repo: Path | None = None,
 ) -> dict[str, Any]:
     """Return the answers to render with: the recorded ones, changed by `data`, defaults for new questions.
 
     Recorded answers to questions the template no longer asks, or that no longer apply (`when`), are dropped.
     The org's fixed answers replace recorded ones; `data` that contradicts one is an InvalidAnswerError.
+    Defaults see the `repo`'s `_folder_name` and `_external_data`, as copier's questions on update do.
     """
     check_given(config, data)
     policy = fixed_only(org)
@@ -113,7 +118,7 @@ def answers_for(
         if question is not None and not question.computed and key not in policy.fixed:
             kept[key] = value
     try:
-        answers = collect_answers(config, {**kept, **data}, org=policy)
+        answers = collect_answers(config, {**kept, **data}, org=policy, dest=repo)
     except InvalidAnswerError as error:
         raise InvalidAnswerError(
             f"{error.message} (the answer recorded in the answers file; change it with --data KEY=VALUE)"
@@ -134,20 +139,23 @@ def fresh_render(
     *,
     trusted: Consent | bool = NO_CONSENT,
     org: OrgAnswers | None = None,
+    repo: Path | None = None,
 ) -> Iterator[FreshRender]:
     """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards.
 
     `org`'s fixed answers win over the recorded ones. `trusted` is the user's consent, decided on the
-    template as it renders; a bool is `--trust` alone.
+    template as it renders; a bool is `--trust` alone. The render is for `repo`, as `copier update` renders
+    into it: `_folder_name` is its folder's name and `_external_data` is read from its working tree.
     """
     if isinstance(trusted, bool):
         trusted = Consent(flag=trusted)
     with checkout(source) as local:
         config = template_config(local, trusted=trusted)
-        answers = answers_for(config, recorded.answers, data or {}, org)
+        answers = answers_for(config, recorded.answers, data or {}, org, repo)
         with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:
             folder = Path(tmp) / "render"
-            render(local, config, folder, answers, trusted=trusted)
+            folder_name = repo.resolve().name if repo is not None else None
+            render(local, config, folder, answers, trusted=trusted, folder_name=folder_name, external_root=repo)
             version = local.version or _rendered_version(folder / recorded.answers_file)
             rendered = TemplateSource(src=local.src, recorded_src=source.recorded_src, version=version)
             secrets = frozenset(q.key for q in config.questions if q.secret)

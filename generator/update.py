@@ -164,7 +164,9 @@ def _locked_update(request: UpdateRequest) -> UpdateResult:
         base = merge_base(repo, recorded, history, trusted=request.trusted, env=scratch)
         refuse_unknown_base(repo, recorded, history, base, moving=request.move)
         refuse_missing_answers(repo, recorded, base.commit, request.data, scratch)
-        with fresh_render(source, recorded, request.data, trusted=request.trusted, org=request.org) as rendered:
+        with fresh_render(
+            source, recorded, request.data, trusted=request.trusted, org=request.org, repo=repo
+        ) as rendered:
             if not request.move:
                 _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
             if not preview:

@@ -24,6 +24,8 @@ class Case:
     """Files only `copier update` makes: what its migrations write (scaffold's update runs no migrations)."""
     refused: str = ""
     """When docs/security.md refuses what copier allows: the one-line refusal scaffold gives instead."""
+    repo_files: dict[str, str] = field(default_factory=dict)
+    """Files the team adds to the repo and commits before the update, in both repos."""
     secrets: dict[str, str] = field(default_factory=dict)
     """Secret answers the repo uses: never recorded, so `scaffold update` must be given them (copier renders
     their defaults again); the values here are those defaults, so both make the same files."""
@@ -315,6 +317,19 @@ CASES = [
             **ANSWERS_FILE,
         },
         {"OWNER.jinja": "{{ owner }}\n"},
+    ),
+    Case(
+        "folder_name_and_external_data_on_update",
+        "`{{ _folder_name }}` in a file and `_external_data` read from a file the team added to the repo, on update",
+        {
+            "copier.yml": "_external_data:\n  team: team.yml\nname: x\n",
+            # a file of v1 naming the folder would conflict in copier's own update, which renders both versions
+            # in temporary folders under other names (test_conformance.py shows scaffold's update keeps it)
+            "NAME.jinja": "{{ name }}\n",
+            **ANSWERS_FILE,
+        },
+        {"LEAD.md.jinja": "{{ _external_data.team.lead | default('nobody') }} leads {{ _folder_name }}\n"},
+        repo_files={"team.yml": "lead: ada\n"},
     ),
     Case(
         "copier_conf",
