@@ -8,8 +8,6 @@ the `before` ones before the update's merge, the `after` ones after it. Running 
 """
 
 import shlex
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,8 +39,8 @@ class Migrations:
         """Return the commands that run at `stage`, rendered (for a preview and the update's summary)."""
         if not self.tasks.get(stage):
             return []
-        with self._answered(stage):
-            return copier_api.task_commands(self.worker, self.tasks[stage])
+        self._answer(stage)
+        return copier_api.task_commands(self.worker, self.tasks[stage])
 
     def run(self, repo: Path, stage: str) -> None:
         """Run the migrations of `stage` in `repo`; on failure remove the untracked files they made and raise
@@ -51,8 +49,8 @@ class Migrations:
             return
         before = untracked(repo)
         try:
-            with self._answered(stage):
-                copier_api.run_tasks(self.worker, self.tasks[stage])
+            self._answer(stage)
+            copier_api.run_tasks(self.worker, self.tasks[stage])
         except copier_api.TaskError as error:
             _remove_new_untracked(repo, before)
             command = error.cmd if isinstance(error.cmd, str) else shlex.join(map(str, error.cmd))
@@ -64,15 +62,13 @@ class Migrations:
             _remove_new_untracked(repo, before)
             raise TemplateError(f"a migration of template {self.template} could not run: {error}") from None
 
-    @contextmanager
-    def _answered(self, stage: str) -> Iterator[None]:
+    def _answer(self, stage: str) -> None:
         # copier runs `before` migrations before it asks anything (no answers in their context) and `after`
         # ones with the update's answers and external data
         if stage == AFTER:
             copier_api.start_answers(self.worker, self.answers)
         else:
             self.worker.answers = copier_api.AnswersMap()
-        yield
 
 
 def for_update(repo: Path, recorded: Recorded, fresh: FreshRender, consent: Consent) -> Migrations:
