@@ -19,7 +19,8 @@ from generator.answers_files import find_answers_files
 from generator.config import OrgAnswers
 from generator.errors import RefusedError, ScaffoldError, TemplateError
 from generator.pristine import applied_branch, commit_message, commit_render, point_branch, render_tree
-from generator.refusals import first_few, refuse_unless_ready
+from generator.refusals import first_few, refuse_unless_ready, refuse_unless_repo
+from generator.repo_lock import locked
 from generator.rerender import FreshRender, Recorded, fresh_render
 from generator.sources import TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
@@ -53,7 +54,17 @@ class ApplyResult:
 
 
 def apply(request: ApplyRequest) -> ApplyResult:
-    """Render `request.source` into the repo and merge it; raise RefusedError, writing nothing, when not safe."""
+    """Render `request.source` into the repo and merge it; raise RefusedError, writing nothing, when not safe.
+
+    It holds the repo's lock (repo_lock) as `update` does: another command writing the repo waits briefly, then
+    one of them is refused.
+    """
+    refuse_unless_repo(request.repo)
+    with locked(request.repo, "apply"):
+        return _locked_apply(request)
+
+
+def _locked_apply(request: ApplyRequest) -> ApplyResult:
     repo = request.repo
     refuse_unless_ready(repo)
     recorded = Recorded(".copier-answers.yml", request.source.recorded_src, None, {DEFAULT_NAME_QUESTION: repo.name})

@@ -13,7 +13,7 @@ Every name below exists from the lowest copier pyproject.toml allows to the newe
 
 import functools
 import shlex
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -142,6 +142,8 @@ def _recording_worker_class() -> Any:
         recorded_src: str = ""
         recorded_version: str | None = None
         external_root: Path | None = None
+        admit: Any = None
+        """Called with each path (relative to the render) and its size in bytes before copier writes it; may raise."""
 
         def _answers_to_remember(self) -> Mapping[str, Any]:
             # scaffold renders from a checkout (a plain folder) or from inside its own package, so copier would
@@ -188,6 +190,15 @@ def _recording_worker_class() -> Any:
             reader.answers = AnswersMap(init=dict(self.data))
             return reader._external_data()
 
+        def _render_allowed(self, dst_relpath: Path, *args: Any, **kwargs: Any) -> bool:
+            # copier asks this before it writes each file (with its content), folder and link, and has no public
+            # hook there: the one place a render's output can be counted before it reaches the disk (trust.budget)
+            allowed = bool(super()._render_allowed(dst_relpath, *args, **kwargs))
+            if allowed and self.admit is not None:
+                contents = kwargs.get("expected_contents", b"")
+                self.admit(Path(dst_relpath).as_posix(), len(contents) if isinstance(contents, bytes) else 0)
+            return allowed
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             # scaffold renders only into a folder it has just made, which no git index tracks; copier's check
             # (a `git config` process per file) always ends without a change there
@@ -213,12 +224,14 @@ def rendering_worker(
     answers_file: str,
     trusted_url: str | None,
     external_root: Path | None = None,
+    admit: Callable[[str, int], None] | None = None,
 ) -> Any:
     """Return the Worker that renders `template` into `dest` with `answers`, asking nothing.
 
     `answers_file` is the answers file path scaffold has already rendered and checked. copier's own checks
     stay on (`unsafe` is never set); `trusted_url` is the template's URL once consent is given or not needed.
     `external_root` is the folder `_external_data` is read from when it is not `dest` (an update's repo).
+    `admit` is called with each file, folder and link (its path in the render, its size) before it is written.
     """
     worker = _recording_worker_class()(
         src_path=str(template.url),
@@ -232,6 +245,7 @@ def rendering_worker(
         recorded_src=recorded_src,
         recorded_version=recorded_version,
         external_root=external_root,
+        admit=admit,
     )
     worker.__dict__["template"] = template
     return worker

@@ -150,7 +150,7 @@ def update(request: UpdateRequest) -> UpdateResult:
     One update of a repo runs at a time (repo_lock): another one waits briefly, then is refused.
     """
     refuse_unless_repo(request.repo)
-    with locked(request.repo):
+    with locked(request.repo, "update"):
         return _locked_update(request)
 
 
