@@ -142,8 +142,16 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         + "\n"
     )
     gitrepo.git(
-        repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "-s", "ours",
-        "--allow-unrelated-histories", pristine,
+        repo,
+        "merge",
+        "--quiet",
+        "--no-ff",
+        "--no-commit",
+        "--no-verify",
+        "-s",
+        "ours",
+        "--allow-unrelated-histories",
+        pristine,
     )
     if added is not None:
         gitrepo.git(repo, "checkout", pristine, "--", added)

@@ -11,6 +11,7 @@ Every name below exists from the lowest copier pyproject.toml allows to the newe
 (tests/test_conformance_lowest_copier.py runs the conformance suite on the lowest).
 """
 
+import copy
 import functools
 import shlex
 from collections.abc import Callable, Mapping
@@ -225,6 +226,7 @@ def rendering_worker(
     trusted_url: str | None,
     external_root: Path | None = None,
     admit: Callable[[str, int], None] | None = None,
+    unvalidated: frozenset[str] = frozenset(),
 ) -> Any:
     """Return the Worker that renders `template` into `dest` with `answers`, asking nothing.
 
@@ -232,7 +234,19 @@ def rendering_worker(
     stay on (`unsafe` is never set); `trusted_url` is the template's URL once consent is given or not needed.
     `external_root` is the folder `_external_data` is read from when it is not `dest` (an update's repo).
     `admit` is called with each file, folder and link (its path in the render, its size) before it is written.
+    The questions `unvalidated` are rendered without their validators (see below).
     """
+    if unvalidated:
+        # a pristine render holds a placeholder for each secret answer (secret_answers.py), and scaffold has
+        # validated the real answer already; copier validates every given answer again as it renders, where a
+        # placeholder fails a validator that wants a token's shape. copier has no setting to skip it: the
+        # cached questions of a copy of the template lose those validators.
+        questions = {
+            key: {k: v for k, v in spec.items() if k != "validator"} if key in unvalidated else spec
+            for key, spec in template.questions_data.items()
+        }
+        template = copy.copy(template)
+        template.__dict__["questions_data"] = questions
     worker = _recording_worker_class()(
         src_path=str(template.url),
         dst_path=dest,

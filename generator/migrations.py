@@ -105,6 +105,12 @@ def untracked(repo: Path) -> set[str]:
     return {p for p in listed if p}
 
 
+def changed(repo: Path) -> set[str]:
+    """Return the paths whose files differ from HEAD's, untracked files (not ignored) included."""
+    listed = gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", "HEAD").stdout.split("\0")
+    return {p for p in listed if p} | untracked(repo)
+
+
 def _remove_new_untracked(repo: Path, before: set[str]) -> None:
     for path in sorted(untracked(repo) - before):
         file = repo / path

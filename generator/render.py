@@ -44,8 +44,12 @@ def render(
     trusted: Consent = NO_CONSENT,
     folder_name: str | None = None,
     external_root: Path | None = None,
+    placeholders: frozenset[str] = frozenset(),
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
+
+    `placeholders` are the secret questions whose answers are placeholders (secret_answers): validated
+    already as the real values, their validators are not run again on the placeholders.
 
     `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
     `_folder_name` is then that name, as in `copier copy` straight into the repo's folder. Likewise
@@ -64,7 +68,9 @@ def render(
     if folder_name and folder_name != dest.name:
         with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
             named = Path(tmp) / folder_name
-            render(source, config, named, answers, trusted=trusted, external_root=external_root)
+            render(
+                source, config, named, answers, trusted=trusted, placeholders=placeholders, external_root=external_root
+            )
             dest.mkdir(exist_ok=True)
             for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
                 entry.rename(dest / entry.name)
@@ -92,6 +98,7 @@ def render(
             trusted_url=str(template.url),
             external_root=external_root.resolve() if external_root is not None else None,
             admit=budget.admit,
+            unvalidated=placeholders,
         )
         if not consent:
             for name in MACHINE_FILTERS:
