@@ -9,10 +9,13 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.cli import scaffold
+from tests.hostile_templates import git_template
 from tests.template_repos import git
 from tests.template_versions import is_merging, repo_state
+from tests.test_secrets import SECRET, secret_template
 
 ANSWERS = "# answers\n{{ _copier_answers|to_nice_yaml -}}\n"
 BEFORE = "  - version: v2.0.0\n    when: \"{{ _stage == 'before' }}\"\n    command: mv legacy.cfg app.cfg\n"
@@ -163,3 +166,30 @@ def test_a_fleet_run_runs_the_migrations_of_a_template_the_org_config_trusts_and
     for repo in repos:
         assert (repo / "MIGRATED.txt").read_text() == "after v1.0.0 v2.0.0\n"
         assert git(repo, "status", "--porcelain") == ""
+
+
+def test_migrations_of_a_template_with_a_secret_see_the_repos_value_and_the_update_keeps_it(tmp_path: Path) -> None:
+    template = git_template(secret_template(tmp_path / "template"))
+    config = yaml.safe_load((template / "copier.yml").read_text())
+    config["_migrations"] = [
+        {"version": "v2.0.0", "when": "{{ _stage == 'before' }}", "command": "cp config.env before-copy.env"},
+        {"version": "v2.0.0", "command": "echo done > MIGRATED.txt"},
+    ]
+    (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (template / "README.md.jinja").write_text("# {{ service_name }} v2\n")
+    (template / "config.env.jinja").write_text("TOKEN={{ api_token }}\nMODE=prod\n")
+    git(template, "commit", "-q", "-am", "v2")
+    git(template, "tag", "v2.0.0")
+    code, out, err = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1.0.0", "--defaults",
+                              "-d", f"api_token={SECRET}")  # fmt: skip
+    assert code == 0, err + out
+    repo = tmp_path / "svc"
+
+    code, out, err = scaffold(repo, "update", "--vcs-ref", "v2.0.0", "--trust")
+
+    assert code == 0, err + out
+    assert SECRET not in out + err
+    assert (repo / "before-copy.env").read_text() == f"TOKEN={SECRET}\n"  # the before migration saw the real file
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\nMODE=prod\n"  # merged as the template changed it
+    assert (repo / "MIGRATED.txt").read_text() == "done\n" and (repo / "README.md").read_text() == "# svc v2\n"
+    assert git(repo, "status", "--porcelain") == ""
