@@ -15,6 +15,7 @@ stays as it was (plus the answers file, when it had none).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -88,11 +89,12 @@ def _locked_adopt(request: AdoptRequest) -> AdoptResult:
     source, base = _base_source(recorded, request.source)
     answers = recorded.answers or {DEFAULT_NAME_QUESTION: repo.resolve().name}  # as `scaffold new NAME` would
     at = _as_recorded(recorded, answers, base)
-    with fresh_render(source, at, request.data, trusted=request.trusted, org=request.org) as fresh:
+    rendered = partial(fresh_render, source, at, trusted=request.trusted, org=request.org, repo=repo)
+    with rendered(request.data) as fresh:
         held = _secrets_held(repo, fresh, request.data)
         if not held:
             return _record(repo, recorded.answers_file, fresh, base)
-    with fresh_render(source, at, {**held, **request.data}, trusted=request.trusted, org=request.org) as fresh:
+    with rendered({**held, **request.data}) as fresh:  # with the values read: another answer may hold them
         return _record(repo, recorded.answers_file, fresh, base)
 
 

@@ -146,7 +146,7 @@ def rendered_again(
     if source is None:
         return None
     try:
-        with fresh_render(source, recorded, trusted=trusted) as again:
+        with fresh_render(source, recorded, trusted=trusted, repo=repo) as again:
             if again.source.version != recorded.version:
                 return None
             tree = render_tree(repo, again.folder, again.files, env)
@@ -208,7 +208,7 @@ def base_files(
     source = release_source(recorded)
     if source is not None:
         try:
-            with fresh_render(source, recorded, trusted=trusted) as again:
+            with fresh_render(source, recorded, trusted=trusted, repo=repo) as again:
                 if again.source.version == recorded.version:
                     return again.files
         except ScaffoldError:

@@ -44,6 +44,7 @@ def render(
     *,
     trusted: Consent = NO_CONSENT,
     folder_name: str | None = None,
+    external_root: Path | None = None,
     placeholders: frozenset[str] = frozenset(),
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
@@ -52,7 +53,9 @@ def render(
     already as the real values, their validators are not run again on the placeholders.
 
     `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
-    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder.
+    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder. Likewise
+    `external_root` is the repo whose files `_external_data` reads (an update's), when it is not `dest`;
+    its paths must stay inside it.
 
     `trusted` is the user's consent to templates running code (tasks, migrations, their own Jinja
     extensions), decided here on `source`, the template that renders. What no template may do
@@ -61,7 +64,7 @@ def render(
     `source.version`. The render is held to trust.limits.
     """
     try:
-        _render(source, config, dest, answers, trusted=trusted, folder_name=folder_name, placeholders=placeholders)
+        _render(source, config, dest, answers, trusted, folder_name, external_root, placeholders)
     except TemplateError as error:  # a task's failed command, a copier message: they may quote a secret answer
         secrets = [v for k, v in answers.items() if k in config.secret_keys and isinstance(v, str)]
         error.args = (masked(error.message, secrets, MASK),)
@@ -73,9 +76,9 @@ def _render(
     config: TemplateConfig,
     dest: Path,
     answers: dict[str, Any],
-    *,
     trusted: Consent,
     folder_name: str | None,
+    external_root: Path | None,
     placeholders: frozenset[str],
 ) -> None:
     from jinja2 import TemplateError as JinjaError
@@ -84,7 +87,9 @@ def _render(
     if folder_name and folder_name != dest.name:
         with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
             named = Path(tmp) / folder_name
-            render(source, config, named, answers, trusted=trusted, placeholders=placeholders)
+            render(
+                source, config, named, answers, trusted=trusted, placeholders=placeholders, external_root=external_root
+            )
             dest.mkdir(exist_ok=True)
             for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
                 entry.rename(dest / entry.name)
@@ -110,6 +115,7 @@ def _render(
             recorded_version=source.version,
             answers_file=answers_file,
             trusted_url=str(template.url),
+            external_root=external_root.resolve() if external_root is not None else None,
             admit=budget.admit,
             unvalidated=placeholders,
         )
