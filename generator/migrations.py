@@ -14,7 +14,9 @@ from typing import Any
 
 from generator import copier_api, gitrepo
 from generator.errors import TemplateError, TemplateRefusedError
+from generator.questions import MASK
 from generator.rerender import FreshRender, Recorded, version_key
+from generator.secret_answers import masked
 from generator.trust.consent import HOW_TO_CONSENT, Consent
 
 BEFORE, AFTER = "before", "after"
@@ -31,6 +33,8 @@ class Migrations:
     answers: dict[str, Any] = field(default_factory=dict)
     tasks: dict[str, list[Any]] = field(default_factory=dict)
     """copier's tasks selected by version, by stage (their `when` is decided as they run)."""
+    secret_values: tuple[str, ...] = ()
+    """The update's secret answers: a rendered command may hold one, and is printed with each masked."""
 
     def __bool__(self) -> bool:
         return any(self.tasks.values())
@@ -40,7 +44,7 @@ class Migrations:
         if not self.tasks.get(stage):
             return []
         self._answer(stage)
-        return copier_api.task_commands(self.worker, self.tasks[stage])
+        return [self._shown(command) for command in copier_api.task_commands(self.worker, self.tasks[stage])]
 
     def run(self, repo: Path, stage: str) -> None:
         """Run the migrations of `stage` in `repo`; on failure remove the untracked files they made and raise
@@ -54,13 +58,17 @@ class Migrations:
         except copier_api.TaskError as error:
             _remove_new_untracked(repo, before)
             command = error.cmd if isinstance(error.cmd, str) else shlex.join(map(str, error.cmd))
+            shown = self._shown(" ".join(command.split()))
             raise TemplateError(
-                f"migration `{' '.join(command.split())}` of template {self.template} failed with exit status "
-                f"{error.returncode}"
+                f"migration `{shown}` of template {self.template} failed with exit status {error.returncode}"
             ) from None
         except OSError as error:  # e.g. its working_directory does not exist
             _remove_new_untracked(repo, before)
-            raise TemplateError(f"a migration of template {self.template} could not run: {error}") from None
+            reason = self._shown(str(error))
+            raise TemplateError(f"a migration of template {self.template} could not run: {reason}") from None
+
+    def _shown(self, text: str) -> str:
+        return masked(text, self.secret_values, MASK)
 
     def _answer(self, stage: str) -> None:
         # copier runs `before` migrations before it asks anything (no answers in their context) and `after`
@@ -85,6 +93,7 @@ def for_update(repo: Path, recorded: Recorded, fresh: FreshRender, consent: Cons
         answers_file=recorded.answers_file, data=fresh.answers,
     )  # fmt: skip
     found.answers = dict(fresh.answers)
+    found.secret_values = tuple(v for k, v in fresh.answers.items() if k in fresh.secrets and isinstance(v, str) and v)
     found.tasks = {
         stage: copier_api.migration_tasks(found.worker, stage, recorded.version, pep440_from) for stage in STAGES
     }

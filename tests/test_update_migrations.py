@@ -193,3 +193,26 @@ def test_migrations_of_a_template_with_a_secret_see_the_repos_value_and_the_upda
     assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\nMODE=prod\n"  # merged as the template changed it
     assert (repo / "MIGRATED.txt").read_text() == "done\n" and (repo / "README.md").read_text() == "# svc v2\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("fails", [False, True], ids=["runs", "fails"])
+def test_a_migration_command_that_holds_a_secret_answer_is_printed_with_it_masked(tmp_path: Path, fails: bool) -> None:
+    template = git_template(secret_template(tmp_path / "template"))
+    config = yaml.safe_load((template / "copier.yml").read_text())
+    command = "echo {{ api_token }} > token.txt" + ("; exit 4" if fails else "")
+    config["_migrations"] = [{"version": "v2.0.0", "command": command}]
+    (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    git(template, "commit", "-q", "-am", "v2")
+    git(template, "tag", "v2.0.0")
+    code, out, err = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1.0.0", "--defaults",
+                              "-d", f"api_token={SECRET}")  # fmt: skip
+    assert code == 0, err + out
+    repo = tmp_path / "svc"
+
+    for args in (["--plan"], []):
+        code, out, err = scaffold(repo, "update", "--vcs-ref", "v2.0.0", "--trust", *args)
+
+        assert SECRET not in out + err
+        assert "migration `echo ******** > token.txt" in out + err
+    assert code == (2 if fails else 0), err + out
+    assert (repo / "token.txt").exists() != fails  # it ran, with the real value, unless it failed
