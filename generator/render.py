@@ -19,7 +19,19 @@ from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
 from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
-from generator.trust.limits import Limits, RenderTimeout, bounded_binop, bounded_call, bounded_filters, deadline, paused
+from generator.trust.limits import (
+    Limits,
+    MemoryLimitExceeded,
+    RenderTimeout,
+    bounded_binop,
+    bounded_call,
+    bounded_filters,
+    deadline,
+    memory_cap,
+    paused,
+    size,
+    uncapped,
+)
 from generator.trust.limits import current as current_limits
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
@@ -123,12 +135,17 @@ def _render(
             for name in MACHINE_FILTERS:
                 worker.jinja_env.filters.pop(name, None)
         _bound(worker, limits, budget)
-        with _hardened_git_for_copier(), worker, deadline(limits.render_seconds):
+        with _hardened_git_for_copier(), worker, deadline(limits.render_seconds), memory_cap(limits.memory):
             worker.run_copy()
     except RenderTimeout:
         raise TemplateRefusedError(
             f"template {source.recorded_src} took more than {limits.render_seconds:g} seconds to render; "
             "accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER_SECONDS)"
+        ) from None
+    except MemoryLimitExceeded:
+        raise TemplateRefusedError(
+            f"template {source.recorded_src} needed more than {size(limits.memory)} of memory to render; "
+            "accepted: a smaller render, or a higher SCAFFOLD_LIMIT_MEMORY"
         ) from None
     except copier_api.ForbiddenPathError as error:
         raise TemplateRefusedError(
@@ -155,8 +172,8 @@ def _render(
 
 def _bound(worker: Any, limits: Limits, budget: OutputBudget) -> None:
     """Hold `worker`'s render to `limits`: Jinja repetitions and powers too large to build are refused, text is
-    refused once longer than the render may still write (`budget`), and the wall-time deadline pauses while the
-    template's tasks (which the user consented to) run."""
+    refused once longer than the render may still write (`budget`), and the wall-time deadline pauses and the
+    memory cap lifts while the template's tasks (which the user consented to) run."""
     env = worker.jinja_env
     env.__dict__["concat"] = budget.concat  # what Template.render joins the rendered pieces with, per instance
     env.intercepted_binops = frozenset({"*", "**"})
@@ -167,7 +184,7 @@ def _bound(worker: Any, limits: Limits, budget: OutputBudget) -> None:
     execute_tasks = worker._execute_tasks
 
     def execute_tasks_paused(tasks: Any) -> None:
-        with paused():
+        with paused(), uncapped():
             execute_tasks(tasks)
 
     worker.__dict__["_execute_tasks"] = execute_tasks_paused

@@ -272,6 +272,27 @@ LARGE: dict[str, Callable[[Path, World], None]] = {
 }
 """Renders far past the size or file limits (tests lower the limits to 1 MiB and 200 files, to stay quick)."""
 
+HUNGRY: dict[str, Callable[[Path, World], None]] = {
+    # text Jinja builds itself, out of the output's count (a namespace, a block, a format in C): 2^41 bytes
+    "a namespace doubling a string": files(
+        {
+            "big.txt.jinja": '{{% set ns = namespace(x="ab") %}}{{% for i in range(40) %}}'
+            "{{% set ns.x = ns.x ~ ns.x %}}{{% endfor %}}{{{{ ns.x | length }}}}\n"
+        }
+    ),
+    "a set block of gigabytes": files(
+        {
+            "big.txt.jinja": "{{% set x %}}{{% for i in range(100000) %}}{{{{ 'x' * 100000 }}}}{{% endfor %}}"
+            "{{% endset %}}{{{{ x | length }}}}\n"
+        }
+    ),
+    "a format width of gigabytes": files({"big.txt.jinja": "{{{{ '%0*d' % (10 ** 10, 1) }}}}\n"}),
+}
+"""Renders that build gigabytes in memory before writing any (tests lower the memory limit to 256 MiB)."""
+
+ALLOCATING_TASK = "python3 -c \"b = bytearray(600 * 1024 * 1024); open('task-ran', 'w').write(str(len(b)))\""
+"""A task that takes 600 MiB of memory: more than the tests' memory limit, which tasks are not held to."""
+
 NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
     "task": settings(_tasks=["{world.command}"]),
     "task as a mapping": settings(_tasks=[{"command": "{world.command}"}]),

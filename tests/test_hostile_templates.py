@@ -24,6 +24,8 @@ import yaml
 
 from tests.cli import scaffold
 from tests.hostile_templates import (
+    ALLOCATING_TASK,
+    HUNGRY,
     LARGE,
     LOOK_ALIKE,
     NEEDS_CONSENT,
@@ -106,6 +108,10 @@ REFUSED_FOR = {
     "a file of gigabytes from a loop": "renders more than 1 MiB; accepted: a smaller render, or a higher "
     "SCAFFOLD_LIMIT_BYTES",
     "a hundred thousand files": "renders more than 200 files, folders and links (at f",
+    **dict.fromkeys(
+        HUNGRY,
+        "needed more than 256 MiB of memory to render; accepted: a smaller render, or a higher SCAFFOLD_LIMIT_MEMORY",
+    ),
 }
 """Why each attack is refused: the rule its one-line message names ({world.*} filled in)."""
 TEMPLATE_TEST = f"`template test` compiles and runs its code (go build, go test){CONSENT}"
@@ -178,7 +184,7 @@ def made_repos(world: World, template: Path, names: tuple[str, ...] = ("svc", "s
 def try_repo_commands(world: World, template: Path, attack: str, trust: tuple[str, ...]) -> None:
     """Release `attack` as v2.0.0 of a git template; check and update the repos made from v1.0.0."""
     repos = made_repos(world, git_template(template))
-    attacks = {**NEVER_ALLOWED, **NEEDS_CONSENT, **LARGE, "a render that runs for hours": SLOW}
+    attacks = {**NEVER_ALLOWED, **NEEDS_CONSENT, **LARGE, **HUNGRY, "a render that runs for hours": SLOW}
     release_attack(template, world, attacks[attack])
     reason = refused_for(attack, world)
     before = world.snapshot()
@@ -237,9 +243,7 @@ def test_code_a_template_wants_to_run_is_refused_without_consent(world: World, a
     try_repo_commands(world, benign_template(world.root / "released"), attack, ())
 
 
-@pytest.mark.parametrize(
-    "attack", ["look-alike of scaffold's extension", "scaffold's extension spelt another way"]
-)
+@pytest.mark.parametrize("attack", ["look-alike of scaffold's extension", "scaffold's extension spelt another way"])
 def test_the_extension_payloads_load_with_trust_so_their_refusal_is_the_consent_rule(world: World, attack: str) -> None:
     template = hostile_template(world.root / "hostile", world, NEEDS_CONSENT[attack])
     code, out, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults", "--trust")
@@ -533,6 +537,45 @@ def test_a_render_past_the_size_or_file_limit_is_refused_before_more_reaches_the
         assert len([count for _, count in runs if count >= limit_files - 5]) >= 6, runs
     else:  # one file: none of it reached the disk (at most the answers file did)
         assert max(size for size, _ in runs) < 1000, runs
+
+
+MEMORY_LIMIT = 256 << 20
+"""The memory limit of the tests below: low, so that a render reaches it quickly."""
+
+
+@pytest.mark.parametrize("attack", list(HUNGRY), ids=list(HUNGRY))
+def test_a_render_past_the_memory_limit_is_refused_and_the_limit_is_lifted_after(
+    world: World, attack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCAFFOLD_LIMIT_MEMORY", str(MEMORY_LIMIT))
+    temp = world.root / "temp"  # every temporary folder of the commands, to see none is left
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    template = hostile_template(world.root / "hostile", world, HUNGRY[attack])
+    try_folder_commands(world, template, attack, ("--trust",))
+    try_repo_commands(world, benign_template(world.root / "released"), attack, ("--trust",))
+    assert list(temp.iterdir()) == [], "a staging folder was left behind"
+    assert resource.getrlimit(resource.RLIMIT_AS) == before  # the commands ran in this process
+    code, _, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults")
+    assert (code, err) == (
+        2,
+        f"error: template {template} needed more than 256 MiB of memory to render; accepted: a smaller render, "
+        "or a higher SCAFFOLD_LIMIT_MEMORY\n",
+    )
+
+
+def test_a_consented_task_is_not_held_to_the_renders_memory_limit(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SCAFFOLD_LIMIT_MEMORY", str(MEMORY_LIMIT))
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    template = hostile_template(world.root / "tasky", world, settings(_tasks=[ALLOCATING_TASK]))
+    code, out, err = scaffold(world.root, "new", "svc", "--template", str(template), "--defaults", "--trust")
+    assert code == 0, out + err
+    assert (world.root / "svc" / "task-ran").read_text() == str(600 * 1024 * 1024)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
 
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"

@@ -1,18 +1,21 @@
 """Who is trusted: canonical identities of template sources, `bundled:` names, and the git commands scaffold runs."""
 
 import os
+import resource
 import tempfile
 from pathlib import Path, PurePosixPath
 
 import pytest
 
 from generator.config import OrgConfig, parse
-from generator.errors import TemplateError, TemplateRefusedError
+from generator.errors import ConfigError, TemplateError, TemplateRefusedError
 from generator.rerender import same_template
 from generator.sources import TemplateSource
 from generator.trust.consent import Consent
 from generator.trust.guard import inside_path, is_git_name
 from generator.trust.identity import SourceIdentity, expand_shorthand, identify, is_git_url, trust_entry
+from generator.trust.limits import MemoryLimitExceeded, memory_cap, uncapped
+from generator.trust.limits import current as current_limits
 from tests.cli import scaffold
 from tests.hostile_templates import NEEDS_CONSENT, World, benign_template, git_template, hostile_template
 from tests.template_repos import git
@@ -522,3 +525,44 @@ def test_an_included_billion_laughs_is_refused_by_new_in_one_line_and_bounded_me
     assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: "), run.stderr
     assert "settings.yml (`!include settings.yml`) expands to more than 100000 YAML nodes" in run.stderr
     assert not (tmp_path / "svc").exists()
+
+
+needs_proc = pytest.mark.skipif(
+    not Path("/proc/self/statm").is_file() or resource.getrlimit(resource.RLIMIT_AS)[0] != resource.RLIM_INFINITY,
+    reason="needs /proc and no address-space limit of its own",
+)
+
+
+@needs_proc
+def test_the_memory_cap_holds_the_block_lifts_for_its_tasks_and_is_restored_after() -> None:
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    with pytest.raises(MemoryLimitExceeded), memory_cap(64 << 20):
+        capped = resource.getrlimit(resource.RLIMIT_AS)
+        assert capped[0] != resource.RLIM_INFINITY and capped[1] == before[1]
+        with uncapped():
+            assert resource.getrlimit(resource.RLIMIT_AS) == before
+        assert resource.getrlimit(resource.RLIMIT_AS) == capped
+        bytearray(1 << 30)
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+@needs_proc
+def test_a_lower_address_space_limit_already_set_is_kept_and_its_memory_error_is_not_the_renders() -> None:
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    lower = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") + (128 << 20)
+    resource.setrlimit(resource.RLIMIT_AS, (lower, before[1]))
+    try:
+        with pytest.raises(MemoryError) as raised, memory_cap(1 << 30):
+            assert resource.getrlimit(resource.RLIMIT_AS)[0] == lower
+            bytearray(1 << 30)
+        assert not isinstance(raised.value, MemoryLimitExceeded)
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, before)
+
+
+def test_the_memory_limit_is_a_whole_number_of_bytes_from_its_variable() -> None:
+    assert current_limits({"SCAFFOLD_LIMIT_MEMORY": str(256 << 20)}).memory == 256 << 20
+    assert current_limits({}).memory == 2 << 30
+    with pytest.raises(ConfigError) as refused:
+        current_limits({"SCAFFOLD_LIMIT_MEMORY": "1.5"})
+    assert str(refused.value) == "SCAFFOLD_LIMIT_MEMORY '1.5' is not valid; accepted: a number above 0 (whole)"

@@ -1,4 +1,4 @@
-"""How much a template may make scaffold do: render time, output size, nesting, YAML alias expansion.
+"""How much a template may make scaffold do: render time and memory, output size, nesting, YAML alias expansion.
 
 A template (or an answers file, or an org config) that goes past a limit is refused in one line,
 exit 2, before it can hang a terminal or CI or take the machine's memory. The defaults leave room for
@@ -11,6 +11,7 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from pathlib import Path
 from typing import Any
 
 from generator.errors import ConfigError
@@ -22,6 +23,8 @@ class Limits:
 
     render_seconds: float = 300.0
     """Wall time one render of one template may take (copier rendering, tasks aside)."""
+    memory: int = 2 << 30
+    """Memory one render of one template may take above what scaffold held when it began (tasks aside)."""
     files: int = 20_000
     """Files, folders and links in a template, and in what it renders."""
     bytes: int = 512 * 1024 * 1024
@@ -90,6 +93,68 @@ def deadline(seconds: float) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+class MemoryLimitExceeded(Exception):
+    """Raised when an allocation failed inside `memory_cap`: the render went past the memory it may take."""
+
+
+_UNCAPPED: list[int] = []
+"""The soft RLIMIT_AS each running `memory_cap` replaced, innermost last (main thread only)."""
+
+
+def _address_space() -> int | None:
+    """Return the process's address space in bytes (VmSize), or None where /proc does not tell it."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+@contextmanager
+def memory_cap(budget: int) -> Iterator[None]:
+    """Hold the process's address space to its size now plus `budget` bytes for the block, in the main thread.
+
+    An allocation past it fails, so a MemoryError raised in the block becomes MemoryLimitExceeded. A lower
+    soft limit already in force is left as it is. Processes started in the block inherit the cap: see `uncapped`.
+    """
+    used = _address_space()
+    if used is None or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    import resource  # only where /proc is: no Windows
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = used + budget if hard == resource.RLIM_INFINITY else min(used + budget, hard)
+    if soft != resource.RLIM_INFINITY and soft <= cap:
+        yield
+        return
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    _UNCAPPED.append(soft)
+    try:
+        try:
+            yield
+        finally:
+            resource.setrlimit(resource.RLIMIT_AS, (_UNCAPPED.pop(), hard))
+    except MemoryError:
+        raise MemoryLimitExceeded() from None
+
+
+@contextmanager
+def uncapped() -> Iterator[None]:
+    """Lift the running `memory_cap` for the block (a template's tasks: what they start must not inherit it)."""
+    if not _UNCAPPED or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (_UNCAPPED[-1], hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
 
 
 @contextmanager
