@@ -40,6 +40,9 @@ DIFFERS = "differs"
 """Not what the newest version produces; without the repo's history, whether it was edited is unknown."""
 MISSING = "missing"
 """Not in the repo, though the newest version produces it; without history, whether it was deleted is unknown."""
+PLACEHOLDER = "placeholder"
+"""Holds a secret answer's placeholder where the repo's value belongs: a pristine commit's line reached the
+branch (an update pull request merged by rebase replays the pristine commits, not the merge that fills them in)."""
 
 _LOCAL_CHANGES = (MODIFIED, MODIFIED_OUTDATED, DELETED, DIFFERS, MISSING)
 
@@ -83,7 +86,9 @@ class RepoReport:
     @property
     def drifted(self) -> list[FileDrift]:
         """The owned files changed in the repo: edited or deleted (or, without history, different or missing)."""
-        return [f for f in self.files if f.status in _LOCAL_CHANGES and f.ownership == OWNED]
+        return [
+            f for f in self.files if (f.status in _LOCAL_CHANGES and f.ownership == OWNED) or f.status == PLACEHOLDER
+        ]
 
     @property
     def seeded_edits(self) -> list[FileDrift]:
@@ -195,9 +200,17 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
             )
         base = base_files(repo, recorded, trusted=trusted, same_release=fresh.files if now == newest else None)
         paths = sorted(set(base or {}) | set(fresh.files))
-        ours = as_rendered(work_tree_files(repo, paths), [fresh.files, base or {}], fresh.secrets, fresh)
+        held = work_tree_files(repo, paths)
+        ours = as_rendered(held, [fresh.files, base or {}], fresh.secrets, fresh)
         report.base_known = base is not None
-        report.files = [FileDrift(p, classify(p, base, ours, fresh.files), owners.of(p)) for p in paths]
+        report.files = [
+            FileDrift(
+                p,
+                PLACEHOLDER if placeholder_left(p, held, fresh) else classify(p, base, ours, fresh.files),
+                owners.of(p),
+            )
+            for p in paths
+        ]
         report.files = [f for f in report.files if f.status]
     report.conflict_markers = conflict_markers(repo)
 
@@ -240,6 +253,13 @@ def as_rendered(
                 seen[path] = files[path]
                 break
     return seen
+
+
+def placeholder_left(path: str, ours: Snapshot, fresh: FreshRender) -> bool:
+    """Return whether the repo's `path` holds a secret's placeholder that the render with the repo's values has not."""
+    return holds_placeholder(ours.get(path), fresh.secrets) and not holds_placeholder(
+        fresh.real_file(path), fresh.secrets
+    )
 
 
 _MARKERS = (r"^<{7}( |$)", r"^>{7}( |$)")
@@ -302,6 +322,8 @@ def format_reports(reports: list[RepoReport]) -> str:
 
 
 def _note(drift: FileDrift) -> str:
+    if drift.status == PLACEHOLDER:
+        return "  (holds scaffold-secret-KEY where a secret's value belongs: put the value in, then commit)"
     if drift.ownership == OWNED or drift.status in (OUTDATED, UNCHANGED):
         return ""
     return f"  ({drift.ownership}: the team's file, not drift)"

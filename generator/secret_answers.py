@@ -195,14 +195,17 @@ def same_but_secrets(content: bytes | None, rendered: bytes | None, keys: Iterab
 def current_values(ours: Mapping[str, bytes], renders: Mapping[str, bytes], keys: Iterable[str]) -> dict[str, str]:
     """Return the secret values the repo's files `ours` hold, read where they match the placeholder render `renders`.
 
-    A key whose files disagree, or that no unedited file holds, is left out.
+    A key whose files disagree, or that no unedited file holds, is left out. A file holding the placeholder
+    itself tells no value: a pristine render's lines reached the branch (an update pull request merged by
+    rebase replays the pristine commits, not the merge that fills them in).
     """
     keys = list(keys)
     seen: dict[str, set[bytes]] = {}
     for path, rendered in renders.items():
         values = captured(ours.get(path), rendered, keys) if holds_placeholder(rendered, keys) else None
         for key, value in (values or {}).items():
-            seen.setdefault(key, set()).add(value)
+            if value != placeholder(key).encode():
+                seen.setdefault(key, set()).add(value)
     found = {}
     for key, held in seen.items():
         if len(held) == 1:

@@ -227,6 +227,36 @@ def test_a_clone_without_the_pristine_branch_updates_after_a_squash_merge_keepin
     check_says_up_to_date(clone)
 
 
+def test_after_a_rebase_merge_left_a_placeholder_in_a_new_file_the_next_update_fills_it_with_the_kept_value(
+    tmp_path: Path,
+) -> None:
+    template = git_template(secret_template(tmp_path / "tpl"))
+    repo = new_repo(tmp_path, template)
+    git(repo, "branch", "-M", "main")
+    release(template, "v1.1.0", {"client.env.jinja": "CLIENT_TOKEN={{ api_token }}\n"})
+    git(repo, "switch", "-q", "-c", "scaffold/update")
+    code, out, err = scaffold(repo, "update")
+    assert code == 0, out + err
+    git(repo, "rebase", "-q", "main")  # as GitHub's rebase merge: the pristine commits replayed, the merge dropped
+    git(repo, "switch", "-q", "main")
+    git(repo, "merge", "-q", "--ff-only", "scaffold/update")
+    git(repo, "branch", "-q", "-D", "scaffold/update")
+    assert (repo / "client.env").read_text() == f"CLIENT_TOKEN={PLACEHOLDER}\n"  # the pristine commit's line
+    code, out, err = scaffold(repo, "check")
+    assert code == 1, out + err
+    assert "drifted" in out and "placeholder  client.env  (holds scaffold-secret-KEY" in out
+    assert SECRET not in out + err
+    release(template, "v1.2.0", {"config.env.jinja": "TOKEN={{ api_token }}\nMODE=second\n"})
+
+    code, out, err = scaffold(repo, "update")  # the value is read from config.env, not from the placeholder
+
+    assert code == 0, out + err
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\nMODE=second\n"
+    assert (repo / "client.env").read_text() == f"CLIENT_TOKEN={SECRET}\n"
+    assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+    check_says_up_to_date(repo)
+
+
 def test_a_secret_the_template_transforms_is_filled_in_from_the_real_render(tmp_path: Path) -> None:
     folder = secret_template(tmp_path / "tpl")
     config = yaml.safe_load((folder / "copier.yml").read_text())
