@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from copier import run_copy
 
 from tests.cli import scaffold
 from tests.template_repos import edit, git, make_git_template, release
@@ -121,3 +122,21 @@ def test_update_and_check_find_a_custom_answers_file_and_leave_skip_if_exists_fi
     assert (repo / "README.md").read_text().endswith("Run it with make.\n")
     code, out, _ = scaffold(tmp_path, "check", str(repo), "--trust")
     assert code == 0 and "up to date" in out, out
+
+
+def test_a_task_that_runs_git_init_is_refused_trusted_where_copier_makes_the_repo(tmp_path: Path) -> None:
+    # Public templates (DiamondLightSource/python-copier-template) init git in a task; scaffold makes the repo itself.
+    template = tmp_path / "initgit"
+    template.mkdir()
+    (template / "copier.yml").write_text("_tasks:\n  - git init -q\n")
+    (template / "hello.txt").write_text("hi\n")
+    run_copy(str(template), tmp_path / "by-copier", defaults=True, unsafe=True, quiet=True)
+    assert (tmp_path / "by-copier" / ".git").is_dir()  # the difference is real: copier keeps the task's repo
+
+    code, _, err = scaffold(tmp_path, "new", "svc", "-t", str(template), "--defaults", "--trust")
+
+    assert code == 2
+    assert err.strip() == (
+        f"error: template {template} renders .git: nothing may be written at or under .git (refused, trusted or not)"
+    )
+    assert not (tmp_path / "svc").exists()
