@@ -104,6 +104,9 @@ def assert_go_repo_passes(repo: Path, go_env: dict[str, str]) -> None:
 
 def is_merging(repo: Path) -> bool:
     """Whether a merge is in progress in `repo`."""
-    return subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", "MERGE_HEAD"], cwd=repo, capture_output=True, check=False
-    ).returncode == 0
+    return (
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "MERGE_HEAD"], cwd=repo, capture_output=True, check=False
+        ).returncode
+        == 0
+    )

@@ -29,8 +29,9 @@ runner = CliRunner()
 
 def file_statuses(report: dict[str, object] | object) -> dict[str, str]:
     files = report["files"] if isinstance(report, dict) else report.files  # type: ignore[attr-defined]
-    return {f["path"] if isinstance(f, dict) else f.path: f["status"] if isinstance(f, dict) else f.status
-            for f in files}
+    return {
+        f["path"] if isinstance(f, dict) else f.path: f["status"] if isinstance(f, dict) else f.status for f in files
+    }
 
 
 def test_check_a_fresh_repo_is_up_to_date_and_exits_0(render_repo: RenderRepo) -> None:

@@ -156,9 +156,11 @@ def test_second_update_after_resolving_a_conflict_merges_cleanly_from_the_right_
     user_label(repo)
     version_b = new_version(label_in_dockerfile, steps=1)
     assert update(UpdateRequest(repo=repo, source=version_b)).exit_code == 1
-    resolved = [line for line in (repo / "Dockerfile").read_text().splitlines(keepends=True) if line[:7] not in (
-        "<<<<<<<", "=======", ">>>>>>>"
-    )]
+    resolved = [
+        line
+        for line in (repo / "Dockerfile").read_text().splitlines(keepends=True)
+        if line[:7] not in ("<<<<<<<", "=======", ">>>>>>>")
+    ]
     (repo / "Dockerfile").write_text("".join(resolved))
     git(repo, "add", "Dockerfile")
     git(repo, "commit", "--quiet", "--no-edit")
@@ -312,8 +314,18 @@ def test_plan_lists_each_files_fate_and_writes_nothing(
 
 @pytest.mark.parametrize(
     "case",
-    ["uncommitted", "untracked", "not-git", "no-answers", "corrupt-answers", "not-a-mapping", "downgrade",
-     "merge-in-progress", "no-pristine", "bad-data"],
+    [
+        "uncommitted",
+        "untracked",
+        "not-git",
+        "no-answers",
+        "corrupt-answers",
+        "not-a-mapping",
+        "downgrade",
+        "merge-in-progress",
+        "no-pristine",
+        "bad-data",
+    ],
 )
 def test_update_refuses_with_one_line_exit_2_and_nothing_changed(
     tmp_path: Path,

@@ -40,8 +40,18 @@ USER_LABEL = 'LABEL team="payments"\n'
 TEMPLATE_LABEL = 'LABEL org.opencontainers.image.vendor="{{ service_name }}"\n'
 USER_FILE = "notes/ours.md"
 IGNORED_FILE = "local.env"
-READ_ONLY = {"rev-parse", "status", "symbolic-ref", "log", "cat-file", "ls-tree", "ls-files", "diff-tree", "diff",
-             "merge-base"}
+READ_ONLY = {
+    "rev-parse",
+    "status",
+    "symbolic-ref",
+    "log",
+    "cat-file",
+    "ls-tree",
+    "ls-files",
+    "diff-tree",
+    "diff",
+    "merge-base",
+}
 
 WRAPPER = """#!/bin/sh
 # Count the git commands run on $FAULT_REPO; at number $FAULT_AT, kill the parent (scaffold) before or

@@ -103,9 +103,7 @@ def to_v2(repo: Path, style: str) -> None:
 
 def fresh_clone(repo: Path, dest: Path) -> Path:
     """Clone only `main`, as CI's checkout does: no scaffold/pristine, no update branch."""
-    subprocess.run(
-        ["git", "clone", "-q", "--single-branch", "--branch", "main", str(repo), str(dest)], check=True
-    )
+    subprocess.run(["git", "clone", "-q", "--single-branch", "--branch", "main", str(repo), str(dest)], check=True)
     return dest
 
 

@@ -74,9 +74,7 @@ def wrapper(tmp_path: Path) -> Path:
     return folder
 
 
-def test_a_merge_cut_short_by_a_full_disk_is_rolled_back_to_exactly_the_files_before(
-    repo: Path, wrapper: Path
-) -> None:
+def test_a_merge_cut_short_by_a_full_disk_is_rolled_back_to_exactly_the_files_before(repo: Path, wrapper: Path) -> None:
     before = repo_state(repo)
 
     run = run_update(repo, wrapper)

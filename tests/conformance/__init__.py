@@ -32,7 +32,7 @@ class Case:
 ANSWERS = "{{ _copier_answers|to_nice_yaml -}}\n"
 ANSWERS_FILE = {"{{_copier_conf.answers_file}}.jinja": "# Changes here will be overwritten by Copier\n" + ANSWERS}
 
-EXTENSIONS_PY = '''\
+EXTENSIONS_PY = """\
 import re
 
 from copier_templates_extensions import ContextHook
@@ -48,7 +48,7 @@ class SlugifyExtension(Extension):
 class ContextUpdater(ContextHook):
     def hook(self, context):
         context["shouting"] = str(context.get("project_name", "")).upper()
-'''
+"""
 
 CASES = [
     Case(
@@ -59,7 +59,7 @@ CASES = [
             "  - extensions.py:SlugifyExtension\n  - extensions.py:ContextUpdater\n"
             "_subdirectory: template\n"
             "project_name:\n  type: str\n  default: My Project\n"
-            "project_slug:\n  type: str\n  default: \"{{ project_name | slugify }}\"\n",
+            'project_slug:\n  type: str\n  default: "{{ project_name | slugify }}"\n',
             "extensions.py": EXTENSIONS_PY,
             "template/README.md.jinja": "# {{ project_name }} ({{ project_slug }}) {{ shouting }}\n",
             "template/{{ project_slug }}.txt.jinja": "slug\n",
@@ -85,7 +85,7 @@ CASES = [
             "copier.yml": "preset:\n  type: str\n  choices: [minimal, full]\n  default: full\n"
             "preset_map:\n  type: yaml\n  when: false\n  default:\n    minimal: [core]\n    full: [core, include_cli]\n"
             "include_cli:\n  type: bool\n  default: \"{{ 'include_cli' in preset_map[preset] }}\"\n"
-            "first_part:\n  type: str\n  when: false\n  default: \"{{ preset_map[preset][0] }}\"\n",
+            'first_part:\n  type: str\n  when: false\n  default: "{{ preset_map[preset][0] }}"\n',
             "{{ first_part }}.txt.jinja": "{{ preset_map | tojson }}\n",
             "{% if include_cli %}cli.py{% endif %}.jinja": "cli for {{ preset }}\n",
             **ANSWERS_FILE,
@@ -97,10 +97,10 @@ CASES = [
         "`when: false` values of type json, int and bool referenced by defaults and file names",
         {
             "copier.yml": "workers:\n  type: int\n  default: 2\n"
-            "double:\n  type: int\n  when: false\n  default: \"{{ workers * 2 }}\"\n"
-            "many:\n  type: bool\n  when: false\n  default: \"{{ workers > 1 }}\"\n"
-            "limits:\n  type: json\n  when: false\n  default: '{\"cpu\": {{ workers }}, \"names\": [\"a\", \"b\"]}'\n"
-            "label:\n  type: str\n  default: \"w{{ double }}-{{ limits.cpu }}\"\n",
+            'double:\n  type: int\n  when: false\n  default: "{{ workers * 2 }}"\n'
+            'many:\n  type: bool\n  when: false\n  default: "{{ workers > 1 }}"\n'
+            'limits:\n  type: json\n  when: false\n  default: \'{"cpu": {{ workers }}, "names": ["a", "b"]}\'\n'
+            'label:\n  type: str\n  default: "w{{ double }}-{{ limits.cpu }}"\n',
             "conf-{{ double }}.ini.jinja": "many={{ many }}\nlimits={{ limits | tojson }}\nlabel={{ label }}\n",
             "{% if many %}pool{% endif %}/README.jinja": "pool of {{ workers }}\n",
             **ANSWERS_FILE,
@@ -151,8 +151,8 @@ CASES = [
         {
             "copier.yml": "name:\n  type: str\n  default: demo\n"
             "  validator: \"{% if not (name | regex_search('^[a-z]+$')) %}lowercase only{% endif %}\"\n"
-            "port:\n  type: int\n  default: \"{{ 8000 + name | length }}\"\n"
-            "  validator: \"{% if port < 1024 %}too low{% endif %}\"\n",
+            'port:\n  type: int\n  default: "{{ 8000 + name | length }}"\n'
+            '  validator: "{% if port < 1024 %}too low{% endif %}"\n',
             "port.txt.jinja": "{{ name }}:{{ port }}\n",
             **ANSWERS_FILE,
         },
@@ -176,7 +176,7 @@ CASES = [
         "exclude_negation",
         "`_exclude` patterns with `!` negation",
         {
-            "copier.yml": "_exclude:\n  - \"*.bak\"\n  - \"!keep.bak\"\n  - docs\n  - copier.yml\nname: x\n",
+            "copier.yml": '_exclude:\n  - "*.bak"\n  - "!keep.bak"\n  - docs\n  - copier.yml\nname: x\n',
             "drop.bak": "dropped\n",
             "keep.bak": "kept\n",
             "docs/index.md": "excluded\n",
@@ -190,11 +190,11 @@ CASES = [
         "`_skip_if_exists`: a file the template seeds once",
         {
             "copier.yml": "_skip_if_exists: [settings.toml]\nname: x\n",
-            "settings.toml.jinja": "name = \"{{ name }}\"\n",
+            "settings.toml.jinja": 'name = "{{ name }}"\n',
             "VERSION": "1\n",
             **ANSWERS_FILE,
         },
-        {"settings.toml.jinja": "name = \"{{ name }}\"\nversion = 2\n", "VERSION": "2\n"},
+        {"settings.toml.jinja": 'name = "{{ name }}"\nversion = 2\n', "VERSION": "2\n"},
     ),
     Case(
         "templated_names",
@@ -213,7 +213,7 @@ CASES = [
         "templated_subdirectory",
         "`_subdirectory` chosen by an answer",
         {
-            "copier.yml": "_subdirectory: \"layouts/{{ layout }}\"\nlayout:\n  type: str\n  choices: [flat, src]\n"
+            "copier.yml": '_subdirectory: "layouts/{{ layout }}"\nlayout:\n  type: str\n  choices: [flat, src]\n'
             "  default: src\n",
             "layouts/flat/main.py": "flat\n",
             "layouts/src/src/main.py": "src\n",
@@ -226,8 +226,8 @@ CASES = [
         "tasks",
         "`_tasks` with `when` and `working_directory`",
         {
-            "copier.yml": "_tasks:\n  - command: \"echo {{ name }} > made-by-task.txt\"\n"
-            "  - command: \"echo never > never.txt\"\n    when: \"{{ false }}\"\n"
+            "copier.yml": '_tasks:\n  - command: "echo {{ name }} > made-by-task.txt"\n'
+            '  - command: "echo never > never.txt"\n    when: "{{ false }}"\n'
             "  - command: [touch, marker]\n    working_directory: sub\n"
             "name: x\n",
             "sub/.keep": "",
@@ -239,9 +239,9 @@ CASES = [
         "messages",
         "`_message_before_copy`, `_message_after_copy`, `_message_before_update`",
         {
-            "copier.yml": "_message_before_copy: \"Copying {{ _folder_name }}\"\n"
-            "_message_after_copy: \"Made {{ name }} in {{ _copier_conf.dst_path }}\"\n"
-            "_message_before_update: \"Updating {{ name }}\"\n"
+            "copier.yml": '_message_before_copy: "Copying {{ _folder_name }}"\n'
+            '_message_after_copy: "Made {{ name }} in {{ _copier_conf.dst_path }}"\n'
+            '_message_before_update: "Updating {{ name }}"\n'
             "name: demo\n",
             "NAME.jinja": "{{ name }}\n",
             **ANSWERS_FILE,
@@ -252,10 +252,10 @@ CASES = [
         "envops",
         "`_envops`: custom delimiters and keep_trailing_newline",
         {
-            "copier.yml": "_envops:\n  block_start_string: \"[%\"\n  block_end_string: \"%]\"\n"
-            "  variable_start_string: \"[[\"\n  variable_end_string: \"]]\"\n  keep_trailing_newline: true\n"
+            "copier.yml": '_envops:\n  block_start_string: "[%"\n  block_end_string: "%]"\n'
+            '  variable_start_string: "[["\n  variable_end_string: "]]"\n  keep_trailing_newline: true\n'
             "name:\n  type: str\n  default: demo\n"
-            "title:\n  type: str\n  default: \"[[ name | upper ]]\"\n",
+            'title:\n  type: str\n  default: "[[ name | upper ]]"\n',
             "workflow.yml.jinja": "name: [[ title ]]\nrun: echo ${{ github.sha }}\n[% if name %]ok[% endif %]\n\n",
             "[[ _copier_conf.answers_file ]].jinja": "# answers\n[[ _copier_answers|to_nice_yaml -]]\n",
         },
@@ -270,8 +270,10 @@ CASES = [
             "TEAM.jinja": "{{ team }} {{ extra }}\n",
             **ANSWERS_FILE,
         },
-        {"common/questions.yml": "team:\n  type: str\n  default: platform\nlead:\n  type: str\n  default: ada\n",
-         "TEAM.jinja": "{{ team }} {{ extra }} {{ lead }}\n"},
+        {
+            "common/questions.yml": "team:\n  type: str\n  default: platform\nlead:\n  type: str\n  default: ada\n",
+            "TEAM.jinja": "{{ team }} {{ extra }} {{ lead }}\n",
+        },
     ),
     Case(
         "custom_answers_file",
@@ -286,9 +288,9 @@ CASES = [
     ),
     Case(
         "empty_templates_suffix",
-        "`_templates_suffix: \"\"`: every file is a template",
+        '`_templates_suffix: ""`: every file is a template',
         {
-            "copier.yml": "_templates_suffix: \"\"\nname: x\n",
+            "copier.yml": '_templates_suffix: ""\nname: x\n',
             "README.md": "# {{ name }}\n",
             "{{_copier_conf.answers_file}}": "# answers\n" + ANSWERS,
         },
@@ -333,7 +335,7 @@ CASES = [
         "copier_conf",
         "`_copier_conf` and `_folder_name` in templates",
         {
-            "copier.yml": "name:\n  type: str\n  default: \"{{ _folder_name }}\"\n",
+            "copier.yml": 'name:\n  type: str\n  default: "{{ _folder_name }}"\n',
             # `_folder_name` only as a default: copier renders the old version elsewhere on update, under another name
             "info.txt.jinja": "{{ name }} {{ _copier_conf.answers_file }}\n",
             **ANSWERS_FILE,
@@ -362,12 +364,12 @@ CASES = [
         {
             "copier.yml": "name: x\n_migrations:\n"
             "  - version: v2.0.0\n"
-            "    command: \"echo $STAGE $VERSION_FROM $VERSION_TO $VERSION_CURRENT >> MIGRATED.txt\"\n"
+            '    command: "echo $STAGE $VERSION_FROM $VERSION_TO $VERSION_CURRENT >> MIGRATED.txt"\n'
             "  - version: v2.0.0\n    when: \"{{ _stage == 'before' }}\"\n"
-            "    command: \"cat NAME > before.txt; echo {{ _version_pep440_to }} >> before.txt\"\n"
-            "  - version: v2.0.0\n    command: [sh, -c, \"cat ../NAME > after.txt\"]\n    working_directory: sub\n"
-            "  - version: v3.0.0\n    command: \"echo never > never.txt\"\n"
-            "  - command: \"echo {{ name }} $COPIER_OPERATION {{ _copier_phase }} > any-version.txt\"\n",
+            '    command: "cat NAME > before.txt; echo {{ _version_pep440_to }} >> before.txt"\n'
+            '  - version: v2.0.0\n    command: [sh, -c, "cat ../NAME > after.txt"]\n    working_directory: sub\n'
+            '  - version: v3.0.0\n    command: "echo never > never.txt"\n'
+            '  - command: "echo {{ name }} $COPIER_OPERATION {{ _copier_phase }} > any-version.txt"\n',
             "NAME.jinja": "{{ name }} v2\n",
             "sub/.keep": "",
             "old.txt": None,
