@@ -25,9 +25,9 @@ declare -A TESTS=(
   [trust]="tests/test_trust.py"
   [answers]="tests/test_answers.py"
   [quantities]="tests/test_quantities.py tests/test_answers.py"
-  [check]="tests/test_check.py"
-  [ownership]="tests/test_check.py"
-  [refusals]="tests/test_update_states.py"
+  [check]="tests/test_check_rules.py"
+  [ownership]="tests/test_ownership_rules.py"
+  [refusals]="tests/test_refusal_rules.py"
 )
 
 modules=("$@")
@@ -47,7 +47,10 @@ for module in "${modules[@]}"; do
   {
     echo "[mutmut]"
     echo "source_paths=generator"
-    echo "also_copy=templates"
+    echo "also_copy="  # what tests read beside the code: the templates, and the docs some tests check
+    echo "    templates"
+    echo "    docs"
+    echo "    README.md"
     echo "only_mutate=${SOURCE[$module]}"
     echo "pytest_add_cli_args_test_selection="
     for test in ${TESTS[$module]}; do echo "    $test"; done
