@@ -276,19 +276,20 @@ def test_reports_of_several_templates_in_one_repo_are_named_by_answers_file_and_
 def test_a_file_git_reports_unchanged_is_read_from_head_even_when_the_work_tree_ends_lines_in_crlf(
     tmp_path: Path,
 ) -> None:
-    origin = committed(tmp_path / "origin", {"a.txt": b"one\ntwo\n", "b.txt": b"b\n", "gone.txt": b"g\n"})
+    origin = committed(tmp_path / "origin", {"a.txt": b"one\ntwo\n", "b.txt": b"b\n", "gone.txt": b"g\n", "c": b"c\n"})
     repo = tmp_path / "clone"
     git(tmp_path, "-c", "core.autocrlf=true", "clone", "-q", str(origin), str(repo))
     git(repo, "config", "core.autocrlf", "true")
     assert (repo / "a.txt").read_bytes() == b"one\r\ntwo\r\n"  # the checkout ended lines in CRLF
     (repo / "b.txt").write_bytes(b"edited\n")
+    (repo / "c").write_bytes(b"edited c\n")  # a one-letter name: git status lists it as " M c"
     (repo / "gone.txt").unlink()
     (repo / "new.txt").write_bytes(b"new\r\n")
     assert git(repo, "status", "--porcelain", "--", "a.txt") == ""
 
-    files = work_tree_files(repo, ["a.txt", "b.txt", "gone.txt", "new.txt", "absent.txt"])
+    files = work_tree_files(repo, ["a.txt", "b.txt", "c", "gone.txt", "new.txt", "absent.txt"])
 
-    assert files == {"a.txt": b"one\ntwo\n", "b.txt": b"edited\n", "new.txt": b"new\r\n"}
+    assert files == {"a.txt": b"one\ntwo\n", "b.txt": b"edited\n", "c": b"edited c\n", "new.txt": b"new\r\n"}
 
 
 def test_without_git_or_without_a_commit_the_work_tree_is_read_as_it_is(tmp_path: Path) -> None:
@@ -317,13 +318,19 @@ def test_conflict_markers_are_a_pair_of_marker_lines_in_a_tracked_text_file(tmp_
             "eight.txt": b"<<<<<<<< a\n>>>>>>>> b\n",  # eight of them: no marker
             "indented.txt": b" <<<<<<< a\n >>>>>>> b\n",
             "glued.txt": b"<<<<<<<a\n>>>>>>>b\n",
-            "binary.bin": b"\0" + pair,
+            "binary.bin": pair + b"\0",  # git grep -I: a binary file is not text to resolve
         },
     )
     (repo / "untracked.txt").write_bytes(pair)
     (repo / "open-only.txt").write_bytes(pair)  # the work tree counts, as CI checks its checkout
 
     assert conflict_markers(repo) == ["bare.txt", "both.txt", "open-only.txt", "sub/deep.md"]
+
+
+def test_a_repo_without_conflict_markers_has_none_to_report(tmp_path: Path) -> None:
+    repo = committed(tmp_path / "r", {"a.txt": b"=======\n", "b.txt": b"<<<<<<< HEAD\n"})
+
+    assert conflict_markers(repo) == []
 
 
 def test_a_folder_without_git_has_no_conflict_markers_to_report(tmp_path: Path) -> None:

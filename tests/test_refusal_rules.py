@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.errors import RefusedError
+from generator.errors import RefusedError, TemplateRefusedError
 from generator.merge_base import HISTORY, NEWEST, MergeBase
-from generator.pristine import PRISTINE_BRANCH, PristineCommit
+from generator.pristine import PRISTINE_BRANCH, PristineCommit, scratch_objects
 from generator.refusals import (
     first_few,
     refuse_missing_answers,
@@ -34,9 +34,12 @@ B = "https://github.com/acme/b.git"
 IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
 
 
-def git(repo: Path, *args: str) -> str:
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **IDENTITY}
-    return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env).stdout.strip()
+def git(repo: Path, *args: str, env: dict[str, str] | None = None, input_text: str | None = None) -> str:
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("GIT_")}, **IDENTITY, **(env or {})}
+    done = subprocess.run(
+        ["git", *args], cwd=repo, check=True, capture_output=True, text=True, env=env, input=input_text
+    )
+    return done.stdout.strip()
 
 
 def commit(repo: Path, message: str, files: dict[str, str]) -> str:
@@ -171,7 +174,12 @@ def test_a_git_operation_is_found_in_a_linked_worktree_too(repo: Path, tmp_path:
 
 
 @pytest.mark.parametrize(
-    ("files", "named"), [({"a.txt": "edited\n"}, "a.txt"), ({"b": "", "c/d": "", "e": ""}, "b and 2 more")]
+    ("files", "named"),
+    [
+        ({"a.txt": "edited\n"}, "a.txt"),
+        ({"b": "", "e": ""}, "b and 1 more"),
+        ({"b": "", "c/d": "", "c/e": ""}, "b and 2 more"),  # each new file counts, not its new folder
+    ],
 )
 def test_uncommitted_changes_are_refused_naming_the_first_and_how_many_more(
     repo: Path, files: dict[str, str], named: str
@@ -183,6 +191,14 @@ def test_uncommitted_changes_are_refused_naming_the_first_and_how_many_more(
     assert refusal(refuse_unless_ready, repo) == (
         f"{repo} has uncommitted changes ({named}); commit or stash them, then update again"
     )
+
+
+def test_untracked_files_are_uncommitted_changes_even_where_the_users_config_hides_them(repo: Path) -> None:
+    git(repo, "config", "status.showUntrackedFiles", "no")
+    (repo / "new").mkdir()
+    (repo / "new" / "notes.txt").write_text("mine\n")
+
+    assert "has uncommitted changes (new/notes.txt);" in refusal(refuse_unless_ready, repo)
 
 
 def test_a_detached_head_is_refused(repo: Path) -> None:
@@ -211,21 +227,34 @@ def test_history_without_a_pristine_render_is_refused(tmp_path: Path) -> None:
 
     message = refusal(usable_history, tmp_path, recorded())
 
-    assert message.startswith(f"{tmp_path} has no pristine render in its history")
-    assert message.endswith("accepted: a repo made by scaffold new with git, cloned with its full history")
+    assert message == (
+        f"{tmp_path} has no pristine render in its history (the commit scaffold new makes, with a "
+        "Scaffold-Template-Version trailer), so there is nothing to merge from; accepted: a repo made by "
+        "scaffold new with git, cloned with its full history"
+    )
+
+
+def test_the_pristine_render_of_another_template_applied_beside_is_no_history_for_this_one(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    commit(tmp_path, pristine_message(B, "2.0.0"), {".copier-answers.ci.yml": f"_src_path: {B}\n"})
+    commit(tmp_path, "Answers of A, without a render", {ANSWERS: f"_commit: 1.0.0\n_src_path: {A}\n"})
+
+    assert "has no pristine render in its history" in refusal(usable_history, tmp_path, recorded())
 
 
 def test_an_answers_file_without_commit_is_refused_listing_the_versions_the_history_holds(repo: Path) -> None:
-    git(repo, "checkout", "-q", "-b", "again", "HEAD")
-    second = commit(repo, pristine_message(A, "1.0.0"), {"b.txt": "b\n"})  # the same version twice: named once
-    git(repo, "checkout", "-q", "main")
-    git(repo, "merge", "-q", "--no-ff", "-m", "Merge", second)
+    render = git(repo, "rev-parse", "HEAD")
+    for step in (1, 2):  # two updates to 1.1.0 (the same version twice: named once), each merging its render
+        git(repo, "checkout", "-q", "--detach", render)
+        render = commit(repo, pristine_message(A, "1.1.0"), {f"b{step}.txt": "b\n"})
+        git(repo, "checkout", "-q", "main")
+        git(repo, "merge", "-q", "--no-ff", "-m", "Merge", render)
 
     message = refusal(usable_history, repo, recorded(version=None))
 
     assert message == (
         f"{ANSWERS} in {repo} has no _commit, so the template version the repo is on is unknown; "
-        "accepted: one of the versions its history holds (1.0.0); restore it with `git checkout`"
+        "accepted: one of the versions its history holds (1.1.0, 1.0.0); restore it with `git checkout`"
     )
 
 
@@ -320,6 +349,29 @@ def test_the_template_of_the_local_pristine_branch_is_accepted(repo: Path) -> No
     assert refusal(refuse_other_template, repo, recorded(src=other), history).startswith(f"_src_path {other} in")
 
 
+def test_a_template_applied_beside_another_is_found_on_its_own_pristine_branch(repo: Path) -> None:
+    ci = ".copier-answers.ci.yml"
+    git(repo, "checkout", "-q", "--orphan", "render-ci")
+    sha = commit(repo, pristine_message(B, "2.0.0"), {ci: f"_commit: 2.0.0\n_src_path: {B}\n"})
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", "scaffold/pristine-ci", sha)  # `scaffold apply` made it; there is no scaffold/pristine
+    history = [PristineCommit("1" * 40, A, "1.0.0")]
+
+    refuse_other_template(repo, Recorded(ci, B, "2.0.0", {}), history)
+
+
+def test_a_render_of_that_template_for_another_answers_file_does_not_count(repo: Path) -> None:
+    git(repo, "checkout", "-q", "--orphan", "render-b")
+    git(repo, "rm", "-rfq", ".")
+    sha = commit(repo, pristine_message(B, "2.0.0"), {".copier-answers.ci.yml": f"_src_path: {B}\n"})
+    git(repo, "checkout", "-q", "main")
+    git(repo, "branch", PRISTINE_BRANCH, sha)
+
+    message = refusal(refuse_other_template, repo, recorded(src=B), [PristineCommit("1" * 40, A, "1.0.0")])
+
+    assert message.startswith(f"_src_path {B} in {ANSWERS} of {repo} is not the template its history")
+
+
 # --- answers the answers file lost
 
 
@@ -360,6 +412,27 @@ def test_an_old_answers_file_that_is_no_mapping_refuses_nothing(repo: Path, cont
     sha = commit(repo, "Old", {ANSWERS: content})
 
     refuse_missing_answers(repo, recorded(), PristineCommit(sha, A, "1.0.0"), [])
+
+
+def test_an_old_answers_file_that_is_a_yaml_bomb_is_refused_naming_it_and_its_commit(repo: Path) -> None:
+    sha = commit(repo, "Old", {ANSWERS: "name: &x [*x]\n"})
+
+    with pytest.raises(TemplateRefusedError) as raised:
+        refuse_missing_answers(repo, recorded(), PristineCommit(sha, A, "1.0.0"), [])
+
+    assert raised.value.message.startswith(f"{ANSWERS} of {sha[:12]} has a YAML alias that contains itself;")
+
+
+def test_a_render_in_a_scratch_object_store_is_read_from_it(repo: Path) -> None:
+    with scratch_objects(repo) as env:
+        blob = git(repo, "hash-object", "-w", "--stdin", env=env, input_text="name: svc\nport: 1\n")
+        tree = git(repo, "mktree", env=env, input_text=f"100644 blob {blob}\t{ANSWERS}\n")
+        sha = git(repo, "commit-tree", "-m", "Render", tree, env=env)
+        assert subprocess.run(["git", "cat-file", "-e", sha], cwd=repo).returncode != 0  # not in the repo itself
+
+        message = refusal(refuse_missing_answers, repo, recorded(name="svc"), PristineCommit(sha, A, "1.0.0"), [], env)
+
+    assert "lacks the answer(s) port it was rendered with" in message
 
 
 def test_a_render_without_the_answers_file_refuses_nothing(repo: Path) -> None:
@@ -408,7 +481,16 @@ def test_tracked_files_new_files_and_new_files_in_an_ignored_folder_are_not_in_t
 
 
 def test_a_tracked_folder_the_update_turns_into_a_file_is_not_in_the_way(with_ignored: Path) -> None:
-    refuse_overwriting_untracked(with_ignored, ["src"])
+    commit(with_ignored, "Nested", {"src/pkg/deep/x.go": "package deep\n"})
+
+    refuse_overwriting_untracked(with_ignored, ["src", "src/pkg", "src/pkg/deep"])
+
+
+def test_an_ignored_file_behind_a_tracked_link_is_in_the_way(with_ignored: Path) -> None:
+    (with_ignored / "out").symlink_to("build")
+    commit(with_ignored, "Link", {})
+
+    assert "would write: out/out;" in refusal(refuse_overwriting_untracked, with_ignored, ["out/out"])
 
 
 def test_many_files_in_the_way_are_named_three_and_counted(with_ignored: Path) -> None:
@@ -423,4 +505,5 @@ def test_many_files_in_the_way_are_named_three_and_counted(with_ignored: Path) -
 def test_first_few_names_three_without_duplicates_and_counts_the_rest() -> None:
     assert first_few(["a", "b", "a", "c"]) == "a, b, c"
     assert first_few(["a", "b", "c", "d", "e", "b"]) == "a, b, c and 2 more"
+    assert first_few(["a", "b", "c", "d"]) == "a, b, c and 1 more"
     assert first_few([]) == ""
