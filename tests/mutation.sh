@@ -20,7 +20,7 @@ declare -A SOURCE=(
   [ownership]="generator/ownership.py"
   [refusals]="generator/refusals.py"
 )
-# The tests that exercise each module, fast ones first (no Go builds, no containers): the *_rules.py files pin the
+# The tests that exercise each module (no Go builds, no containers): the *_rules.py files pin the
 # rules on small inputs; check also runs test_check.py, the only tests that reach its rendering path (_fill).
 declare -A TESTS=(
   [trust]="tests/test_trust.py"

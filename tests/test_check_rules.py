@@ -1,8 +1,8 @@
 """How `scaffold check` classifies and reports drift (generator/check.py), pinned on small inputs.
 
-No template is rendered: the three-way comparison, the report's verdicts and its text are plain
-functions of snapshots and reports; the work-tree and conflict-marker rules run on tiny git repos.
-tests/test_check.py checks whole rendered repos.
+The three-way comparison, the report's verdicts and its text are plain functions of snapshots and
+reports; the work-tree and conflict-marker rules run on tiny git repos; what check renders runs on a
+two-file template. tests/test_check.py checks repos of the bundled template.
 """
 
 import os
@@ -21,6 +21,7 @@ from generator.check import (
     UNCHANGED,
     FileDrift,
     RepoReport,
+    check,
     check_repo,
     classify,
     conflict_markers,
@@ -28,7 +29,11 @@ from generator.check import (
     format_reports,
     work_tree_files,
 )
+from generator.config import OrgAnswers
+from generator.new import NewRequest, create
 from generator.ownership import OWNED, SEEDED, SKIPPED
+from generator.sources import TemplateSource
+from generator.trust.consent import NO_CONSENT, Consent
 
 IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
 
@@ -337,3 +342,127 @@ def test_a_folder_without_git_has_no_conflict_markers_to_report(tmp_path: Path) 
     (tmp_path / "a.txt").write_bytes(b"<<<<<<< HEAD\n>>>>>>> other\n")
 
     assert conflict_markers(tmp_path) == []
+
+
+# --- what check renders, on a two-file template
+
+COPIER_YML = """\
+_subdirectory: template
+_scaffold:
+  owned: [Dockerfile]
+service_name:
+  type: str
+tier:
+  type: str
+  default: silver
+"""
+
+
+def two_file_template(folder: Path, copier_yml: str = COPIER_YML) -> Path:
+    (folder / "template").mkdir(parents=True)
+    (folder / "copier.yml").write_text(copier_yml)
+    (folder / "template" / "Dockerfile.jinja").write_text("FROM scratch # {{ tier }}\n")
+    (folder / "template" / "README.md.jinja").write_text("# {{ service_name }}\n")
+    (folder / "template" / "{{_copier_conf.answers_file}}.jinja").write_text("{{ _copier_answers|to_nice_yaml }}")
+    return folder
+
+
+def source(folder: Path, version: str = "1.0.0", recorded: Path | None = None) -> TemplateSource:
+    return TemplateSource(src=str(folder), recorded_src=str(recorded or folder), version=version)
+
+
+def made(tmp_path: Path, template: Path, trusted: Consent = NO_CONSENT) -> Path:
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=source(template), trusted=trusted))
+    return repo
+
+
+def edit_answers(repo: Path, old: str, new: str) -> None:
+    answers = repo / ".copier-answers.yml"
+    answers.write_text(answers.read_text().replace(old, new))
+    git(repo, "commit", "-q", "--no-verify", "-am", "Edit answers")
+
+
+def test_check_renders_the_newest_version_with_the_orgs_fixed_answers_and_reports_recorded_ones_they_contradict(
+    tmp_path: Path,
+) -> None:
+    template = two_file_template(tmp_path / "t")
+    repo = made(tmp_path, template)
+
+    (r,) = check([repo], source(template), org=OrgAnswers(fixed={"tier": "gold"}))
+
+    assert r.policy == ["tier is 'silver', fixed to 'gold' by the org config"]
+    assert {f.path: f.status for f in r.files}["Dockerfile"] == OUTDATED  # rendered with tier gold
+    assert (r.status, r.exit_code) == ("behind, fixed answers differ", 1)
+
+
+def test_check_compares_with_the_source_it_is_given(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t")
+    repo = made(tmp_path, template)
+    newer = two_file_template(tmp_path / "t2")
+    (newer / "template" / "Dockerfile.jinja").write_text("FROM scratch # {{ tier }} v2\n")
+
+    (r,) = check([repo], source(newer, "1.1.0", recorded=template))
+
+    assert (r.template, r.version, r.newest) == (str(template), "1.0.0", "1.1.0")
+    assert {f.path: f.status for f in r.files}["Dockerfile"] == OUTDATED
+
+
+def test_check_with_the_source_of_another_template_is_an_error(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t")
+    repo = made(tmp_path, template)
+    other = two_file_template(tmp_path / "other")
+
+    r = check_repo(repo, source(other))
+
+    assert r.error == f"{repo} was made from template {template}, not {other}"
+
+
+def test_a_repo_on_a_version_newer_than_the_newest_available_is_an_error(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t")
+    repo = made(tmp_path, template)
+    edit_answers(repo, "_commit: 1.0.0", "_commit: 2.0.0")
+
+    r = check_repo(repo, source(template, "1.0.0"))
+
+    assert r.error == (
+        f"{repo} is on template version 2.0.0, newer than the newest available 1.0.0; "
+        "accepted: a newer scaffold (or template) to check it with"
+    )
+
+
+def test_an_edited_src_path_is_refused_before_check_renders_the_template_it_names(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t")
+    repo = made(tmp_path, template)
+    other = two_file_template(tmp_path / "other")
+    edit_answers(repo, f"_src_path: {template}", f"_src_path: {other}")
+
+    r = check_repo(repo)
+
+    assert r.error == (
+        f"_src_path {other} in .copier-answers.yml of {repo} is not the template its history was rendered from "
+        f"({template}); accepted: {template}, or move the repo with scaffold update --template SRC"
+    )
+
+
+def test_check_renders_a_template_that_runs_code_only_with_the_users_consent(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t", COPIER_YML + "_tasks: ['true']\n")
+    repo = made(tmp_path, template, trusted=Consent(flag=True))
+
+    (refused,) = check([repo], source(template))
+    (consented,) = check([repo], source(template), trusted=Consent(flag=True))
+
+    assert refused.error is not None and "wants to run code on this machine: tasks `true`" in refused.error
+    assert (consented.error, consented.status) == (None, "up to date")
+
+
+def test_check_reads_the_answers_file_it_is_given(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t")
+    repo = made(tmp_path, template)
+    other = two_file_template(tmp_path / "other")
+    second = (repo / ".copier-answers.yml").read_text().replace(str(template), str(other))
+    (repo / ".copier-answers.ci.yml").write_text(second)
+
+    r = check_repo(repo, answers_file=".copier-answers.ci.yml")
+
+    assert (r.answers_file, r.template) == (".copier-answers.ci.yml", str(other))
