@@ -1,0 +1,141 @@
+"""The bounds a template is held to (generator/trust/limits.py, bounded_yaml.py), pinned on plain values.
+
+tests/test_hostile_templates.py drives the same refusals through whole renders (minutes).
+"""
+
+import pytest
+from jinja2.exceptions import SecurityError
+
+from generator.errors import ConfigError, TemplateRefusedError
+from generator.trust import bounded_yaml
+from generator.trust.limits import Limits, bounded_binop, current, size
+
+
+def test_the_defaults_hold_unless_an_environment_variable_changes_one() -> None:
+    assert current({}) == Limits()
+    assert current({"SCAFFOLD_LIMIT_FILES": "10", "SCAFFOLD_LIMIT_RENDER_SECONDS": "1.5"}) == Limits(
+        files=10, render_seconds=1.5
+    )
+    assert current({"SCAFFOLD_LIMIT_DEPTH": "  ", "SCAFFOLD_LIMIT_BYTES": ""}) == Limits()  # blank: unset
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "accepted"),
+    [
+        ("SCAFFOLD_LIMIT_FILES", "0", "a number above 0 (whole)"),
+        ("SCAFFOLD_LIMIT_FILES", "1.5", "a number above 0 (whole)"),
+        ("SCAFFOLD_LIMIT_YAML_NODES", "-3", "a number above 0 (whole)"),
+        ("SCAFFOLD_LIMIT_RENDER_SECONDS", "soon", "a number above 0"),
+        ("SCAFFOLD_LIMIT_RENDER_SECONDS", "nan", "a number above 0"),
+    ],
+)
+def test_a_limit_that_is_not_a_number_above_0_is_a_config_error(variable: str, value: str, accepted: str) -> None:
+    with pytest.raises(ConfigError) as raised:
+        current({variable: value})
+
+    assert raised.value.message == f"{variable} {value!r} is not valid; accepted: {accepted}"
+
+
+def test_a_long_bad_value_is_cut_in_the_message() -> None:
+    with pytest.raises(ConfigError) as raised:
+        current({"SCAFFOLD_LIMIT_FILES": "x" * 100})
+
+    assert f"{'x' * 40!r} is not valid" in raised.value.message
+
+
+@pytest.mark.parametrize(
+    ("n", "shown"),
+    [
+        (0, "0 bytes"),
+        (1023, "1023 bytes"),
+        (1024, "1 KiB"),
+        (3 * 1024 + 512, "3.5 KiB"),
+        (1 << 20, "1 MiB"),
+        (512 << 20, "512 MiB"),
+        (1 << 30, "1 GiB"),
+    ],
+)
+def test_sizes_are_shown_in_the_largest_binary_unit_reached(n: int, shown: str) -> None:
+    assert size(n) == shown
+
+
+def test_repetitions_up_to_the_byte_limit_are_built_and_longer_ones_refused() -> None:
+    limits = Limits(bytes=10)
+
+    assert bounded_binop(limits, "*", "ab", 5) == "ab" * 5
+    assert bounded_binop(limits, "*", 5, [1, 2]) == [1, 2] * 5
+    assert bounded_binop(limits, "*", 3, 4) == 12  # numbers multiply without a bound
+    for left, right in (("ab", 6), (11, b"x"), ((1,), 11)):
+        with pytest.raises(SecurityError) as raised:
+            bounded_binop(limits, "*", left, right)
+        assert str(raised.value) == "a repetition longer than 10 bytes (SCAFFOLD_LIMIT_BYTES)"
+
+
+def test_powers_with_huge_exponents_are_refused_and_trivial_bases_are_not() -> None:
+    limits = Limits()
+
+    assert bounded_binop(limits, "**", 2, 10_000) == 2**10_000
+    assert bounded_binop(limits, "**", 1, 10**9) == 1
+    assert bounded_binop(limits, "**", -1, 10**9 + 1) == -1
+    assert bounded_binop(limits, "**", 2.0, 20_000.0 / 10_000) == 4.0
+    for base in (2, -2):
+        with pytest.raises(SecurityError) as raised:
+            bounded_binop(limits, "**", base, 10_001)
+        assert str(raised.value) == "a power with an exponent above 10000 (10001)"
+
+
+def test_other_operators_are_not_computed() -> None:
+    with pytest.raises(SecurityError) as raised:
+        bounded_binop(Limits(), "+", 1, 2)
+
+    assert str(raised.value) == "operator + is not intercepted"
+
+
+# --- YAML
+
+
+def test_yaml_within_the_bounds_loads_as_safe_load_does() -> None:
+    assert bounded_yaml.load("a: &x [1, 2]\nb: *x\n", "doc") == {"a": [1, 2], "b": [1, 2]}
+    assert bounded_yaml.load("", "doc") is None
+    bounded_yaml.measure("a: 1\n---\nb: !include x.yml\n", "doc")  # every document, any tag
+
+
+def test_a_billion_laughs_is_refused_by_its_expanded_size_before_it_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+    laughs = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b]\n"  # 1 + 3 keys + 4 + (1+3*4) + (1+2*13) = 48 nodes
+    monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", "48")
+    assert bounded_yaml.load(laughs, "doc")["c"][1][2] == ["x", "x", "x"]
+    bounded_yaml.measure(laughs, "doc")
+
+    monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", "47")
+    for call in (bounded_yaml.load, bounded_yaml.measure):
+        with pytest.raises(TemplateRefusedError) as raised:
+            call(laughs, "doc")
+        assert raised.value.message == (
+            "doc expands to more than 47 YAML nodes through its aliases (a YAML bomb); "
+            "accepted: a smaller document (SCAFFOLD_LIMIT_YAML_NODES)"
+        )
+
+
+def test_the_documents_of_a_stream_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", "5")
+    bounded_yaml.measure("[a, b]\n---\n[c]\n", "doc")  # 3 + 2 nodes
+
+    with pytest.raises(TemplateRefusedError):
+        bounded_yaml.measure("[a, b]\n---\n[c, d]\n", "doc")
+
+
+def test_an_alias_inside_itself_is_refused() -> None:
+    with pytest.raises(TemplateRefusedError) as raised:
+        bounded_yaml.load("a: &x [1, *x]\n", "doc")
+
+    assert raised.value.message == "doc has a YAML alias that contains itself; accepted: data without cycles"
+
+
+def test_nesting_past_the_bound_is_refused_and_up_to_it_loads() -> None:
+    depth = bounded_yaml.MAX_NESTING
+    bounded_yaml.load("[" * (depth + 1) + "]" * (depth + 1), "doc")
+
+    with pytest.raises(TemplateRefusedError) as raised:
+        bounded_yaml.load("[" * (depth + 2) + "]" * (depth + 2), "doc")
+
+    assert raised.value.message == f"doc nests YAML collections more than {depth} deep; accepted: fewer levels"
