@@ -23,7 +23,7 @@ declare -A SOURCE=(
 # The tests that exercise each module (no Go builds, no containers): the *_rules.py files pin the
 # rules on small inputs; check also runs test_check.py, the only tests that reach its rendering path (_fill).
 declare -A TESTS=(
-  [trust]="tests/test_guard_rules.py tests/test_consent_rules.py tests/test_limits_rules.py tests/test_trust.py"
+  [trust]="tests/test_guard_rules.py tests/test_consent_rules.py tests/test_limits_rules.py tests/test_snapshot_rules.py tests/test_trust.py"
   [answers]="tests/test_answers.py"
   [quantities]="tests/test_quantities.py tests/test_answers.py"
   [check]="tests/test_check_rules.py tests/test_check.py"
