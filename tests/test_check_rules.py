@@ -5,6 +5,7 @@ reports; the work-tree and conflict-marker rules run on tiny git repos; what che
 two-file template. tests/test_check.py checks repos of the bundled template.
 """
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -26,6 +27,7 @@ from generator.check import (
     classify,
     conflict_markers,
     exit_code,
+    format_json,
     format_reports,
     work_tree_files,
 )
@@ -466,3 +468,39 @@ def test_check_reads_the_answers_file_it_is_given(tmp_path: Path) -> None:
     r = check_repo(repo, answers_file=".copier-answers.ci.yml")
 
     assert (r.answers_file, r.template) == (".copier-answers.ci.yml", str(other))
+
+
+def test_without_history_a_repo_on_the_newest_version_is_compared_with_that_versions_render(tmp_path: Path) -> None:
+    # a folder template cannot render an older release again; at the newest one, its render is the base
+    template = two_file_template(tmp_path / "t")
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=source(template), git_init=False))
+    (repo / "Dockerfile").write_text("FROM scratch # edited\n")
+
+    r = check_repo(repo, source(template))
+
+    assert r.base_known and {f.path: f.status for f in r.files}["Dockerfile"] == MODIFIED
+
+
+def test_the_render_of_another_template_applied_beside_does_not_make_an_edited_src_path_its_own(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t")
+    repo = made(tmp_path, template)
+    other = two_file_template(tmp_path / "other")
+    git(repo, "checkout", "-q", "--orphan", "ci")
+    git(repo, "rm", "-rfq", ".")
+    (repo / ".copier-answers.ci.yml").write_text(f"_commit: 1.0.0\n_src_path: {other}\n")
+    git(repo, "add", "-A")
+    message = f"Render\n\nScaffold-Template: {other}\nScaffold-Template-Version: 1.0.0\n"
+    git(repo, "commit", "-q", "--no-verify", "-m", message)
+    git(repo, "checkout", "-q", "-")
+    git(repo, "merge", "-q", "--no-ff", "--allow-unrelated-histories", "-m", "Apply ci", "ci")
+    edit_answers(repo, f"_src_path: {template}", f"_src_path: {other}")
+
+    r = check_repo(repo)
+
+    assert r.error is not None and r.error.startswith(f"_src_path {other} in .copier-answers.yml of {repo} is not")
+
+
+def test_the_json_document_names_each_repo_checked() -> None:
+    assert json.loads(format_json([report()]))["repos"][0]["path"] == "/r"
+    assert json.loads(format_json([]))["repos"] == []
