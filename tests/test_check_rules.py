@@ -486,13 +486,14 @@ def test_the_render_of_another_template_applied_beside_does_not_make_an_edited_s
     template = two_file_template(tmp_path / "t")
     repo = made(tmp_path, template)
     other = two_file_template(tmp_path / "other")
+    branch = git(repo, "branch", "--show-current").strip()
     git(repo, "checkout", "-q", "--orphan", "ci")
     git(repo, "rm", "-rfq", ".")
     (repo / ".copier-answers.ci.yml").write_text(f"_commit: 1.0.0\n_src_path: {other}\n")
     git(repo, "add", "-A")
     message = f"Render\n\nScaffold-Template: {other}\nScaffold-Template-Version: 1.0.0\n"
     git(repo, "commit", "-q", "--no-verify", "-m", message)
-    git(repo, "checkout", "-q", "-")
+    git(repo, "checkout", "-q", branch)
     git(repo, "merge", "-q", "--no-ff", "--allow-unrelated-histories", "-m", "Apply ci", "ci")
     edit_answers(repo, f"_src_path: {template}", f"_src_path: {other}")
 
