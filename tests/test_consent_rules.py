@@ -38,6 +38,7 @@ def test_tasks_are_shown_as_commands_whatever_form_copier_accepts_them_in() -> N
 
     assert describe_wanted(config(tasks=tasks), limit=4) == "tasks `make setup`, `git init`, `echo hi`, `ls -l`"
     assert describe_wanted(config(tasks="rm -rf /")) == "tasks `rm -rf /`"  # one task, not a list
+    assert describe_wanted(config(tasks=[{"run": "x"}])) == "tasks `{'run': 'x'}`"  # no command: shown as written
 
 
 def test_past_the_limit_the_rest_are_counted() -> None:

@@ -191,6 +191,7 @@ def test_a_git_folder_below_the_top_of_the_template_is_checked_like_any_other(tm
 
 def test_shown_paths_escape_control_characters_and_cut_long_ones_in_the_middle() -> None:
     assert shown_path("a\nb") == "a\\nb"
+    assert shown_path("café/ü.txt") == "café/ü.txt"  # printable names are shown as they are
     assert shown_path("x" * 160) == "x" * 160
     long = "a" * 100 + "b" * 100
 

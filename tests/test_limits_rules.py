@@ -17,6 +17,9 @@ def test_the_defaults_hold_unless_an_environment_variable_changes_one() -> None:
         files=10, render_seconds=1.5
     )
     assert current({"SCAFFOLD_LIMIT_DEPTH": "  ", "SCAFFOLD_LIMIT_BYTES": ""}) == Limits()  # blank: unset
+    assert current({"SCAFFOLD_LIMIT_FILES": "1", "SCAFFOLD_LIMIT_RENDER_SECONDS": "0.5"}) == Limits(
+        files=1, render_seconds=0.5
+    )  # any number above 0
 
 
 @pytest.mark.parametrize(
@@ -120,8 +123,9 @@ def test_the_documents_of_a_stream_share_one_budget(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", "5")
     bounded_yaml.measure("[a, b]\n---\n[c]\n", "doc")  # 3 + 2 nodes
 
-    with pytest.raises(TemplateRefusedError):
-        bounded_yaml.measure("[a, b]\n---\n[c, d]\n", "doc")
+    for stream in ("[a, b]\n---\n[c, d]\n", "[a]\n---\n[b]\n---\n[c]\n"):  # 3 + 3, and 2 + 2 + 2
+        with pytest.raises(TemplateRefusedError):
+            bounded_yaml.measure(stream, "doc")
 
 
 def test_an_alias_inside_itself_is_refused() -> None:
