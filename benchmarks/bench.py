@@ -184,6 +184,9 @@ def run_http(quick: bool, results: dict[str, Any]) -> list[list[str]]:
         ns = statistics.median(r.ns_per_op for r in runs)
         return f"{ns / 1000:.2f} µs, {runs[0].bytes_per_op} B, {runs[0].allocs_per_op} allocs"
 
+    def cpu_per_request(chain: str) -> float:
+        return statistics.median(r.cpu_ns_per_op for r in fig.go_bench[chain]) / 1000
+
     return [
         [
             f"req/s, {fig.path} through the generated chain (wrk, {fig.connections} connections)",
@@ -200,11 +203,25 @@ def run_http(quick: bool, results: dict[str, Any]) -> list[list[str]]:
             f"{chained / bare:.2f}x",
         ],
         [
+            "server CPU time per request under wrk (user + system; median of the rounds)",
+            f"{statistics.median(fig.server_cpu_us['generated']):.1f} µs",
+            "the plain chain",
+            f"{statistics.median(fig.server_cpu_us['plain']):.1f} µs",
+            f"{statistics.median(fig.server_cpu_us['generated']) / statistics.median(fig.server_cpu_us['plain']):.2f}x",
+        ],
+        [
             "per request, go test -bench (median time; bytes and allocations)",
             per_request("generated"),
             "the plain chain",
             per_request("plain"),
             "",
+        ],
+        [
+            "CPU time per request, the same runs (user + system; median)",
+            f"{cpu_per_request('generated'):.2f} µs",
+            "the plain chain",
+            f"{cpu_per_request('plain'):.2f} µs",
+            f"{cpu_per_request('generated') / cpu_per_request('plain'):.2f}x",
         ],
         [
             f"process start to first /readyz 200 (median of {len(ready)})",

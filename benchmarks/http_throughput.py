@@ -2,21 +2,28 @@
 each, driven by wrk on loopback, their per-request cost and allocations from `go test -bench`, and the time from
 process start to the first /readyz 200.
 
-The plain chain (benchmarks/plainchain/plainchain.go) is what a team would write by hand with the standard
-library alone: the same pieces (request ID, trace ID, access line through slog's JSON handler, body limit,
-http.TimeoutHandler, panic recovery), each in its most direct form. A benchmark-only main package is added to a
-freshly rendered repo, with the plain chain as internal/plainchain (never part of what scaffold generates): it
-serves the service's own routes three times from one process, through server.Handler, through the plain chain
-and bare, so all runs share the binary, the Go runtime and the machine's state. Neither chain has metrics (they
-are measured in internal/metrics). Logs go to /dev/null through each chain's logger. Each round runs all three
-with the same wrk settings, the order rotated every round, so that none always runs on a machine another just
-warmed or loaded; the ratio is the median of the rounds' own ratios. The Go benchmarks run in the same way: one
-`go test -bench` per chain per round, in turns.
+The plain chain (benchmarks/plainchain/plainchain.go) is what a team would write by hand with the standard library
+alone: what server.Handler does with the service's defaults (request ID, trace and span IDs, both in every log
+line, the route recorded where routing happens, an access line through slog's JSON handler, body limit,
+http.TimeoutHandler, panic recovery), each in its most direct form; its package comment lists what it leaves out.
+A benchmark-only main package is added to a freshly rendered repo, with the plain chain as internal/plainchain
+(never part of what scaffold generates): it serves the service's own routes three times from one process, through
+server.Handler, through the plain chain and bare, so all runs share the binary, the Go runtime and the machine's
+state. Neither chain has metrics (they are measured in internal/metrics). Logs go to /dev/null through each
+chain's logger. Each round runs all three with the same wrk settings, the order rotated every round, so that none
+always runs on a machine another just warmed or loaded; the ratio is the median of the rounds' own ratios. Around
+each wrk run the server process's CPU time (user + system, from /proc) is read, and divided by the requests wrk
+completed. The Go benchmarks run in the same way: the package's test binary, built once, runs one chain's
+benchmark per round, in turns; besides the time per request it reports, the CPU time (user + system) the run took
+is divided by its requests. Other work on a shared machine disturbs these CPU figures less than it disturbs
+elapsed times.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import resource
 import shutil
 import socket
 import statistics
@@ -60,7 +67,7 @@ func main() {{
 		server.Handler(routes, server.Options{{
 			Logger: logger, RequestTimeout: config.DefaultRequestTimeout, MaxBodyBytes: config.DefaultMaxBodyBytes,
 		}}),
-		plainchain.Handler(routes, slog.New(slog.NewJSONHandler(os.Stdout, nil)),
+		plainchain.Handler(routes, plainchain.NewLogger(os.Stdout, "bench"),
 			config.DefaultRequestTimeout, config.DefaultMaxBodyBytes),
 		routes,
 	}}
@@ -78,9 +85,10 @@ CHAINS = ("generated", "plain", "bare")
 
 @dataclass(frozen=True)
 class GoBench:
-    """One `go test -bench` result: time, bytes and allocations per request."""
+    """One `go test -bench` result: elapsed time, CPU time (user + system), bytes and allocations per request."""
 
     ns_per_op: float
+    cpu_ns_per_op: float
     bytes_per_op: int
     allocs_per_op: int
 
@@ -95,6 +103,8 @@ class HTTPFigures:
     chained_rps: list[float]
     plain_rps: list[float]
     bare_rps: list[float]
+    server_cpu_us: dict[str, list[float]]
+    """Per chain, per wrk round: the server process's CPU time (user + system) per request served, in µs."""
     go_bench: dict[str, list[GoBench]]
     ready_s: list[float]
 
@@ -127,34 +137,51 @@ def _wait_ready(url: str, deadline: float) -> None:
     raise RuntimeError(f"{url} did not answer 200 in time")
 
 
-def _wrk(url: str, connections: int, seconds: int) -> float:
+def _wrk(url: str, connections: int, seconds: int) -> tuple[float, int]:
+    """Drive `url` with wrk; return its requests per second and how many requests it completed."""
     out = subprocess.run(
         ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", url], capture_output=True, text=True, check=True
     ).stdout
-    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
-    if not found:
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    done = re.search(r"^\s*(\d+) requests in", out, re.M)
+    if not rate or not done:
         raise RuntimeError(f"wrk printed no Requests/sec:\n{out}")
-    return float(found.group(1))
+    return float(rate.group(1)), int(done.group(1))
+
+
+def _process_cpu_s(pid: int) -> float:
+    """The CPU time (user + system) process `pid` has used so far, from /proc/PID/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state is field 3, utime 14, stime 15
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _build(repo: Path, env: dict[str, str], package: str, out: Path) -> None:
     subprocess.run(["go", "build", "-o", str(out), package], cwd=repo, env=env, check=True)
 
 
-_BENCH_LINE = re.compile(r"^Benchmark(\w+)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op\s+(\d+) B/op\s+(\d+) allocs/op", re.M)
+_BENCH_LINE = re.compile(r"^Benchmark(\w+)(?:-\d+)?\s+(\d+)\s+([\d.]+) ns/op\s+(\d+) B/op\s+(\d+) allocs/op", re.M)
 
 
-def _go_bench(repo: Path, env: dict[str, str], chain: str, benchtime: str) -> GoBench:
-    """Run the one Go benchmark of `chain` in internal/plainchain and parse its line."""
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _go_bench(test_binary: Path, env: dict[str, str], chain: str, requests: int) -> GoBench:
+    """Run the one Go benchmark of `chain` for `requests` requests with the plainchain test binary; parse its line."""
+    cpu_before = _children_cpu_s()
     out = subprocess.run(
-        ["go", "test", "-run", "^$", "-bench", f"^Benchmark{chain.capitalize()}$", "-benchmem",
-         f"-benchtime={benchtime}", "./internal/plainchain"],
-        cwd=repo, env=env, capture_output=True, text=True, check=True,
+        [str(test_binary), "-test.run", "^$", "-test.bench", f"^Benchmark{chain.capitalize()}$", "-test.benchmem",
+         f"-test.benchtime={requests}x"],
+        env=env, capture_output=True, text=True, check=True,
     ).stdout  # fmt: skip
+    cpu_s = _children_cpu_s() - cpu_before
     found = _BENCH_LINE.search(out)
     if not found:
         raise RuntimeError(f"go test -bench printed no result for {chain}:\n{out}")
-    return GoBench(float(found.group(2)), int(found.group(3)), int(found.group(4)))
+    ran = int(found.group(2))
+    return GoBench(float(found.group(3)), cpu_s * 1e9 / ran, int(found.group(4)), int(found.group(5)))
 
 
 def _add_plain_chain(repo: Path) -> None:
@@ -172,14 +199,16 @@ def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTT
     if shutil.which("wrk") is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk; tests/run.sh does as root)")
     rounds, seconds, starts, connections = (2, 2, 3, 16) if quick else (9, 6, 20, 32)
-    warm_up, benchtime = (1, "20000x") if quick else (3, "1s")
+    warm_up, requests = (1, 20_000) if quick else (3, 200_000)
     with tempfile.TemporaryDirectory(prefix="scaffold-bench-http-") as tmp:
         repo = Path(tmp) / NAME
         create(NewRequest(name=NAME, dest=repo, source=resolve(None), git_init=False))
         _add_plain_chain(repo)
-        service, bench = Path(tmp) / "service", Path(tmp) / "benchserver"
+        service, bench, chains_test = Path(tmp) / "service", Path(tmp) / "benchserver", Path(tmp) / "chains.test"
         _build(repo, env, f"./cmd/{NAME}", service)
         _build(repo, env, "./cmd/benchserver", bench)
+        compile_tests = ["go", "test", "-c", "-o", str(chains_test), "./internal/plainchain"]
+        subprocess.run(compile_tests, cwd=repo, env=env, check=True)
 
         ready: list[float] = []
         log(f"http: start to first /readyz 200, {starts} starts")
@@ -199,13 +228,14 @@ def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTT
         go_bench: dict[str, list[GoBench]] = {chain: [] for chain in CHAINS}
         for turn in range(rounds):
             for chain in CHAINS[turn % 3 :] + CHAINS[: turn % 3]:
-                go_bench[chain].append(_go_bench(repo, env, chain, benchtime))
+                go_bench[chain].append(_go_bench(chains_test, env, chain, requests))
 
         ports = {chain: _free_port() for chain in CHAINS}
         server = subprocess.Popen(
             [str(bench), *(f"127.0.0.1:{ports[chain]}" for chain in CHAINS)], env=env, stdout=subprocess.DEVNULL
         )
         rps: dict[str, list[float]] = {chain: [] for chain in CHAINS}
+        cpu_us: dict[str, list[float]] = {chain: [] for chain in CHAINS}
         try:
             for port in ports.values():
                 _wait_ready(f"http://127.0.0.1:{port}/readyz", time.monotonic() + 10)
@@ -214,8 +244,13 @@ def measure(env: dict[str, str], quick: bool, log: Callable[[str], None]) -> HTT
                 _wrk(f"http://127.0.0.1:{port}/", connections, warm_up)
             for turn in range(rounds):
                 for chain in CHAINS[turn % 3 :] + CHAINS[: turn % 3]:
-                    rps[chain].append(_wrk(f"http://127.0.0.1:{ports[chain]}/", connections, seconds))
+                    cpu_before = _process_cpu_s(server.pid)
+                    rate, done = _wrk(f"http://127.0.0.1:{ports[chain]}/", connections, seconds)
+                    rps[chain].append(rate)
+                    cpu_us[chain].append((_process_cpu_s(server.pid) - cpu_before) * 1e6 / done)
         finally:
             server.kill()
             server.wait()
-    return HTTPFigures("GET /", connections, seconds, rps["generated"], rps["plain"], rps["bare"], go_bench, ready)
+    return HTTPFigures(
+        "GET /", connections, seconds, rps["generated"], rps["plain"], rps["bare"], cpu_us, go_bench, ready
+    )

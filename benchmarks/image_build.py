@@ -1,8 +1,9 @@
 """The generated image: its size against the stripped binary inside it, and a cold build against a rebuild.
 
-The repo's unmodified Dockerfile is built with podman against local stand-ins of its base images (see
-tests/e2e/podman_sandbox.py), in a podman store of its own, so the first build starts with no layer and no
-Go build cache at all. The distroless stand-in holds only what the service needs from the real base
+The repo's Dockerfile is built with podman as it is but for its FROM lines, whose digests are dropped: they
+then name local stand-ins of the base images by tag, since a stand-in cannot have the registry image's digest
+(see tests/e2e/podman_sandbox.py). The build runs in a podman store of its own, so the first build starts
+with no layer and no Go build cache at all. The distroless stand-in holds only what the service needs from the real base
 (passwd, CA bundle, /tmp); the real gcr.io/distroless/static also carries tzdata and package metadata, so
 a real distroless image is larger by that difference. A scratch image has no base: its figure holds as is.
 """

@@ -30,7 +30,8 @@ from generator.pristine import (
     point_branch,
     render_tree,
 )
-from generator.refusals import refuse_unless_ready
+from generator.refusals import refuse_unless_ready, refuse_unless_repo
+from generator.repo_lock import locked
 from generator.rerender import Recorded, fresh_render, read_recorded, source_for
 from generator.sources import BUNDLED_PREFIX, TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
@@ -67,7 +68,16 @@ class AdoptResult:
 
 
 def adopt(request: AdoptRequest) -> AdoptResult:
-    """Record a pristine render in the repo's history so `update` can merge; raise RefusedError when not safe."""
+    """Record a pristine render in the repo's history so `update` can merge; raise RefusedError when not safe.
+
+    It holds the repo's lock (repo_lock) as `update` does.
+    """
+    refuse_unless_repo(request.repo)
+    with locked(request.repo, "adopt"):
+        return _locked_adopt(request)
+
+
+def _locked_adopt(request: AdoptRequest) -> AdoptResult:
     repo = request.repo
     refuse_unless_ready(repo)
     if newest_pristine(repo) is not None:
@@ -132,8 +142,16 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         + "\n"
     )
     gitrepo.git(
-        repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "-s", "ours",
-        "--allow-unrelated-histories", pristine,
+        repo,
+        "merge",
+        "--quiet",
+        "--no-ff",
+        "--no-commit",
+        "--no-verify",
+        "-s",
+        "ours",
+        "--allow-unrelated-histories",
+        pristine,
     )
     if added is not None:
         gitrepo.git(repo, "checkout", pristine, "--", added)

@@ -19,8 +19,10 @@ from generator.answers_files import find_answers_files
 from generator.config import OrgAnswers
 from generator.errors import RefusedError, ScaffoldError, TemplateError
 from generator.pristine import applied_branch, commit_message, commit_render, point_branch, render_tree
-from generator.refusals import first_few, refuse_unless_ready
+from generator.refusals import first_few, refuse_unless_ready, refuse_unless_repo
+from generator.repo_lock import locked
 from generator.rerender import FreshRender, Recorded, fresh_render
+from generator.secret_merge import SecretMerge, fill_work_tree, secret_merge
 from generator.sources import TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
 from generator.trust.consent import NO_CONSENT, Consent
@@ -53,11 +55,23 @@ class ApplyResult:
 
 
 def apply(request: ApplyRequest) -> ApplyResult:
-    """Render `request.source` into the repo and merge it; raise RefusedError, writing nothing, when not safe."""
+    """Render `request.source` into the repo and merge it; raise RefusedError, writing nothing, when not safe.
+
+    It holds the repo's lock (repo_lock) as `update` does: another command writing the repo waits briefly, then
+    one of them is refused.
+    """
+    refuse_unless_repo(request.repo)
+    with locked(request.repo, "apply"):
+        return _locked_apply(request)
+
+
+def _locked_apply(request: ApplyRequest) -> ApplyResult:
     repo = request.repo
     refuse_unless_ready(repo)
     recorded = Recorded(".copier-answers.yml", request.source.recorded_src, None, {DEFAULT_NAME_QUESTION: repo.name})
-    with fresh_render(request.source, recorded, request.data, trusted=request.trusted, org=request.org) as fresh:
+    with fresh_render(
+        request.source, recorded, request.data, trusted=request.trusted, org=request.org, real=True
+    ) as fresh:
         answers_file = _answers_file_of(fresh)
         if (repo / answers_file).exists():
             raise RefusedError(
@@ -70,7 +84,7 @@ def apply(request: ApplyRequest) -> ApplyResult:
             raise RefusedError(f"{repo} already has the branch {branch}; accepted: delete it (git branch -D {branch})")
         message = commit_message("Apply", fresh.source)
         pristine = commit_render(repo, render_tree(repo, fresh.folder, fresh.files), None, message)
-        merge = _merge(repo, pristine, branch, fresh.source, answers_file)
+        merge = _merge(repo, pristine, branch, fresh.source, answers_file, secret_merge(repo, fresh, {}))
     template, version = fresh.source.recorded_src, fresh.source.version
     return ApplyResult(repo, template, version, answers_file, branch, sorted(fresh.files), pristine, merge)
 
@@ -103,8 +117,13 @@ def _refuse_shared_files(repo: Path, files: list[str]) -> None:
         )
 
 
-def _merge(repo: Path, pristine: str, branch: str, source: TemplateSource, answers_file: str) -> str:
-    """Merge the render into the repo's branch (nothing is shared, so the merge adds files); undo it if git fails."""
+def _merge(
+    repo: Path, pristine: str, branch: str, source: TemplateSource, answers_file: str, secrets: SecretMerge | None
+) -> str:
+    """Merge the render into the repo's branch (nothing is shared, so the merge adds files); undo it if git fails.
+
+    The pristine render holds placeholders for the secret answers (`secrets`): the merge fills them in.
+    """
     before = gitrepo.head(repo)
     message = (
         f"Apply template {source.recorded_src} {source.version or 'unversioned'}\n\n"
@@ -113,8 +132,12 @@ def _merge(repo: Path, pristine: str, branch: str, source: TemplateSource, answe
     point_branch(repo, pristine, branch)
     try:
         gitrepo.git(
-            repo, "merge", "--quiet", "--no-ff", "--no-verify", "--allow-unrelated-histories", "-m", message, branch
-        )
+            repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "--allow-unrelated-histories",
+            "-m", message, branch,
+        )  # fmt: skip
+        if secrets is not None:
+            fill_work_tree(repo, secrets, secrets.rendered, ())
+        gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
     except ScaffoldError:
         gitrepo.git(repo, "merge", "--abort", check=False)
         gitrepo.git(repo, "reset", "--quiet", "--hard", before)

@@ -281,9 +281,7 @@ class UpgradeResult:
     conflicts: list[str] = field(default_factory=list)
 
 
-def upgrade_template(
-    path: Path, *, bundled_name: str | None = None, bundled_dir: Path | None = None
-) -> UpgradeResult:
+def upgrade_template(path: Path, *, bundled_name: str | None = None, bundled_dir: Path | None = None) -> UpgradeResult:
     """Commit this scaffold's bundled template onto `scaffold/bundled` in the org template at `path`, and merge it.
 
     The merge is left in progress when files conflict (`git status` lists them); resolve, commit, test, tag.

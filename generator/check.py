@@ -7,18 +7,21 @@ render of the newest version for the repo's answers. Nothing is written to the r
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from generator import gitrepo
 from generator.config import OrgAnswers
 from generator.errors import EXIT_ACTION_NEEDED, EXIT_BAD_INPUT, EXIT_OK, ScaffoldError
-from generator.merge_base import base_files
+from generator.merge_base import base_files, recorded_pristine
 from generator.ownership import OWNED, SKIPPED, ownership_of_template
 from generator.policy import fixed_violations
 from generator.pristine import pristine_history
 from generator.refusals import refuse_other_template
-from generator.rerender import fresh_render, read_recorded, same_template, source_for, version_key
+from generator.rerender import FreshRender, fresh_render, read_recorded, same_template, source_for, version_key
+from generator.secret_answers import holds_placeholder, same_but_secrets
+from generator.secret_merge import values_held
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
 from generator.trust.consent import NO_CONSENT, Consent
@@ -169,12 +172,16 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
         raise ScaffoldError(f"{repo} is not a folder")
     recorded = read_recorded(repo, report.answers_file)
     report.answers_file, report.template, report.version = recorded.answers_file, recorded.src, recorded.version
+    kept = None
     if gitrepo.is_repo(repo):  # before anything is fetched, as update does
-        refuse_other_template(repo, recorded, pristine_history(repo, answers_file=recorded.answers_file))
+        history = pristine_history(repo, answers_file=recorded.answers_file)
+        refuse_other_template(repo, recorded, history)
+        found = recorded_pristine(repo, recorded, history) if history else None
+        kept = None if found is None else partial(values_held, repo, found.sha, None)  # secrets pass their validators
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
-    with fresh_render(newest_source, recorded, trusted=trusted, org=org) as fresh:
+    with fresh_render(newest_source, recorded, trusted=trusted, org=org, real=True, secrets_kept=kept) as fresh:
         report.newest = fresh.source.version
         report.policy = fixed_violations(recorded.answers, fresh.answers, org)
         owners = ownership_of_template(Path(fresh.source.src))
@@ -186,7 +193,7 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
             )
         base = base_files(repo, recorded, trusted=trusted, same_release=fresh.files if now == newest else None)
         paths = sorted(set(base or {}) | set(fresh.files))
-        ours = work_tree_files(repo, paths)
+        ours = as_rendered(work_tree_files(repo, paths), [fresh.files, base or {}], fresh.secrets, fresh)
         report.base_known = base is not None
         report.files = [FileDrift(p, classify(p, base, ours, fresh.files), owners.of(p)) for p in paths]
         report.files = [f for f in report.files if f.status]
@@ -207,6 +214,30 @@ def work_tree_files(repo: Path, paths: list[str]) -> Snapshot:
     changed = {entry[3:] for entry in status.split("\0") if len(entry) > 3}
     committed = of_commit(repo, "HEAD", [p for p in paths if p in files and p not in changed])
     return {**files, **committed}
+
+
+def as_rendered(
+    ours: Snapshot, renders: list[Snapshot], secrets: frozenset[str], fresh: FreshRender | None = None
+) -> Snapshot:
+    """Return the repo's files `ours`, each that is one of `renders` but for its secret values taken as that render.
+
+    Renders hold a placeholder for each secret answer (secret_answers), and check is given no secret:
+    a file that differs from a render only where the render has placeholders is that render. A file
+    that is `fresh`'s render with the values the repo holds (`FreshRender.real`) is `fresh`'s render:
+    that covers a secret the template transforms (`b64encode`), which no placeholder shows.
+    """
+    if not secrets:
+        return ours
+    seen = dict(ours)
+    for path, content in ours.items():
+        if fresh is not None and fresh.real is not None and path in fresh.files and content == fresh.real.get(path):
+            seen[path] = fresh.files[path]
+            continue
+        for files in renders:
+            if holds_placeholder(files.get(path), secrets) and same_but_secrets(content, files.get(path), secrets):
+                seen[path] = files[path]
+                break
+    return seen
 
 
 _MARKERS = (r"^<{7}( |$)", r"^>{7}( |$)")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from generator.errors import EXIT_ACTION_NEEDED, ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, ScaffoldError, SecretAnswersNeeded
 from generator.failures import DEBUG_ENV, ReportingGroup
 from generator.terminal_text import safe
 
@@ -421,7 +421,13 @@ def update_command(
             from generator import sources
 
             request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
-        result = update(dataclasses.replace(request, diff=diff))
+        try:
+            result = update(dataclasses.replace(request, diff=diff))
+        except SecretAnswersNeeded as needed:
+            if not sys.stdin.isatty():
+                raise
+            asked = {**request.data, **_ask_secrets(needed.keys)}  # refused before anything was written: run again
+            result = update(dataclasses.replace(request, diff=diff, data=asked))
         if diff and not result.up_to_date:
             shown = safe(result.diff) if result.diff else f"{result.repo}: the update would change no file's content."
             typer.echo(shown, nl=not result.diff)
@@ -429,6 +435,24 @@ def update_command(
         typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
         if result.exit_code:
             raise typer.Exit(result.exit_code)
+
+
+def _ask_secrets(keys: list[str]) -> dict[str, str]:
+    """Ask in the terminal for the secret answers an update needs (typed unseen); return them by key."""
+    from generator.prompts import TerminalPrompts
+    from generator.questions import Question
+
+    def problem_of(key: str) -> Callable[[Any], str]:
+        return lambda value: "" if str(value) else f"{key} is empty; accepted: the value the repo uses, or a new one"
+
+    ask = TerminalPrompts()
+    answers = {}
+    for key in keys:
+        question = Question(
+            key=key, help=f"{key} (a secret answer, not recorded: the value the repo uses)", secret=True
+        )
+        answers[key] = str(ask(question, "", problem_of(key)))
+    return answers
 
 
 def _templates_to_update(

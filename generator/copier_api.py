@@ -11,8 +11,9 @@ Every name below exists from the lowest copier pyproject.toml allows to the newe
 (tests/test_conformance_lowest_copier.py runs the conformance suite on the lowest).
 """
 
+import copy
 import functools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -135,6 +136,8 @@ def _recording_worker_class() -> Any:
     class RecordingWorker(Worker):
         recorded_src: str = ""
         recorded_version: str | None = None
+        admit: Any = None
+        """Called with each path (relative to the render) and its size in bytes before copier writes it; may raise."""
 
         def _answers_to_remember(self) -> Mapping[str, Any]:
             # scaffold renders from a checkout (a plain folder) or from inside its own package, so copier would
@@ -165,6 +168,15 @@ def _recording_worker_class() -> Any:
                 return text
             return str(super()._render_string(string, extra_context))
 
+        def _render_allowed(self, dst_relpath: Path, *args: Any, **kwargs: Any) -> bool:
+            # copier asks this before it writes each file (with its content), folder and link, and has no public
+            # hook there: the one place a render's output can be counted before it reaches the disk (trust.budget)
+            allowed = bool(super()._render_allowed(dst_relpath, *args, **kwargs))
+            if allowed and self.admit is not None:
+                contents = kwargs.get("expected_contents", b"")
+                self.admit(Path(dst_relpath).as_posix(), len(contents) if isinstance(contents, bytes) else 0)
+            return allowed
+
         def _sync_git_index_executable_bit(self, dst_relpath: Path, src_mode: int) -> None:
             # scaffold renders only into a folder it has just made, which no git index tracks; copier's check
             # (a `git config` process per file) always ends without a change there
@@ -189,12 +201,27 @@ def rendering_worker(
     recorded_version: str | None,
     answers_file: str,
     trusted_url: str | None,
+    admit: Callable[[str, int], None] | None = None,
+    unvalidated: frozenset[str] = frozenset(),
 ) -> Any:
     """Return the Worker that renders `template` into `dest` with `answers`, asking nothing.
 
     `answers_file` is the answers file path scaffold has already rendered and checked. copier's own checks
     stay on (`unsafe` is never set); `trusted_url` is the template's URL once consent is given or not needed.
+    `admit` is called with each file, folder and link (its path in the render, its size) before it is written.
+    The questions `unvalidated` are rendered without their validators (see below).
     """
+    if unvalidated:
+        # a pristine render holds a placeholder for each secret answer (secret_answers.py), and scaffold has
+        # validated the real answer already; copier validates every given answer again as it renders, where a
+        # placeholder fails a validator that wants a token's shape. copier has no setting to skip it: the
+        # cached questions of a copy of the template lose those validators.
+        questions = {
+            key: {k: v for k, v in spec.items() if k != "validator"} if key in unvalidated else spec
+            for key, spec in template.questions_data.items()
+        }
+        template = copy.copy(template)
+        template.__dict__["questions_data"] = questions
     worker = _recording_worker_class()(
         src_path=str(template.url),
         dst_path=dest,
@@ -206,6 +233,7 @@ def rendering_worker(
         quiet=True,
         recorded_src=recorded_src,
         recorded_version=recorded_version,
+        admit=admit,
     )
     worker.__dict__["template"] = template
     return worker

@@ -61,6 +61,17 @@ class RefusedError(ScaffoldError):
     """
 
 
+class SecretAnswersNeeded(RefusedError):
+    """An update that needs secret answers neither given nor readable from the repo's files; `keys` names them.
+
+    On a terminal the command asks for them and runs the update again; elsewhere it is a refusal.
+    """
+
+    def __init__(self, message: str, keys: list[str]) -> None:
+        super().__init__(message)
+        self.keys = keys
+
+
 def yaml_problem(error: Any) -> str:
     """Describe a PyYAML error in one line with its line and column, e.g. "line 2, column 7: expected ..."."""
     mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)

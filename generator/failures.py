@@ -163,10 +163,12 @@ def bug_line(error: BaseException) -> str:
 
 def bug_summary(error: BaseException) -> str:
     """What happened and where to report it, e.g. "unexpected KeyError: 'x'; this is a bug in scaffold, please ..."."""
-    return (
-        f"unexpected {type(error).__name__}: {first_line(str(error)) or 'no message'}; this is a bug in scaffold, "
-        f"please report it {_report_to()}"
-    )
+    return bug_detail(f"unexpected {type(error).__name__}: {first_line(str(error)) or 'no message'}")
+
+
+def bug_detail(what: str) -> str:
+    """`what` happened, said to be a bug in scaffold, with where to report it."""
+    return f"{what}; this is a bug in scaffold, please report it {_report_to()}"
 
 
 def _report_to() -> str:

@@ -11,15 +11,16 @@ against and updated to, and its `trusted` sources may run their tasks and migrat
 import ctypes
 import json
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
 import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, as_completed
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import checkouts, gitrepo
 from generator.config import OrgConfig
-from generator.errors import EXIT_BAD_INPUT, EXIT_BUG, RefusedError, ScaffoldError
+from generator.errors import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, RefusedError, ScaffoldError
 from generator.repo_lock import git_dir_key
 from generator.trust.consent import Consent
 
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from generator.sources import TemplateSource
     from generator.update import UpdateRequest
 
-UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR, BUG = (
+UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR, BUG, INTERRUPTED = (
     "up to date",
     "behind",
     "updated",
@@ -45,6 +46,7 @@ UP_TO_DATE, BEHIND, UPDATED, PLANNED, CONFLICTS, REFUSED, ERROR, BUG = (
     "refused",
     "error",
     "bug",
+    "interrupted",
 )
 MAX_DEFAULT_JOBS = 8
 
@@ -136,28 +138,122 @@ def run(
                 if on_done is not None:
                     on_done(row)
             return rows
-        results: dict[int, FleetRow] = {}
-        # spawn, not fork: the parent may run threads (the progress display), and forking those is unsafe
-        context = multiprocessing.get_context("spawn")
-        initargs = (folder, os.getpid())
-        with ProcessPoolExecutor(workers, context, initializer=_start_worker, initargs=initargs) as pool:
-            futures: dict[Future[FleetRow], int] = {pool.submit(_guarded, job, path): i for i, path in enumerate(paths)}
-            try:
-                for future in as_completed(futures):
-                    index = futures[future]
-                    try:
-                        row = future.result()
-                    except Exception as error:  # a worker process died: report the repo, keep going
-                        row = _error_row(paths[index], ERROR, 2, f"worker failed: {error!r}")
-                    results[index] = row
-                    if on_done is not None:
-                        on_done(row)
-            except BaseException:  # Ctrl-C, SIGTERM: the workers roll back their updates and stop, no waiting
-                pool.shutdown(wait=False, cancel_futures=True)
-                for worker in multiprocessing.active_children():
-                    worker.terminate()
-                raise
+        return _in_workers(paths, job, workers, folder, on_done)
+
+
+def _in_workers(
+    paths: Sequence[Path],
+    job: Callable[[Path], FleetRow],
+    count: int,
+    folder: Path,
+    on_done: Callable[[FleetRow], None] | None,
+) -> list[FleetRow]:
+    """Run `job` on every repo in `count` worker processes, each taking the next repo when it is free.
+
+    The pool is scaffold's own, not concurrent.futures': that pool, when one worker dies, fails every repo
+    in progress and cannot say which repo the dead one was on, nor how it died. Here a worker that dies
+    takes only its repo with it, its row says why (`_died`), and a new worker takes the next repo.
+    """
+    results: dict[int, FleetRow] = {}
+    pending = deque(enumerate(paths))
+    busy: dict[_Worker, int] = {}
+    idle: list[_Worker] = []
+    # spawn, not fork: the parent may run threads (the progress display), and forking those is unsafe
+    context = multiprocessing.get_context("spawn")
+    try:
+        while pending or busy:
+            while pending and (idle or len(busy) < count):
+                worker = idle.pop() if idle else _Worker(context, job, folder)
+                index, path = pending.popleft()
+                worker.give(path)
+                busy[worker] = index
+            ready = set(multiprocessing.connection.wait([w.ready for w in busy] + [w.process.sentinel for w in busy]))
+            for worker in [w for w in busy if w.ready in ready or w.process.sentinel in ready]:
+                index = busy.pop(worker)
+                row = worker.row()
+                if row is None:
+                    worker.process.join()
+                    row = _died(paths[index], worker.process.exitcode)
+                elif worker.process.is_alive():
+                    idle.append(worker)
+                else:  # it gave its row, then was killed from outside: its next repo goes to a new worker
+                    worker.process.join()
+                results[index] = row
+                if on_done is not None:
+                    on_done(row)
+    except BaseException:  # Ctrl-C, SIGTERM: the workers roll back their updates and stop, no waiting
+        for worker in [*busy, *idle]:
+            worker.process.terminate()
+        raise
+    for worker in idle:
+        worker.stop()
     return [results[i] for i in range(len(paths))]
+
+
+class _Worker:
+    """One worker process of a fleet run and the pipe it takes repos and gives rows through."""
+
+    def __init__(self, context: Any, job: Callable[[Path], FleetRow], folder: Path) -> None:
+        self.ready, child = context.Pipe()
+        self.process = context.Process(target=_work, args=(child, job, folder, os.getpid()), daemon=True)
+        self.process.start()
+        child.close()
+
+    def give(self, path: Path) -> None:
+        """Send the worker its next repo (a worker that died meanwhile is noticed by its sentinel)."""
+        with suppress(OSError):
+            self.ready.send(path)
+
+    def row(self) -> FleetRow | None:
+        """The row of the repo the worker was on, or None when it died before giving one."""
+        try:
+            return self.ready.recv() if self.ready.poll() else None
+        except (EOFError, OSError):
+            return None
+
+    def stop(self) -> None:
+        """End an idle worker: its pipe closes, it returns."""
+        self.ready.close()
+        self.process.join()
+
+
+def _work(parent_end: Any, job: Callable[[Path], FleetRow], folder: Path, parent: int) -> None:
+    """A worker process: take repos from the pipe and give back their rows, until the pipe closes."""
+    _start_worker(folder, parent)
+    try:
+        while True:
+            try:
+                path = parent_end.recv()
+            except EOFError:
+                return
+            parent_end.send(_guarded(job, path))
+    except KeyboardInterrupt:  # Ctrl-C reaches the workers too: the job rolled back, the worker stops quietly
+        os._exit(128 + signal.SIGINT)
+
+
+STOPPED_BY = {
+    128 + signal.SIGTERM: "SIGTERM",
+    128 + signal.SIGINT: "SIGINT",
+    -signal.SIGTERM: "SIGTERM",
+    -signal.SIGINT: "SIGINT",
+}
+"""Exit codes of a worker stopped by a signal a user sends: its handler exits 128 + signal, or the signal ends it."""
+
+
+def _died(path: Path, exit_code: int | None) -> FleetRow:
+    """The row of a repo whose worker process ended without giving one: interrupted when a user's stop signal ended
+    it, else a bug (a crash, or a kill from outside such as the kernel's out-of-memory killer)."""
+    from generator.failures import bug_detail
+
+    if exit_code in STOPPED_BY:
+        return _error_row(path, INTERRUPTED, EXIT_CANCELLED, f"stopped by {STOPPED_BY[exit_code]} before it finished")
+    how = f"exit code {exit_code}"
+    if exit_code is not None and exit_code < 0:
+        try:
+            how = f"killed by {signal.Signals(-exit_code).name}"
+        except ValueError:  # a signal Python has no name for (a real-time one)
+            how = f"killed by signal {-exit_code}"
+    return _error_row(path, BUG, EXIT_BUG, bug_detail(f"the worker process on this repo died ({how})"))
 
 
 @contextmanager

@@ -12,9 +12,17 @@ from generator.config import OrgAnswers
 from generator.destination import check_destination, put_in_place, relative_files, staging_for
 from generator.errors import InvalidAnswerError, TemplateError
 from generator.interrupts import point_of_no_return
-from generator.pristine import commit_pristine
+from generator.pristine import (
+    commit_filled_in,
+    commit_message,
+    commit_pristine,
+    commit_render,
+    point_branch,
+    render_tree,
+)
 from generator.questions import MASK, TemplateConfig, answered, load_config
 from generator.render import render
+from generator.secret_answers import secret_values, with_placeholders
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 from generator.trust.consent import NO_CONSENT, Consent
@@ -133,7 +141,43 @@ def create(request: NewRequest) -> NewResult:
             commit = None
             if request.git_init:
                 gitrepo.git(staging, "init", "-q")
-                commit = commit_pristine(staging, source, message_title="Create")
+                values = secret_values(config.secret_keys, answers)
+                if values:
+                    pristine = _pristine_render(staging, source, config, answers, values, folder_name, request.trusted)
+                    commit = commit_filled_in(staging, pristine)
+                else:
+                    commit = commit_pristine(staging, source, message_title="Create")
             point_of_no_return()  # a Ctrl-C from here lets the repo finish moving into place: never half a repo
             put_in_place(staging, request.dest)
     return NewResult(request.dest, files, answers, source.version, commit, message)
+
+
+def _pristine_render(
+    repo: Path,
+    source: TemplateSource,
+    config: TemplateConfig,
+    answers: dict[str, Any],
+    values: dict[str, str],
+    folder_name: str,
+    trusted: Consent,
+) -> str:
+    """Render the template again with a placeholder for each secret answer and commit it as the pristine render.
+
+    The commit starts the pristine branch; it is rendered in the system's temporary folder, and holds no secret.
+    """
+    with tempfile.TemporaryDirectory(prefix="scaffold-pristine-") as tmp:
+        folder = Path(tmp) / "render"
+        placeholders = with_placeholders(answers, values)
+        render(
+            source,
+            config,
+            folder,
+            placeholders,
+            trusted=trusted,
+            folder_name=folder_name,
+            placeholders=frozenset(values),
+        )
+        tree = render_tree(repo, folder, files_rendered(folder, source))
+    pristine = commit_render(repo, tree, None, commit_message("Create", source))
+    point_branch(repo, pristine)
+    return pristine

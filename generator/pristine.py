@@ -1,10 +1,12 @@
 """The pristine renders a repo went through, kept in its own git history for later three-way merges.
 
 Every render scaffold makes is committed, untouched by the user, on the branch `scaffold/pristine`.
-`scaffold new` makes that commit the first commit of the repo; `scaffold update` adds the next
-pristine render on top of the previous one and merges it, so git always has the right merge base,
-and the old template version never needs to be found again. Each pristine commit also carries
-trailers, so the history can be found again after a clone that did not fetch the branch.
+`scaffold new` makes that commit the first commit of the repo (with secret answers, which a pristine
+render holds as placeholders, the parent of the first commit, which fills them in: secret_answers.py);
+`scaffold update` adds the next pristine render on top of the previous one and merges it, so git
+always has the right merge base, and the old template version never needs to be found again. Each
+pristine commit also carries trailers, so the history can be found again after a clone that did not
+fetch the branch.
 """
 
 import re
@@ -37,6 +39,24 @@ def commit_pristine(repo: Path, source: TemplateSource, message_title: str) -> s
     gitrepo.git(repo, "add", "-A")
     gitrepo.git(repo, "commit", "-q", "--no-verify", "-m", commit_message(message_title, source))
     gitrepo.git(repo, "branch", PRISTINE_BRANCH)
+    return gitrepo.head(repo)
+
+
+def commit_filled_in(repo: Path, pristine: str) -> str:
+    """Commit everything in the fresh repo `repo` as the child of its pristine commit `pristine`: the secrets filled in.
+
+    A template with secret answers has its pristine render hold placeholders (secret_answers); the
+    render with the real values is the user's first commit, on top of it, so the next update merges
+    from the placeholders and the user's branch alone holds the secrets.
+    """
+    gitrepo.git(repo, "update-ref", "HEAD", pristine)  # the unborn branch HEAD names starts at the pristine render
+    gitrepo.git(repo, "add", "-A")
+    message = (
+        "Fill in the secret answers\n\n"
+        f"The pristine render (branch {PRISTINE_BRANCH}) holds a placeholder for each secret answer; "
+        "this commit puts the real values in.\n"
+    )
+    gitrepo.git(repo, "commit", "-q", "--no-verify", "--allow-empty", "-m", message)
     return gitrepo.head(repo)
 
 
@@ -141,8 +161,14 @@ def render_tree(repo: Path, render_dir: Path, files: Iterable[str], env: Mapping
         listing.write_bytes(b"".join(f"{path}\0".encode() for path in files))
         index_env = {**(env or {}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         gitrepo.git(
-            repo, "--literal-pathspecs", f"--work-tree={render_dir}", "add", "--force",
-            f"--pathspec-from-file={listing}", "--pathspec-file-nul", env=index_env,
+            repo,
+            "--literal-pathspecs",
+            f"--work-tree={render_dir}",
+            "add",
+            "--force",
+            f"--pathspec-from-file={listing}",
+            "--pathspec-file-nul",
+            env=index_env,
         )
         return gitrepo.git(repo, "write-tree", env=index_env).stdout.strip()
 

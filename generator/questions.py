@@ -107,7 +107,7 @@ def load_config(template_dir: Path, *, trusted: bool = False) -> TemplateConfig:
     try:
         for name in ("copier.yml", "copier.yaml"):  # bounded before copier's own loader expands any alias
             if (template_dir / name).is_file():
-                bounded_yaml.measure((template_dir / name).read_text(encoding="utf-8"), str(template_dir / name))
+                bounded_yaml.measure_config(template_dir / name, template_dir)
         settings = {f"_{k}": v for k, v in template.config_data.items()}
         questions_data = dict(template.questions_data)
     except yaml.YAMLError as error:

@@ -164,7 +164,8 @@ def refuse_missing_answers(
     except yaml.YAMLError:
         return
     missing = sorted(
-        str(k) for k in (before if isinstance(before, dict) else {})
+        str(k)
+        for k in (before if isinstance(before, dict) else {})
         if not str(k).startswith("_") and k not in recorded.answers and k not in set(given)
     )
     if missing:

@@ -15,6 +15,7 @@ from generator.failures import is_scaffold_bug
 from generator.questions import TemplateConfig, answered
 from generator.sources import TemplateSource
 from generator.trust import bounded_yaml
+from generator.trust.budget import OutputBudget
 from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
 from generator.trust.limits import Limits, RenderTimeout, bounded_binop, deadline, paused
@@ -42,8 +43,12 @@ def render(
     *,
     trusted: Consent = NO_CONSENT,
     folder_name: str | None = None,
+    placeholders: frozenset[str] = frozenset(),
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
+
+    `placeholders` are the secret questions whose answers are placeholders (secret_answers): validated
+    already as the real values, their validators are not run again on the placeholders.
 
     `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
     `_folder_name` is then that name, as in `copier copy` straight into the repo's folder.
@@ -60,7 +65,7 @@ def render(
     if folder_name and folder_name != dest.name:
         with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
             named = Path(tmp) / folder_name
-            render(source, config, named, answers, trusted=trusted)
+            render(source, config, named, answers, trusted=trusted, placeholders=placeholders)
             dest.mkdir(exist_ok=True)
             for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
                 entry.rename(dest / entry.name)
@@ -76,6 +81,7 @@ def render(
         template = config.template()  # read once for the questions, with the extensions consent allows
     else:
         template = copier_api.template_of(Path(source.src), extensions=None if consent else tuple(_own(config)))
+    budget = OutputBudget(source.recorded_src, limits)
     try:
         worker = copier_api.rendering_worker(
             template,
@@ -85,11 +91,13 @@ def render(
             recorded_version=source.version,
             answers_file=answers_file,
             trusted_url=str(template.url),
+            admit=budget.admit,
+            unvalidated=placeholders,
         )
         if not consent:
             for name in MACHINE_FILTERS:
                 worker.jinja_env.filters.pop(name, None)
-        _bound(worker, limits)
+        _bound(worker, limits, budget)
         with _hardened_git_for_copier(), worker, deadline(limits.render_seconds):
             worker.run_copy()
     except RenderTimeout:
@@ -120,10 +128,12 @@ def render(
     check_rendered(dest, source.recorded_src, limits)
 
 
-def _bound(worker: Any, limits: Limits) -> None:
-    """Hold `worker`'s render to `limits`: Jinja repetitions and powers too large to build are refused, and the
-    wall-time deadline pauses while the template's tasks (which the user consented to) run."""
+def _bound(worker: Any, limits: Limits, budget: OutputBudget) -> None:
+    """Hold `worker`'s render to `limits`: Jinja repetitions and powers too large to build are refused, text is
+    refused once longer than the render may still write (`budget`), and the wall-time deadline pauses while the
+    template's tasks (which the user consented to) run."""
     env = worker.jinja_env
+    env.__dict__["concat"] = budget.concat  # what Template.render joins the rendered pieces with, per instance
     env.intercepted_binops = frozenset({"*", "**"})
     # the sandbox calls its environment's call_binop for intercepted operators; this one is per instance
     env.__dict__["call_binop"] = functools.partial(_bounded_call_binop, limits)

@@ -1,7 +1,8 @@
-"""One `scaffold update` at a time per repo: an advisory lock on a file in the repo's git folder.
+"""One command that writes a repo's history at a time (`update`, `apply`, `adopt`): an advisory lock in its git folder.
 
 Two updates of one repo at once (two terminals, a fleet list naming the repo twice, a person's run
-beside a fleet run) would merge the same release twice or interleave their git commands. The lock
+beside a fleet run) would merge the same release twice or interleave their git commands; an `apply`
+or `adopt` beside them would commit onto a branch an update is moving. The lock
 is `flock(2)` on `scaffold-update.lock` in the repo's common git folder: the kernel releases it when
 its holder exits, however it exits, so a killed update never leaves a stale lock behind. The file
 itself stays; its presence means nothing.
@@ -28,8 +29,8 @@ def lock_path(repo: Path) -> Path:
 
 
 @contextmanager
-def locked(repo: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
-    """Hold the update lock of `repo`; wait up to `wait` seconds for another holder, then raise RefusedError."""
+def locked(repo: Path, command: str = "update", wait: float = WAIT_SECONDS) -> Iterator[None]:
+    """Hold the lock of `repo` for `command`; wait up to `wait` seconds for another holder, then raise RefusedError."""
     try:
         import fcntl
     except ImportError:  # no flock (Windows): updates are not serialised there
@@ -46,8 +47,8 @@ def locked(repo: Path, wait: float = WAIT_SECONDS) -> Iterator[None]:
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise RefusedError(
-                        f"another scaffold update of {repo} is running (it holds {path}); "
-                        "wait for it to finish, then update again"
+                        f"another scaffold update, apply or adopt of {repo} is running (it holds {path}); "
+                        f"wait for it to finish, then {command} again"
                     ) from None
                 time.sleep(0.1)
         try:

@@ -80,6 +80,7 @@ _RESULT_STYLE = {
     "planned": "cyan",
     "error": "bold red",
     "bug": "bold red",
+    "interrupted": "red",
     "refused": "red",
 }
 

@@ -8,9 +8,9 @@ into a temporary folder that never touches the repo.
 
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +26,7 @@ from generator.new import template_config
 from generator.policy import fixed_only
 from generator.questions import TemplateConfig, is_asked
 from generator.render import read_answers_file, render
+from generator.secret_answers import secret_values, with_placeholders
 from generator.snapshots import Snapshot, of_render
 from generator.sources import TemplateSource
 from generator.trust.consent import NO_CONSENT, Consent
@@ -54,9 +55,19 @@ class FreshRender:
     """The version rendered (`source.version`) and what the answers file records (`source.recorded_src`)."""
     answers: dict[str, Any]
     files: Snapshot
-    """The files git would commit from `folder`."""
+    """The files git would commit from `folder`: the pristine render, each secret answer a placeholder."""
     secrets: frozenset[str] = frozenset()
     """The keys of the template's secret questions: never shown, never recorded."""
+    values: Mapping[str, str] = field(default_factory=dict)
+    """The secret answers `files` holds placeholders for (secret_answers), key -> the real value."""
+    real: Snapshot | None = None
+    """With `fresh_render(real=True)` and secret answers to fill in: the files rendered with the real values."""
+    kept: frozenset[str] = frozenset()
+    """The secret answers not given but read from the repo's files (`fresh_render`'s `secrets_kept`)."""
+
+    def real_file(self, path: str) -> bytes | None:
+        """Return `path` as the render with the real secret values has it (the pristine render's when it has none)."""
+        return (self.real if self.real is not None else self.files).get(path)
 
 
 def read_recorded(repo: Path, answers_file: str | None = None) -> Recorded:
@@ -134,24 +145,42 @@ def fresh_render(
     *,
     trusted: Consent | bool = NO_CONSENT,
     org: OrgAnswers | None = None,
+    real: bool = False,
+    secrets_kept: Callable[[frozenset[str]], Mapping[str, str]] | None = None,
 ) -> Iterator[FreshRender]:
     """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards.
 
-    `org`'s fixed answers win over the recorded ones. `trusted` is the user's consent, decided on the
-    template as it renders; a bool is `--trust` alone.
+    The render is a pristine one: each secret answer is rendered as its placeholder (secret_answers).
+    With `real`, the template is rendered a second time with the real values (`FreshRender.real`),
+    when it has secret answers. `secrets_kept`, given the template's secret questions, returns the
+    values the repo holds for them: those `data` does not give are kept. `org`'s fixed answers win
+    over the recorded ones. `trusted` is the user's consent, decided on the template as it renders;
+    a bool is `--trust` alone.
     """
     if isinstance(trusted, bool):
         trusted = Consent(flag=trusted)
     with checkout(source) as local:
         config = template_config(local, trusted=trusted)
-        answers = answers_for(config, recorded.answers, data or {}, org)
+        secrets = config.secret_keys
+        given = dict(data or {})
+        held = secrets_kept(secrets) if secrets_kept is not None and secrets else {}
+        kept = {k: v for k, v in held.items() if k in secrets and k not in given}
+        answers = answers_for(config, recorded.answers, {**kept, **given}, org)
+        values = secret_values(secrets, answers)
         with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:
             folder = Path(tmp) / "render"
-            render(local, config, folder, answers, trusted=trusted)
+            placeholders = frozenset(values)
+            render(
+                local, config, folder, with_placeholders(answers, values), trusted=trusted, placeholders=placeholders
+            )
             version = local.version or _rendered_version(folder / recorded.answers_file)
             rendered = TemplateSource(src=local.src, recorded_src=source.recorded_src, version=version)
-            secrets = frozenset(q.key for q in config.questions if q.secret)
-            yield FreshRender(folder, rendered, answers, of_render(folder), secrets)
+            real_files = None
+            if real and values:
+                render(local, config, Path(tmp) / "real", answers, trusted=trusted)
+                real_files = of_render(Path(tmp) / "real")
+            files = of_render(folder)
+            yield FreshRender(folder, rendered, answers, files, secrets, values, real_files, frozenset(kept))
 
 
 def _rendered_version(answers_file: Path) -> str | None:

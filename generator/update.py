@@ -8,15 +8,16 @@ template's changes are applied, the user's edits are kept, and overlapping edits
 docs/updating.md describes the mechanism for users.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import nullcontext
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from generator import gitrepo, update_journal
 from generator.config import OrgAnswers
-from generator.errors import EXIT_ACTION_NEEDED, EXIT_OK, GitError, RefusedError, ScaffoldError
+from generator.errors import EXIT_ACTION_NEEDED, EXIT_OK, GitError, RefusedError, ScaffoldError, SecretAnswersNeeded
 from generator.merge import (
     ADDED,
     CONFLICTED,
@@ -65,6 +66,8 @@ from generator.rerender import (
     source_for,
     version_key,
 )
+from generator.secret_answers import fill, holds_placeholder
+from generator.secret_merge import SecretMerge, fill_work_tree, hidden_head, secret_merge, values_held
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
 from generator.trust.consent import Consent
@@ -142,7 +145,7 @@ def update(request: UpdateRequest) -> UpdateResult:
     One update of a repo runs at a time (repo_lock): another one waits briefly, then is refused.
     """
     refuse_unless_repo(request.repo)
-    with locked(request.repo):
+    with locked(request.repo, "update"):
         return _locked_update(request)
 
 
@@ -164,7 +167,10 @@ def _locked_update(request: UpdateRequest) -> UpdateResult:
         base = merge_base(repo, recorded, history, trusted=request.trusted, env=scratch)
         refuse_unknown_base(repo, recorded, history, base, moving=request.move)
         refuse_missing_answers(repo, recorded, base.commit, request.data, scratch)
-        with fresh_render(source, recorded, request.data, trusted=request.trusted, org=request.org) as rendered:
+        kept = partial(values_held, repo, base.sha, scratch)
+        with fresh_render(
+            source, recorded, request.data, trusted=request.trusted, org=request.org, real=True, secrets_kept=kept
+        ) as rendered:
             if not request.move:
                 _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
             if not preview:
@@ -175,21 +181,25 @@ def _locked_update(request: UpdateRequest) -> UpdateResult:
 def _refuse_unknown_secrets(repo: Path, fresh: FreshRender, data: Mapping[str, Any]) -> None:
     """Refuse an update that would render a secret question's default over the value the repo uses.
 
-    Secret answers are never recorded, so the update cannot know the repo's value: it must be given.
+    Secret answers are never recorded: the update keeps the value the repo's files hold where the
+    pristine render has its placeholder (`fresh.kept`); one it cannot read there must be given.
     """
-    missing = sorted(k for k in fresh.secrets if k in fresh.answers and k not in data)
+    missing = sorted(k for k in fresh.secrets if k in fresh.answers and k not in data and k not in fresh.kept)
     if missing:
         given = " ".join(f"--data {k}=VALUE" for k in missing)
-        raise RefusedError(
+        raise SecretAnswersNeeded(
             f"{repo}: the secret answer {', '.join(missing)} is not recorded, and the update would write the "
-            f"template's default over the repo's value; accepted: {given} (the value the repo uses, or a new one)"
+            f"template's default over the repo's value; accepted: {given} (the value the repo uses, or a new one)",
+            missing,
         )
 
 
-def _holding_secrets(fresh: FreshRender) -> list[str]:
-    """Return the rendered files that hold the answer to a secret question (whose diff would show it)."""
-    values = [str(fresh.answers[k]).encode() for k in fresh.secrets if str(fresh.answers.get(k) or "")]
-    return [path for path, content in fresh.files.items() if any(value in content for value in values)]
+def _holding_secrets(fresh: FreshRender, base: Snapshot) -> list[str]:
+    """Return the files that hold the answer to a secret question (whose diff would show it), in either render."""
+    return sorted(
+        {p for p, c in fresh.files.items() if fresh.real_file(p) != c or holds_placeholder(c, fresh.secrets)}
+        | {p for p, c in base.items() if holds_placeholder(c, fresh.secrets)}
+    )
 
 
 def _update_from(
@@ -219,6 +229,7 @@ def _update_from(
     )
     moved = template_renames(repo, base.sha, "HEAD", scratch)  # the team's renames, as git's merge finds them
     deleted = _user_deleted(base_files, ours, fresh.files, moved) if request.restore_deleted else []
+    secrets = secret_merge(repo, fresh, base_files, scratch)
     if scratch is not None:
         tree = render_tree(repo, fresh.folder, fresh.files, scratch)
         renames = template_renames(repo, base.sha, tree, scratch)
@@ -226,6 +237,8 @@ def _update_from(
             repo, "commit-tree", tree, "-p", base.sha, "-m", commit_message("Update", fresh.source), env=scratch
         ).stdout.strip()
         holding = head_holding(repo, base.sha, scratch)
+        if secrets is not None:
+            holding, _ = hidden_head(repo, holding, secrets, base_files, scratch)
         if fresh.files != base_files or deleted:
             head = "HEAD" if holding == gitrepo.head(repo) else holding  # "HEAD" labels the markers, as git merge does
             planned = planned_merge(
@@ -235,7 +248,7 @@ def _update_from(
             )  # fmt: skip
             result.files = planned.files
             if request.diff:
-                result.diff = content_diff(repo, planned.tree, scratch, _holding_secrets(fresh))
+                result.diff = content_diff(repo, planned.tree, scratch, _holding_secrets(fresh, base_files), head)
         elif request.diff:
             result.diff = ""
         result.up_to_date = fresh.files == base_files and not result.files
@@ -245,11 +258,11 @@ def _update_from(
     if fresh.files == base_files:
         result.up_to_date = not deleted
         if deleted:
-            _restore_without_merge(repo, base.sha, deleted)
+            _restore_without_merge(repo, base.sha, deleted, secrets)
             result.merge_commit = gitrepo.head(repo)
             result.files = [FileEntry(p, ADDED, "restored: you had deleted it") for p in deleted]
         return result
-    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved)
+    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved, secrets)
     return result
 
 
@@ -280,11 +293,13 @@ def _merge(
     deleted: list[str],
     answers_file: str,
     moved: Mapping[str, str],
+    secrets: SecretMerge | None,
 ) -> None:
     """Commit the fresh render on the pristine branch and merge it; fill `result` with what happened.
 
     A journal in the git folder records the starting point until the update is done, so a killed
-    update can be told from the user's work on the next run (see update_journal).
+    update can be told from the user's work on the next run (see update_journal). With `secrets`,
+    the merge is made from the branch's files with their secrets as placeholders (secret_merge).
     """
     repo = request.repo
     tree = render_tree(repo, fresh.folder, fresh.files)
@@ -292,6 +307,9 @@ def _merge(
     renames = template_renames(repo, base.sha, pristine_sha)
     before = gitrepo.head(repo)
     holding = head_holding(repo, base.sha)
+    hidden: list[str] = []
+    if secrets is not None:
+        holding, hidden = hidden_head(repo, holding, secrets, base_files)
     branch = branch_for(repo, answers_file)
     at_head = set(gitrepo.git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").stdout.split("\0"))
     journal = Journal(
@@ -305,7 +323,7 @@ def _merge(
         journal_file.with_name(journal_file.name + ".tmp").unlink(missing_ok=True)
         raise GitError(f"cannot write {journal_file} ({error.strerror}); {repo} is unchanged") from None
     try:
-        notes = _apply(request, result, fresh, journal, journal_file, deleted, answers_file)
+        notes = _apply(request, result, journal, journal_file, deleted, answers_file, secrets, hidden)
     except BaseException as error:
         _roll_back(repo, journal, error)
         journal_file.unlink(missing_ok=True)
@@ -316,25 +334,38 @@ def _merge(
         raise
     journal_file.unlink(missing_ok=True)
     result.pristine_commit = pristine_sha
-    result.files = _summary(repo, before, base_files, fresh.files, notes, renames, moved)
+    result.files = _summary(repo, before, base_files, fresh.files, notes, renames, moved, secrets)
 
 
 def _apply(
     request: UpdateRequest,
     result: UpdateResult,
-    fresh: FreshRender,
     journal: Journal,
     journal_file: Path,
     deleted: list[str],
     answers_file: str,
+    secrets: SecretMerge | None,
+    hidden: list[str],
 ) -> dict[str, str]:
-    """Merge the pristine commit and settle what scaffold decides; commit unless conflicts are left."""
+    """Merge the pristine commit and settle what scaffold decides; commit unless conflicts are left.
+
+    `hidden` are the files whose secrets the merge sees as placeholders (secret_merge.hidden_head):
+    they are in the work tree so for the merge, and get the values filled in after it.
+    """
     repo = request.repo
     point_branch(repo, journal.pristine, journal.branch)
-    if journal.holding is not None:  # same files: only git's choice of merge base changes (merge_base.head_holding)
+    if journal.holding is not None:  # the merge base git chooses, and secrets as placeholders (hidden_head)
         gitrepo.git(repo, "update-ref", "-m", "scaffold update: merge base", "HEAD", journal.holding, journal.head)
+        if hidden:
+            gitrepo.git(repo, "checkout", journal.holding, "--", *hidden)
     merge = gitrepo.git(
-        repo, "merge", "--no-ff", "--no-commit", "--no-verify", "-m", _merge_message(result, journal.branch),
+        repo,
+        "merge",
+        "--no-ff",
+        "--no-commit",
+        "--no-verify",
+        "-m",
+        _merge_message(result, journal.branch),
         journal.branch,
         check=False,
     )
@@ -345,7 +376,11 @@ def _apply(
         raise GitError(f"git merge failed in {repo}: {detail[-1] if detail else 'no output'}")
     # The answers file is scaffold's to write: the new render's, whoever (copier or scaffold) wrote the last one.
     gitrepo.git(repo, "checkout", journal.pristine, "--", answers_file, *deleted)
-    notes = _settle_conflicts(repo, request.conflict, request.restore_deleted, journal, journal_file)
+    with_values = (lambda text: fill(text, secrets.values)) if secrets is not None else None
+    notes = _settle_conflicts(repo, request.conflict, request.restore_deleted, journal, journal_file, with_values)
+    if secrets is not None:
+        paths = set(secrets.rendered) | set(hidden) | set(_unmerged(repo))
+        fill_work_tree(repo, secrets, paths, _unmerged(repo))
     if not notes:
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         result.merge_commit = gitrepo.head(repo)
@@ -366,7 +401,12 @@ def _merge_message(result: UpdateResult, branch: str) -> str:
 
 
 def _settle_conflicts(
-    repo: Path, style: str, restore_deleted: bool, journal: Journal, journal_file: Path
+    repo: Path,
+    style: str,
+    restore_deleted: bool,
+    journal: Journal,
+    journal_file: Path,
+    with_values: Callable[[bytes], bytes] | None = None,
 ) -> dict[str, str]:
     """Resolve what the update decides by itself; return {path: where its conflict is} for what is left.
 
@@ -374,6 +414,7 @@ def _settle_conflicts(
     with `rej`, a file changed on both sides keeps the user's lines and gets its template hunks in FILE.rej.
     The `.rej` files are written first and the files staged last, in one command: until then git
     refuses to commit, so a commit can never drop the template's change without its `.rej`.
+    `with_values` fills the secret answers into a `.rej` file's hunks (secret_merge).
     """
     notes: dict[str, str] = {}
     removed: list[str] = []
@@ -402,7 +443,8 @@ def _settle_conflicts(
                 f"{path}.rej already exists in {repo}, where the template's conflicting change would go; "
                 "move it out of the way, then update again"
             )
-        update_journal.write_rej(repo, journal_file, journal, f"{path}.rej", reject_file_text(path, hunks))
+        text = reject_file_text(path, hunks)
+        update_journal.write_rej(repo, journal_file, journal, f"{path}.rej", with_values(text) if with_values else text)
         notes[path] = rej_note(path)
     for path, content in merged.items():
         (repo / path).write_bytes(content)
@@ -423,10 +465,16 @@ def _unmerged(repo: Path) -> dict[str, set[int]]:
     return stages
 
 
-def _restore_without_merge(repo: Path, pristine_sha: str, paths: list[str]) -> None:
+def _restore_without_merge(repo: Path, pristine_sha: str, paths: list[str], secrets: SecretMerge | None) -> None:
     gitrepo.git(repo, "checkout", pristine_sha, "--", *paths)
+    if secrets is not None:
+        fill_work_tree(repo, secrets, paths, ())
     gitrepo.git(
-        repo, "commit", "--quiet", "--no-verify", "-m",
+        repo,
+        "commit",
+        "--quiet",
+        "--no-verify",
+        "-m",
         f"Restore {len(paths)} template file(s) deleted earlier\n\nBrought back by scaffold update --restore-deleted.",
     )
 
@@ -459,13 +507,19 @@ def _summary(
     notes: dict[str, str],
     renames: dict[str, str],
     moved: Mapping[str, str],
+    secrets: SecretMerge | None = None,
 ) -> list[FileEntry]:
-    """Say what happened to each file the template changed or the merge touched, from the files themselves."""
+    """Say what happened to each file the template changed or the merge touched, from the files themselves.
+
+    Files holding secrets are compared as the merge saw them, their values as placeholders (secret_merge).
+    """
     touched = set(gitrepo.git(repo, "diff", "--name-only", "--no-renames", "-z", before).stdout.split("\0"))
     template_changed = {p for p in set(base) | set(theirs) if base.get(p) != theirs.get(p)}
     paths = sorted({p for p in touched if p} | template_changed | set(notes))
     old = of_commit(repo, before, paths)
     new = of_folder(repo, [p for p in paths if p not in notes])
+    if secrets is not None:
+        old, new = secrets.in_placeholders(old), secrets.in_placeholders(new)
     return summarize(old, new, touched, base, theirs, notes, renames, moved)
 
 

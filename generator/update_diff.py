@@ -17,17 +17,20 @@ _PLAIN_DIFF = ("--no-color", "--no-ext-diff", "--no-textconv", "--find-renames")
 """No colour, and none of the repo's diff drivers or text conversions (they would run commands)."""
 
 
-def content_diff(repo: Path, tree: str, scratch: Mapping[str, str], hidden: Iterable[str] = ()) -> str:
-    """Return the unified diff from HEAD to `tree`, the files an update would leave (update_plan), in `scratch`.
+def content_diff(
+    repo: Path, tree: str, scratch: Mapping[str, str], hidden: Iterable[str] = (), head: str = "HEAD"
+) -> str:
+    """Return the unified diff from `head` to `tree`, the files an update would leave (update_plan), in `scratch`.
 
     The files in `hidden` (those holding a secret answer) are named, their changes not shown: the
-    old value and the new one would both be in the hunk.
+    old value and the new one would both be in the hunk. `head` is HEAD, or the commit the merge is
+    made from (HEAD's files, secrets as placeholders: secret_merge), which the hidden files are compared with.
     """
     hidden = sorted(hidden)
     excluded = [f":(exclude,literal){path}" for path in hidden]
-    shown = gitrepo.git(repo, "diff", *_PLAIN_DIFF, "HEAD", tree, "--", ".", *excluded, env=scratch).stdout
+    shown = gitrepo.git(repo, "diff", *_PLAIN_DIFF, head, tree, "--", ".", *excluded, env=scratch).stdout
     if not hidden:
         return shown
     literal = [f":(literal){path}" for path in hidden]
-    changed = gitrepo.git(repo, "diff", "--name-only", "HEAD", tree, "--", *literal, env=scratch).stdout.split()
+    changed = gitrepo.git(repo, "diff", "--name-only", head, tree, "--", *literal, env=scratch).stdout.split()
     return shown + "".join(f"{path}: holds a secret answer; its changes are not shown\n" for path in changed)

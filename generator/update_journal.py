@@ -3,7 +3,8 @@
 An update that is killed (SIGKILL, a power cut) cannot clean up after itself. Its journal lets the
 next run tell its leftovers from the user's files: once the user has undone the interrupted merge
 (`git merge --abort`), the next update removes the `.rej` files it wrote, if they are unchanged, and
-the untracked files it created, if they still hold the render's content, and points
+the untracked files it created, if they still hold the render's content, gives back the files it
+checked out with their secrets as placeholders (secret_merge), if unchanged, and points
 `scaffold/pristine` back where it was. Nothing else is ever touched on the journal's word.
 """
 
@@ -92,6 +93,24 @@ def remove_leftovers(repo: Path, journal: Journal) -> None:
             folder.rmdir()
 
 
+def _restore_hidden(repo: Path, journal: Journal) -> None:
+    """Give back the files the update checked out with their secrets as placeholders (secret_merge.hidden_head).
+
+    Only a file still exactly as the update wrote it (the holding commit's content) is restored to HEAD's.
+    """
+    assert journal.holding is not None
+    out = gitrepo.git(repo, "diff-tree", "-r", "-z", "--name-only", "--no-renames", journal.head, journal.holding)
+    paths = [p for p in out.stdout.split("\0") if p]
+    written = gitrepo.read_objects(repo, [f"{journal.holding}:{p}" for p in paths])
+    ours = [p for p, c in zip(paths, written, strict=True) if c is not None and _holds(repo / p, c)]
+    if ours:
+        gitrepo.git(repo, "checkout", journal.head, "--", *ours)
+
+
+def _holds(file: Path, content: bytes) -> bool:
+    return file.is_file() and not file.is_symlink() and file.read_bytes() == content
+
+
 def recover(repo: Path) -> None:
     """Deal with the journal of an earlier update of `repo` that was interrupted, if there is one.
 
@@ -116,8 +135,9 @@ def recover(repo: Path) -> None:
     if merging:
         return  # someone else's merge: the usual refusal says so
     now = gitrepo.head(repo)
-    if journal.holding is not None and now == journal.holding:  # same files as journal.head
+    if journal.holding is not None and now == journal.holding:  # journal.head's files, secrets maybe as placeholders
         gitrepo.git(repo, "update-ref", "-m", "scaffold update: undo", "HEAD", journal.head, journal.holding)
+        _restore_hidden(repo, journal)
         now = journal.head
     if now == journal.head:
         remove_leftovers(repo, journal)

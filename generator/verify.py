@@ -170,8 +170,7 @@ def devcontainer_problems(text: str) -> list[str]:
         key=lambda e: (len(e.absolute_path), e.validator not in ("additionalProperties", "unevaluatedProperties")),
     )
     return [
-        f"devcontainer.json {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-        for e in (best, *errors)
+        f"devcontainer.json {'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}" for e in (best, *errors)
     ]
 
 

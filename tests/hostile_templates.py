@@ -168,6 +168,13 @@ def yaml_bomb_in_tasks(template: Path, world: World) -> None:
     (template / "copier.yml").write_text(text + "_bomb:\n" + _indented(billion_laughs()) + "_tasks: *l8\n")
 
 
+def yaml_bomb_in_an_include(template: Path, world: World) -> None:
+    """copier.yml `!include`s a file whose `_tasks` are a billion-laughs: copier.yml itself is small and plain."""
+    (template / "settings.yml").write_text("_bomb:\n" + _indented(billion_laughs()) + "_tasks: *l8\n")
+    text = (template / "copier.yml").read_text()
+    (template / "copier.yml").write_text(text + "---\n!include settings.yml\n")
+
+
 def _indented(text: str) -> str:
     return "".join(f"  {line}\n" for line in text.splitlines())
 
@@ -229,6 +236,7 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     ),
     "FIFO": fifo,
     "billion-laughs in copier.yml": yaml_bomb_in_tasks,
+    "billion-laughs in a file copier.yml includes": yaml_bomb_in_an_include,
     "a repetition of gigabytes": files({"big.txt.jinja": "{{{{ 'x' * 10 ** 10 }}}}\n"}),
     "a power too large to compute": files({"big.txt.jinja": "{{{{ 10 ** 100000000 }}}}\n"}),
     "write through a preserved symlink": both(
@@ -242,6 +250,23 @@ SLOW = files(
     {"slow.txt.jinja": "{{% for a in range(100000) %}}{{% for b in range(100000) %}}{{% endfor %}}{{% endfor %}}\n"}
 )
 """A render that would run for hours: nested loops, each within Jinja's sandbox range limit."""
+
+HUNDRED_KB = "{{% for j in range(10000) %}}0123456789{{% endfor %}}"
+"""A file's text of 100,000 bytes."""
+
+LARGE: dict[str, Callable[[Path, World], None]] = {
+    # copier's yield tag renders one template file as many: here 1000 files of 100 kB, 100 MB in all
+    "a thousand files of 100 kB each": files(
+        {"{{% yield i from range(1000) %}}part{{{{ i }}}}.txt{{% endyield %}}.jinja": HUNDRED_KB}
+    ),
+    "a file of gigabytes from a loop": files(
+        {"big.txt.jinja": "{{% for a in range(100000) %}}" + HUNDRED_KB + "{{% endfor %}}"}
+    ),
+    "a hundred thousand files": files(
+        {"{{% yield i from range(100000) %}}f{{{{ i }}}}.txt{{% endyield %}}.jinja": "x"}
+    ),
+}
+"""Renders far past the size or file limits (tests lower the limits to 1 MiB and 200 files, to stay quick)."""
 
 NEEDS_CONSENT: dict[str, Callable[[Path, World], None]] = {
     "task": settings(_tasks=["{world.command}"]),

@@ -6,8 +6,13 @@ some behind with an edit of that very line (an update conflicts), one generated 
 folder that is no repo at all.
 """
 
+import ctypes
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -249,6 +254,83 @@ def test_a_crash_in_one_repo_becomes_its_bug_row_exit_70_and_the_rest_carry_on(t
     assert sorted(seen) == ["bug", "up to date", "up to date"]
     assert fleet.exit_code(rows) == 70
     assert fleet.exit_code([]) == 0
+
+
+def faulty(path: Path) -> fleet.FleetRow:
+    """A job whose worker process meets a real fault on some repos, by the repo's name."""
+    if path.name == "segfault":
+        ctypes.string_at(0)  # reads address 0: the kernel ends the process with SIGSEGV
+    elif path.name == "oom-killed":
+        os.kill(os.getpid(), signal.SIGKILL)  # how the kernel's out-of-memory killer ends a process
+    elif path.name == "stopped":
+        os.kill(os.getpid(), signal.SIGTERM)  # a stop signal a user sends
+    return fleet.FleetRow(str(path), "v1", "v1", "up to date", 0)
+
+
+def test_a_worker_that_dies_is_a_bug_row_exit_70_and_the_other_repos_carry_on(tmp_path: Path) -> None:
+    paths = [tmp_path / name for name in ("segfault", "good", "oom-killed", "also-good", "last")]
+    seen: list[str] = []
+    rows = fleet.run(paths, faulty, jobs=2, on_done=lambda row: seen.append(row.result))
+    assert [(Path(r.repo).name, r.result, r.exit_code) for r in rows] == [
+        ("segfault", "bug", 70),
+        ("good", "up to date", 0),
+        ("oom-killed", "bug", 70),
+        ("also-good", "up to date", 0),
+        ("last", "up to date", 0),
+    ]
+    assert rows[0].detail.startswith("the worker process on this repo died (killed by SIGSEGV); this is a bug in")
+    assert rows[2].detail.startswith("the worker process on this repo died (killed by SIGKILL); this is a bug in")
+    assert sorted(seen) == ["bug", "bug", "up to date", "up to date", "up to date"]
+    assert fleet.exit_code(rows) == 70
+
+
+def test_a_worker_a_user_stopped_is_an_interrupted_row_exit_130(tmp_path: Path) -> None:
+    rows = fleet.run([tmp_path / "stopped", tmp_path / "good"], faulty, jobs=2)
+    assert [(Path(r.repo).name, r.result, r.exit_code, r.detail) for r in rows] == [
+        ("stopped", "interrupted", 130, "stopped by SIGTERM before it finished"),
+        ("good", "up to date", 0, ""),
+    ]
+    assert fleet.exit_code(rows) == 130
+
+
+CRASH_IN_UPDATE = """
+import ctypes
+from pathlib import Path
+
+import generator.update
+
+real_update = generator.update.update
+
+
+def update(request):
+    if Path(request.repo).name == "bad":
+        ctypes.string_at(0)
+    return real_update(request)
+
+
+generator.update.update = update
+"""
+"""A sitecustomize that gives scaffold's own update a segmentation fault on the repo named `bad`, in every process."""
+
+
+def test_a_fleet_update_whose_worker_crashes_exits_70_with_a_bug_row(tmp_path: Path) -> None:
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(CRASH_IN_UPDATE)
+    for name in ("bad", "plain"):
+        (tmp_path / name).mkdir()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(hook), os.environ.get("PYTHONPATH", "")]))
+    run = subprocess.run(
+        [str(Path(sys.executable).parent / "scaffold"), "update", "bad", "plain", "--jobs", "2", "--json"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 70, run.stdout + run.stderr
+    data = report_json(run.stdout)
+    assert data["exit_code"] == 70
+    rows = {Path(str(row["repo"])).name: row for row in data["repos"]}
+    assert (rows["bad"]["result"], rows["bad"]["exit_code"]) == ("bug", 70)
+    assert "died (killed by SIGSEGV)" in str(rows["bad"]["detail"])
+    assert (rows["plain"]["result"], rows["plain"]["exit_code"]) == ("refused", 2)  # no repo: the real update ran
 
 
 def test_no_config_pins_nothing() -> None:

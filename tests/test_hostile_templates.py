@@ -24,6 +24,7 @@ import yaml
 
 from tests.cli import scaffold
 from tests.hostile_templates import (
+    LARGE,
     LOOK_ALIKE,
     NEEDS_CONSENT,
     NEVER_ALLOWED,
@@ -92,8 +93,15 @@ REFUSED_FOR = {
     "rendered names nested past the limit": f"folders nested more than 64 deep (SCAFFOLD_LIMIT_DEPTH) {NEVER}",
     "FIFO": f"has pipe.txt, a FIFO (named pipe); accepted: files, folders and links {NEVER}",
     "billion-laughs in copier.yml": "expands to more than 100000 YAML nodes through its aliases (a YAML bomb)",
+    "billion-laughs in a file copier.yml includes": "settings.yml (`!include settings.yml`) expands to more than "
+    "100000 YAML nodes through its aliases (a YAML bomb); accepted: a smaller document (SCAFFOLD_LIMIT_YAML_NODES)",
     "a repetition of gigabytes": "is refused: a repetition longer than 512 MiB (SCAFFOLD_LIMIT_BYTES)",
     "a power too large to compute": "is refused: a power with an exponent above 10000",
+    "a thousand files of 100 kB each": "renders more than 1 MiB; accepted: a smaller render, or a higher "
+    "SCAFFOLD_LIMIT_BYTES",
+    "a file of gigabytes from a loop": "renders more than 1 MiB; accepted: a smaller render, or a higher "
+    "SCAFFOLD_LIMIT_BYTES",
+    "a hundred thousand files": "renders more than 200 files, folders and links (at f",
 }
 """Why each attack is refused: the rule its one-line message names ({world.*} filled in)."""
 TEMPLATE_TEST = f"`template test` compiles and runs its code (go build, go test){CONSENT}"
@@ -166,7 +174,7 @@ def made_repos(world: World, template: Path, names: tuple[str, ...] = ("svc", "s
 def try_repo_commands(world: World, template: Path, attack: str, trust: tuple[str, ...]) -> None:
     """Release `attack` as v2.0.0 of a git template; check and update the repos made from v1.0.0."""
     repos = made_repos(world, git_template(template))
-    attacks = {**NEVER_ALLOWED, **NEEDS_CONSENT, "a render that runs for hours": SLOW}
+    attacks = {**NEVER_ALLOWED, **NEEDS_CONSENT, **LARGE, "a render that runs for hours": SLOW}
     release_attack(template, world, attacks[attack])
     reason = refused_for(attack, world)
     before = world.snapshot()
@@ -474,6 +482,53 @@ def test_a_render_that_would_run_for_hours_is_refused_at_its_time_limit(
         f"error: template {template} took more than 3 seconds to render; accepted: a template that renders in less "
         "(SCAFFOLD_LIMIT_RENDER_SECONDS)\n"
     )
+
+
+@pytest.mark.parametrize("attack", list(LARGE), ids=list(LARGE))
+def test_a_render_past_the_size_or_file_limit_is_refused_before_more_reaches_the_disk(
+    world: World, attack: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    limit_bytes, limit_files = 1 << 20, 200
+    monkeypatch.setenv("SCAFFOLD_LIMIT_BYTES", str(limit_bytes))
+    monkeypatch.setenv("SCAFFOLD_LIMIT_FILES", str(limit_files))
+    temp = world.root / "temp"  # every temporary folder of the commands (fleet workers too), to see none is left
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    # What the render puts on disk, measured where copier writes each file: a run's bytes and files, command by
+    # command (the fleet's worker processes are not measured here, only their refusal)
+    written: list[int] = []
+    write_bytes = Path.write_bytes
+
+    def measured(path: Path, data: bytes) -> int:
+        if path.is_relative_to(temp):
+            written.append(len(data))
+        return write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", measured)
+    template = hostile_template(world.root / "hostile", world, LARGE[attack])
+    runs: list[tuple[int, int]] = []
+    folder_scaffold = scaffold
+
+    def measuring_scaffold(cwd: Path, *args: str) -> tuple[int, str, str]:
+        written.clear()
+        result = folder_scaffold(cwd, *args)
+        runs.append((sum(written), len(written)))
+        return result
+
+    monkeypatch.setattr(sys.modules[__name__], "scaffold", measuring_scaffold)
+    try_folder_commands(world, template, attack, ("--trust",))
+    try_repo_commands(world, benign_template(world.root / "released"), attack, ("--trust",))
+    assert list(temp.iterdir()) == [], "a staging folder was left behind"
+    for size, count in runs:
+        assert size <= limit_bytes and count <= limit_files, f"wrote {size} bytes in {count} files, past the limits"
+    # the runs that went as far as the limit allows: new, new --pretend, template test, check, update --plan, update
+    if attack == "a thousand files of 100 kB each":  # ten files of the thousand, then the refusal
+        assert len([size for size, _ in runs if size >= 10 * 100_000]) >= 6, runs
+    elif attack == "a hundred thousand files":
+        assert len([count for _, count in runs if count >= limit_files - 5]) >= 6, runs
+    else:  # one file: none of it reached the disk (at most the answers file did)
+        assert max(size for size, _ in runs) < 1000, runs
 
 
 OSC52 = "\x1b]52;c;ZXZpbA==\x07"

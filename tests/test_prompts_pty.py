@@ -1,5 +1,6 @@
-"""`scaffold new` asked interactively, in a real pseudo-terminal, as a person sees it."""
+"""`scaffold new` (and `scaffold update`, for a secret answer) asked interactively, in a real pseudo-terminal."""
 
+import io
 import re
 import sys
 from pathlib import Path
@@ -228,3 +229,40 @@ def test_a_question_breaks_between_words_and_its_hint_moves_to_a_line_of_its_own
     pieces = wrap_line(created, 60)
     assert all(len(piece) < 60 for piece in pieces) and " ".join(" ".join(pieces).split()) == " ".join(created.split())
     assert pieces[1].startswith("    ")  # continuation lines indented under the line they continue
+
+
+def test_an_update_that_cannot_read_a_secret_asks_for_it_unseen_on_a_terminal(tmp_path: Path) -> None:
+    from tests.cli import scaffold
+    from tests.hostile_templates import git_template
+    from tests.template_repos import git
+    from tests.template_versions import GIT_IDENTITY
+    from tests.test_secrets import SECRET, secret_template
+
+    template = git_template(secret_template(tmp_path / "tpl"))
+    code, out, err = scaffold(
+        tmp_path, "new", "svc", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
+    )
+    assert code == 0, out + err
+    repo = tmp_path / "svc"
+    (repo / "config.env").write_text(f"# ours\nTOKEN={SECRET}\n")  # edited: no file shows the value as rendered
+    git(repo, "commit", "-qam", "Comment the config")
+    (template / "README.md.jinja").write_text("# {{ service_name }}\n\nSecond version.\n")
+    git(template, "commit", "-qam", "Second version")
+    git(template, "tag", "v1.1.0")
+
+    child = pexpect.spawn(
+        SCAFFOLD, ["update"], cwd=str(repo), encoding="utf-8", timeout=60, dimensions=(40, 100),
+        env={"TERM": "xterm", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **GIT_IDENTITY},
+    )  # fmt: skip
+    child.logfile_read = shown = io.StringIO()  # everything the terminal showed
+    answer(child, "api_token (a secret answer", "\r")  # nothing typed: asked again
+    answer(child, "api_token is empty", "")
+    answer(child, "api_token (a secret answer", SECRET + "\r")
+    child.expect(pexpect.EOF)
+    child.close()
+
+    assert child.exitstatus == 0, child.before
+    assert SECRET not in shown.getvalue() and "*" * len(SECRET) in shown.getvalue()
+    assert "Updated" in seen(child.before)
+    assert (repo / "config.env").read_text() == f"# ours\nTOKEN={SECRET}\n"
+    assert "Second version." in (repo / "README.md").read_text()

@@ -15,6 +15,7 @@ from tests.template_repos import git
 
 SECRET = "S3CRET-tok-4f9a2c"
 NEW_SECRET = "N3W-S3CRET-tok-77b1e0"
+PLACEHOLDER = "scaffold-secret-api_token"
 
 
 def secret_template(folder: Path, *, listed: bool = False) -> Path:
@@ -100,10 +101,8 @@ def test_an_update_with_a_new_secret_writes_it_into_no_message_or_answers_file(t
     assert (repo / "config.env").read_text() == f"TOKEN={NEW_SECRET}\n"
     assert NEW_SECRET not in git(repo, "log", "--all", "--format=%B")
     assert NEW_SECRET not in (repo / ".copier-answers.yml").read_text()
-    assert set(objects_holding(repo, NEW_SECRET)) == {
-        blob_of(repo, "HEAD", "config.env"),  # the user's branch
-        blob_of(repo, "scaffold/pristine", "config.env"),  # the pristine render (the same content: one blob)
-    }
+    assert set(objects_holding(repo, NEW_SECRET)) == {blob_of(repo, "HEAD", "config.env")}  # the user's branch alone
+    assert git(repo, "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
 
 
 def test_no_message_of_the_template_shows_a_secret(tmp_path: Path) -> None:
@@ -164,13 +163,36 @@ def test_update_diff_shows_neither_the_old_nor_the_new_secret(tmp_path: Path) ->
     assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"  # --diff writes nothing
 
 
-def test_an_update_not_given_a_secret_refuses_rather_than_write_the_default_over_it(tmp_path: Path) -> None:
+def test_an_update_not_given_a_secret_keeps_the_value_the_repo_holds(tmp_path: Path) -> None:
     template = git_template(secret_template(tmp_path / "tpl"))
     code, out, err = scaffold(
         tmp_path, "new", "svc", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
     )
     assert code == 0, out + err
     repo = tmp_path / "svc"
+    (template / "README.md.jinja").write_text("# {{ service_name }}\n\nSecond version.\n")
+    (template / "config.env.jinja").write_text("TOKEN={{ api_token }}\nMODE=second\n")
+    git(template, "commit", "-qam", "Second version")
+    git(template, "tag", "v1.1.0")
+
+    code, out, err = scaffold(repo, "update")
+    assert code == 0, out + err
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\nMODE=second\n"  # the repo's value, not the default
+    assert "Second version." in (repo / "README.md").read_text()
+    assert SECRET not in out + err
+
+
+def test_an_update_that_cannot_read_a_secret_from_the_repo_refuses_rather_than_write_the_default(
+    tmp_path: Path,
+) -> None:
+    template = git_template(secret_template(tmp_path / "tpl"))
+    code, out, err = scaffold(
+        tmp_path, "new", "svc", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"
+    )
+    assert code == 0, out + err
+    repo = tmp_path / "svc"
+    (repo / "config.env").write_text(f"# ours\nTOKEN={SECRET}\n")  # edited: no longer the render
+    git(repo, "commit", "-qam", "Comment the config")
     (template / "README.md.jinja").write_text("# {{ service_name }}\n\nSecond version.\n")
     git(template, "commit", "-qam", "Second version")
     git(template, "tag", "v1.1.0")
@@ -182,8 +204,8 @@ def test_an_update_not_given_a_secret_refuses_rather_than_write_the_default_over
         f"error: {repo}: the secret answer api_token is not recorded, and the update would write the template's "
         "default over the repo's value; accepted: --data api_token=VALUE (the value the repo uses, or a new one)\n"
     )
-    assert git(repo, "rev-parse", "HEAD") == head and (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"
+    assert git(repo, "rev-parse", "HEAD") == head
     code, out, err = scaffold(repo, "update", "-d", f"api_token={SECRET}")
     assert code == 0, out + err
-    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"
+    assert (repo / "config.env").read_text() == f"# ours\nTOKEN={SECRET}\n"
     assert "Second version." in (repo / "README.md").read_text()

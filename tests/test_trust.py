@@ -1,6 +1,7 @@
 """Who is trusted: canonical identities of template sources, `bundled:` names, and the git commands scaffold runs."""
 
 import os
+import tempfile
 from pathlib import Path, PurePosixPath
 
 import pytest
@@ -480,3 +481,76 @@ def test_a_relative_folder_without_a_base_is_taken_from_the_current_folder(
 
     assert identify("templates/t") == identify(str(tmp_path / "templates" / "t"))
     assert identify(str(tmp_path / "x"), base=Path("/elsewhere")) == identify(str(tmp_path / "x"))
+
+
+def _config_with(folder: Path, copier_yml: str, files: dict[str, str]) -> Path:
+    folder.mkdir()
+    (folder / "copier.yml").write_text(copier_yml)
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    return folder / "copier.yml"
+
+
+def test_what_copier_yml_includes_counts_where_the_include_stands() -> None:
+    from generator.trust.bounded_yaml import measure_config
+    from tests.hostile_templates import billion_laughs
+
+    def ten(alias: str) -> str:
+        return "[" + ", ".join([f"*{alias}"] * 10) + "]"
+
+    cases = {  # copier.yml, the files beside it, what the refusal says (None: within the bounds)
+        "plain include": ("---\n!include q.yml\n", {"q.yml": "name: {type: str}\n"}, None),
+        "include by glob": ("---\n!include '*.part.yml'\n", {"a.part.yml": "a: 1\n", "b.part.yml": "b: 2\n"}, None),
+        "bomb in the included file": (
+            "---\n!include bomb.yml\n",
+            {"bomb.yml": billion_laughs()},
+            "bomb.yml (`!include bomb.yml`) expands to more than 100000 YAML nodes",
+        ),
+        "bomb in a file the included file includes": (
+            "---\n!include a.yml\n",
+            {"a.yml": "x: !include bomb.yml\n", "bomb.yml": billion_laughs()},
+            "bomb.yml (`!include bomb.yml`) expands to more than 100000 YAML nodes",
+        ),
+        "a small include repeated through aliases": (  # 1000 copies of a file of 101 nodes: no file is large alone
+            f"a: &x [!include q.yml]\nb: &y {ten('x')}\nc: &z {ten('y')}\nd: {ten('z')}\n",
+            {"q.yml": "[" + ", ".join(["1"] * 100) + "]\n"},
+            "copier.yml expands to more than 100000 YAML nodes",
+        ),
+        "a file that includes itself": ("---\n!include a.yml\n", {"a.yml": "x: !include a.yml\n"}, "includes itself"),
+        "an include outside the template": ("---\n!include ../outside.yml\n", {}, "is outside the template"),
+    }
+    for case, (copier_yml, files, rule) in cases.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            (Path(tmp) / "outside.yml").write_text("token: s3cr3t\n")
+            path = _config_with(Path(tmp) / "tpl", copier_yml, files)
+            if rule is None:
+                measure_config(path, path.parent)
+                continue
+            with pytest.raises(TemplateRefusedError) as refused:
+                measure_config(path, path.parent)
+            assert rule in refused.value.message, f"{case}: {refused.value.message}"
+            assert "s3cr3t" not in refused.value.message
+
+
+def test_an_included_billion_laughs_is_refused_by_new_in_one_line_and_bounded_memory(tmp_path: Path) -> None:
+    import resource
+    import subprocess
+    import sys
+
+    from tests.hostile_templates import yaml_bomb_in_an_include
+
+    world = World(tmp_path).prepare()
+    template = hostile_template(tmp_path / "hostile", world, yaml_bomb_in_an_include)
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))  # the bomb expanded takes far more
+
+    command = [sys.executable, "-c", "from generator.cli import main; main()", "new", "svc", "--defaults", "--trust"]
+    run = subprocess.run(
+        [*command, "--template", str(template)], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        preexec_fn=limited,
+    )  # fmt: skip
+    assert run.returncode == 2, run.stdout + run.stderr
+    assert run.stderr.count("\n") == 1 and run.stderr.startswith("error: "), run.stderr
+    assert "settings.yml (`!include settings.yml`) expands to more than 100000 YAML nodes" in run.stderr
+    assert not (tmp_path / "svc").exists()

@@ -1,5 +1,5 @@
-"""One update of a repo at a time: real `scaffold update` processes started together, a lock held by another
-process, and a fleet list naming one repo twice (once through a symlink)."""
+"""One command writing a repo at a time: real `scaffold update` processes started together, a lock held by another
+process (for `update`, `apply` and `adopt`), and a fleet list naming one repo twice (once through a symlink)."""
 
 import os
 import subprocess
@@ -12,6 +12,7 @@ import yaml
 from generator.new import NewRequest, create
 from generator.repo_lock import lock_path
 from generator.sources import resolve
+from tests.hostile_templates import benign_template, git_template
 from tests.report_schema import report_json
 from tests.template_repos import make_git_template, release
 from tests.template_versions import GIT_IDENTITY, git, insert_before, is_merging, repo_state
@@ -60,7 +61,8 @@ def test_an_update_while_another_holds_the_repo_is_refused_with_one_line_and_cha
         out, err = second.communicate(timeout=300)
         assert second.returncode == 2, out + err
         assert out == "" and err.count("\n") == 1
-        assert err.startswith("error: another scaffold update of") and "wait for it to finish" in err
+        assert err.startswith(f"error: another scaffold update, apply or adopt of {repo} is running (it holds ")
+        assert err.endswith("; wait for it to finish, then update again\n"), err
         assert repo_state(repo) == before
     finally:
         holder.communicate("", timeout=30)
@@ -68,6 +70,60 @@ def test_an_update_while_another_holds_the_repo_is_refused_with_one_line_and_cha
     out, err = after.communicate(timeout=300)
     assert after.returncode == 0, out + err
     assert out.startswith("Updated ")
+
+
+def held(lock: Path) -> subprocess.Popen[str]:
+    """Another process holding the lock file `lock` until its stdin closes."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_LOCK, str(lock)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+    assert holder.stdout is not None and holder.stdout.readline() == "locked\n"
+    return holder
+
+
+def small_templates(root: Path) -> tuple[Path, Path]:
+    """Two small git templates that fit in one repo: a service, and a CI template with its own answers file."""
+    service = git_template(benign_template(root / "service"))
+    ci = benign_template(root / "ci")
+    (ci / "copier.yml").write_text("_answers_file: .copier-answers.ci.yml\nrunner:\n  type: str\n  default: ubuntu\n")
+    (ci / "README.md.jinja").unlink()
+    (ci / "ci").mkdir()
+    (ci / "ci" / "pipeline.yml.jinja").write_text("runs-on: {{ runner }}\n")
+    return service, git_template(ci)
+
+
+@pytest.mark.parametrize("command", ["apply", "adopt"])
+def test_apply_and_adopt_while_another_process_holds_the_repo_are_refused_with_one_line(
+    tmp_path: Path, command: str
+) -> None:
+    service, ci = small_templates(tmp_path / "templates")
+    if command == "apply":  # a repo made by scaffold, to which a second template is applied
+        repo = tmp_path / "shop"
+        create(NewRequest(name="shop", dest=repo, source=resolve(str(service), "v1.0.0")))
+        args = ("apply", "--template", str(ci), str(repo))
+    else:  # a repo made by hand, brought under scaffold update
+        repo = tmp_path / "plain"
+        repo.mkdir()
+        (repo / "README.md").write_text("# made by hand\n")
+        git(repo, "init", "-q")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-qm", "By hand")
+        args = ("adopt", str(repo), "--template", str(service))
+    env = dict(os.environ, **GIT_IDENTITY)
+    holder = held(lock_path(repo))
+    try:
+        before = repo_state(repo)
+        refused = subprocess.run([SCAFFOLD, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert refused.stdout == "" and refused.stderr.count("\n") == 1, refused.stderr
+        assert refused.stderr.startswith(f"error: another scaffold update, apply or adopt of {repo} is running")
+        assert refused.stderr.endswith(f"; wait for it to finish, then {command} again\n"), refused.stderr
+        assert repo_state(repo) == before
+    finally:
+        holder.communicate("", timeout=30)
+    done = subprocess.run([SCAFFOLD, *args], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr  # the lock was all that stood in the way
+    assert repo_state(repo) != before
 
 
 def test_two_updates_started_together_apply_the_release_exactly_once(repo: Path) -> None:

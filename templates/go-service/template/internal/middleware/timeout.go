@@ -33,28 +33,22 @@ func Timeout(d time.Duration) Middleware {
 			ctx, cancel := context.WithTimeout(r.Context(), d)
 			defer cancel()
 			tw := &timeoutWriter{w: w, h: w.Header().Clone()}
-			done := make(chan struct{})
-			panicked := make(chan any, 1)
+			// done receives the handler's panic value when it stops: nil if it returned.
+			done := make(chan any, 1)
 			go func() {
-				defer close(done)
-				defer func() {
-					if v := recover(); v != nil {
-						panicked <- v
-					}
-				}()
+				defer func() { done <- recover() }()
 				next.ServeHTTP(tw, r.WithContext(ctx))
 			}()
+			var panicked any
 			select {
-			case <-done:
+			case panicked = <-done:
 			case <-ctx.Done():
 				if !tw.stop() {
-					<-done // the response has started: let the handler finish it
+					panicked = <-done // the response has started: let the handler finish it
 				}
 			}
-			select {
-			case v := <-panicked:
-				panic(v)
-			default:
+			if panicked != nil {
+				panic(panicked)
 			}
 			if !tw.stop() {
 				return // the handler answered
