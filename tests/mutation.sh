@@ -21,7 +21,7 @@ declare -A SOURCE=(
   [refusals]="generator/refusals.py"
 )
 # The tests that exercise each module (no Go builds, no containers): the *_rules.py files pin the
-# rules on small inputs; check also runs test_check.py, the only tests that reach its rendering path (_fill).
+# rules on small inputs; check also runs test_check.py (seconds), which checks repos of the bundled template.
 declare -A TESTS=(
   [trust]="tests/test_guard_rules.py tests/test_consent_rules.py tests/test_limits_rules.py tests/test_snapshot_rules.py tests/test_trust.py"
   [answers]="tests/test_answers.py"

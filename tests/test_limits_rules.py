@@ -3,6 +3,8 @@
 tests/test_hostile_templates.py drives the same refusals through whole renders (minutes).
 """
 
+from pathlib import Path
+
 import pytest
 from jinja2.exceptions import SecurityError
 
@@ -100,32 +102,40 @@ def test_other_operators_are_not_computed() -> None:
 def test_yaml_within_the_bounds_loads_as_safe_load_does() -> None:
     assert bounded_yaml.load("a: &x [1, 2]\nb: *x\n", "doc") == {"a": [1, 2], "b": [1, 2]}
     assert bounded_yaml.load("", "doc") is None
-    bounded_yaml.measure("a: 1\n---\nb: !include x.yml\n", "doc")  # every document, any tag
 
 
-def test_a_billion_laughs_is_refused_by_its_expanded_size_before_it_is_built(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_billion_laughs_is_refused_by_its_expanded_size_before_it_is_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     laughs = "a: &a [x, x, x]\nb: &b [*a, *a, *a]\nc: [*b, *b]\n"  # 1 + 3 keys + 4 + (1+3*4) + (1+2*13) = 48 nodes
     monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", "48")
     assert bounded_yaml.load(laughs, "doc")["c"][1][2] == ["x", "x", "x"]
-    bounded_yaml.measure(laughs, "doc")
+    config = tmp_path / "copier.yml"
+    config.write_text(laughs)
+    bounded_yaml.measure_config(config, tmp_path)
 
     monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", "47")
-    for call in (bounded_yaml.load, bounded_yaml.measure):
-        with pytest.raises(TemplateRefusedError) as raised:
-            call(laughs, "doc")
-        assert raised.value.message == (
-            "doc expands to more than 47 YAML nodes through its aliases (a YAML bomb); "
-            "accepted: a smaller document (SCAFFOLD_LIMIT_YAML_NODES)"
-        )
+    with pytest.raises(TemplateRefusedError) as raised:
+        bounded_yaml.load(laughs, "doc")
+    assert raised.value.message == (
+        "doc expands to more than 47 YAML nodes through its aliases (a YAML bomb); "
+        "accepted: a smaller document (SCAFFOLD_LIMIT_YAML_NODES)"
+    )
+    with pytest.raises(TemplateRefusedError) as raised:
+        bounded_yaml.measure_config(config, tmp_path)
+    assert raised.value.message.startswith(f"{config} expands to more than 47 YAML nodes")
 
 
-def test_the_documents_of_a_stream_share_one_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_documents_of_a_copier_yml_share_one_budget(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", "5")
-    bounded_yaml.measure("[a, b]\n---\n[c]\n", "doc")  # 3 + 2 nodes
+    config = tmp_path / "copier.yml"
+    config.write_text("[a, b]\n---\n[c]\n")  # 3 + 2 nodes
+    bounded_yaml.measure_config(config, tmp_path)
 
     for stream in ("[a, b]\n---\n[c, d]\n", "[a]\n---\n[b]\n---\n[c]\n"):  # 3 + 3, and 2 + 2 + 2
+        config.write_text(stream)
         with pytest.raises(TemplateRefusedError):
-            bounded_yaml.measure(stream, "doc")
+            bounded_yaml.measure_config(config, tmp_path)
 
 
 def test_an_alias_inside_itself_is_refused() -> None:
