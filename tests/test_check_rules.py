@@ -22,6 +22,7 @@ from generator.check import (
     UNCHANGED,
     FileDrift,
     RepoReport,
+    as_rendered,
     check,
     check_repo,
     classify,
@@ -505,3 +506,20 @@ def test_the_render_of_another_template_applied_beside_does_not_make_an_edited_s
 def test_the_json_document_names_each_repo_checked() -> None:
     assert json.loads(format_json([report()]))["repos"][0]["path"] == "/r"
     assert json.loads(format_json([]))["repos"] == []
+
+
+def test_a_file_that_differs_from_a_render_only_in_its_secret_values_is_that_render() -> None:
+    render = {"env": b"TOKEN=scaffold-secret-token\n", "plain": b"x\n"}
+    base = {"old": b"KEY=scaffold-secret-token\nold\n"}
+    ours = {"env": b"TOKEN=s3cret\n", "plain": b"y\n", "old": b"KEY=abc\nold\n", "edited": b"TOKEN=s3cret  # ours\n"}
+    renders = [render, {**base, "edited": b"TOKEN=scaffold-secret-token\n"}]
+
+    seen = as_rendered(ours, renders, frozenset({"token"}))
+
+    assert seen == {
+        "env": render["env"],  # the newest render, but for the secret
+        "plain": b"y\n",  # no placeholder: compared as it is
+        "old": base["old"],  # the base render, but for the secret
+        "edited": b"TOKEN=s3cret  # ours\n",  # more than the secret changed: an edit
+    }
+    assert as_rendered(ours, renders, frozenset()) == ours  # no secret question: the files as they are
