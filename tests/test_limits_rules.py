@@ -10,6 +10,7 @@ from jinja2.exceptions import SecurityError
 
 from generator.errors import ConfigError, TemplateRefusedError
 from generator.trust import bounded_yaml
+from generator.trust.budget import OutputBudget
 from generator.trust.limits import Limits, bounded_binop, current, size
 
 
@@ -153,3 +154,43 @@ def test_nesting_past_the_bound_is_refused_and_up_to_it_loads() -> None:
         bounded_yaml.load("[" * (depth + 2) + "]" * (depth + 2), "doc")
 
     assert raised.value.message == f"doc nests YAML collections more than {depth} deep; accepted: fewer levels"
+
+
+# --- what a render may still write
+
+
+def test_a_render_may_write_up_to_the_file_limit_counting_the_folders_on_the_way() -> None:
+    budget = OutputBudget("T", Limits(files=4, bytes=100))
+    budget.admit("a/b/c.txt", 1)  # a, a/b and a/b/c.txt: 3 entries
+    budget.admit("a/d.txt", 1)  # a is counted once: 4
+
+    with pytest.raises(TemplateRefusedError) as raised:
+        budget.admit("a/b/e.txt", 0)
+
+    assert raised.value.message == (
+        "template T renders more than 4 files, folders and links (at a/b/e.txt); "
+        "accepted: fewer, or a higher SCAFFOLD_LIMIT_FILES"
+    )
+    budget.admit("a/b/c.txt", 0)  # written again: nothing new
+
+
+def test_a_render_may_write_up_to_the_byte_limit() -> None:
+    budget = OutputBudget("T", Limits(files=10, bytes=10))
+    budget.admit("a", 6)
+    budget.admit("b", 4)
+
+    with pytest.raises(TemplateRefusedError) as raised:
+        budget.admit("c", 1)
+
+    assert raised.value.message == (
+        "template T renders more than 10 bytes; accepted: a smaller render, or a higher SCAFFOLD_LIMIT_BYTES"
+    )
+
+
+def test_text_jinja_renders_is_joined_up_to_the_room_left() -> None:
+    budget = OutputBudget("T", Limits(files=10, bytes=10))
+    budget.admit("a", 4)
+
+    assert budget.concat(["ab", "cd", "ef"]) == "abcdef"  # 6: exactly the room left
+    with pytest.raises(TemplateRefusedError):
+        budget.concat(["abc", "defg"])
