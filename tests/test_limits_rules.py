@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from jinja2.exceptions import SecurityError
 
-from generator.errors import ConfigError, TemplateRefusedError
+from generator.errors import ConfigError, TemplateError, TemplateRefusedError
 from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
 from generator.trust.limits import Limits, bounded_binop, current, size
@@ -194,3 +194,86 @@ def test_text_jinja_renders_is_joined_up_to_the_room_left() -> None:
     assert budget.concat(["ab", "cd", "ef"]) == "abcdef"  # 6: exactly the room left
     with pytest.raises(TemplateRefusedError):
         budget.concat(["abc", "defg"])
+
+
+# --- what copier.yml includes
+
+
+def config_with(root: Path, copier_yml: str, files: dict[str, str]) -> Path:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    (root / "copier.yml").write_text(copier_yml)
+    return root / "copier.yml"
+
+
+def fits(config: Path, nodes: int, monkeypatch: pytest.MonkeyPatch) -> bool:
+    monkeypatch.setenv("SCAFFOLD_LIMIT_YAML_NODES", str(nodes))
+    try:
+        bounded_yaml.measure_config(config, config.parent)
+    except TemplateRefusedError:
+        return False
+    return True
+
+
+def test_an_include_counts_as_itself_and_every_file_its_glob_matches(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = config_with(tmp_path, "a: !include inc/*.yml\n", {"inc/1.yml": "[x]\n", "inc/2.yml": "[y, z]\n"})
+
+    # the mapping, its key, the include, and 2 + 3 nodes from the two files
+    assert fits(config, 8, monkeypatch) and not fits(config, 7, monkeypatch)
+
+
+def test_an_empty_or_absolute_include_pattern_is_left_to_copier_and_counts_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = config_with(tmp_path, "a: !include ''\nb: !include /etc/passwd\n", {})
+
+    assert fits(config, 5, monkeypatch) and not fits(config, 4, monkeypatch)
+
+
+def test_includes_nested_past_the_depth_limit_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = config_with(tmp_path, "a: !include a.yml\n", {"a.yml": "b: !include b.yml\n", "b.yml": "[x]\n"})
+    monkeypatch.setenv("SCAFFOLD_LIMIT_DEPTH", "2")
+    bounded_yaml.measure_config(config, tmp_path)
+
+    monkeypatch.setenv("SCAFFOLD_LIMIT_DEPTH", "1")
+    with pytest.raises(TemplateRefusedError) as raised:
+        bounded_yaml.measure_config(config, tmp_path)
+
+    assert raised.value.message == (
+        f"{tmp_path / 'b.yml'} (`!include b.yml`) is included through more than 1 files in a row; "
+        "accepted: fewer levels (SCAFFOLD_LIMIT_DEPTH)"
+    )
+
+
+def test_included_files_together_past_the_byte_limit_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = config_with(tmp_path, "a: !include a.yml\nb: !include b.yml\n", {"a.yml": "x: 1\n", "b.yml": "y: 2\n"})
+    monkeypatch.setenv("SCAFFOLD_LIMIT_BYTES", "10")  # the two files' 5 + 5 bytes; copier.yml itself is not counted
+    bounded_yaml.measure_config(config, tmp_path)
+
+    monkeypatch.setenv("SCAFFOLD_LIMIT_BYTES", "9")
+    with pytest.raises(TemplateRefusedError) as raised:
+        bounded_yaml.measure_config(config, tmp_path)
+
+    # named at whichever of the two the walk reaches second
+    assert raised.value.message.startswith(str(tmp_path)) and raised.value.message.endswith(
+        ".yml`): the files copier.yml includes are larger than 9 bytes; accepted: smaller files (SCAFFOLD_LIMIT_BYTES)"
+    )
+
+
+def test_an_include_of_a_folder_or_of_invalid_yaml_is_refused_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    config = config_with(tmp_path, "a: !include sub\n", {"bad.yml": "[unclosed\n"})
+
+    with pytest.raises(TemplateRefusedError) as raised:
+        bounded_yaml.measure_config(config, tmp_path)
+    assert raised.value.message == f"{tmp_path / 'sub'} (`!include sub`) is not a file; accepted: a YAML file"
+
+    config.write_text("a: !include bad.yml\n")
+    with pytest.raises(TemplateError) as invalid:
+        bounded_yaml.measure_config(config, tmp_path)
+    assert invalid.value.message.startswith(f"{tmp_path / 'bad.yml'} (`!include bad.yml`) is not valid YAML: ")
