@@ -15,13 +15,14 @@ stays as it was (plus the answers file, when it had none).
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from generator import gitrepo
 from generator.answers_files import find_answers_files
 from generator.config import OrgAnswers
-from generator.errors import RefusedError, ScaffoldError
+from generator.errors import RefusedError, ScaffoldError, SecretAnswersNeeded
 from generator.pristine import (
     PRISTINE_BRANCH,
     commit_message,
@@ -32,7 +33,9 @@ from generator.pristine import (
 )
 from generator.refusals import refuse_unless_ready, refuse_unless_repo
 from generator.repo_lock import locked
-from generator.rerender import Recorded, fresh_render, read_recorded, source_for
+from generator.rerender import FreshRender, Recorded, fresh_render, read_recorded, source_for
+from generator.secret_answers import current_values
+from generator.snapshots import of_commit
 from generator.sources import BUNDLED_PREFIX, TemplateSource
 from generator.template_meta import DEFAULT_NAME_QUESTION
 from generator.trust.consent import NO_CONSENT, Consent
@@ -85,16 +88,46 @@ def _locked_adopt(request: AdoptRequest) -> AdoptResult:
     recorded = _recorded(repo, request.source)
     source, base = _base_source(recorded, request.source)
     answers = recorded.answers or {DEFAULT_NAME_QUESTION: repo.resolve().name}  # as `scaffold new NAME` would
-    with fresh_render(
-        source, _as_recorded(recorded, answers, base), request.data, trusted=request.trusted, org=request.org
-    ) as fresh:
-        message = commit_message("Adopt", fresh.source)
-        pristine = commit_render(repo, render_tree(repo, fresh.folder, fresh.files), None, message)
-        answers_file = recorded.answers_file if recorded.answers_file in fresh.files else None
-        added = None if (repo / recorded.answers_file).is_file() or answers_file is None else answers_file
-        merge = _merge_keeping_files(repo, pristine, added, fresh.source, base)
+    at = _as_recorded(recorded, answers, base)
+    rendered = partial(fresh_render, source, at, trusted=request.trusted, org=request.org, repo=repo)
+    with rendered(request.data) as fresh:
+        held = _secrets_held(repo, fresh, request.data)
+        if not held:
+            return _record(repo, recorded.answers_file, fresh, base)
+    with rendered({**held, **request.data}) as fresh:  # with the values read: another answer may hold them
+        return _record(repo, recorded.answers_file, fresh, base)
+
+
+def _record(repo: Path, answers_file: str, fresh: FreshRender, base: str) -> AdoptResult:
+    """Commit `fresh` as the pristine render and merge it into the branch keeping every file."""
+    message = commit_message("Adopt", fresh.source)
+    pristine = commit_render(repo, render_tree(repo, fresh.folder, fresh.files), None, message)
+    rendered = answers_file if answers_file in fresh.files else None
+    added = None if (repo / answers_file).is_file() or rendered is None else rendered
+    merge = _merge_keeping_files(repo, pristine, added, fresh.source, base)
     point_branch(repo, pristine)
     return AdoptResult(repo, fresh.source.recorded_src, fresh.source.version, base, pristine, merge, added)
+
+
+def _secrets_held(repo: Path, fresh: FreshRender, data: Mapping[str, Any]) -> dict[str, str]:
+    """Return the secret answers not in `data` that the repo's files hold; refuse when one of them is unknown.
+
+    Secret answers are not recorded. The pristine render holds a placeholder for each (secret_answers),
+    and for its value wherever another answer holds it (a default built from it): a value not known
+    would reach the pristine branch there. So each is read where the render with placeholders `fresh`
+    has its placeholder in a file the repo has as rendered, or must be given, as for `scaffold update`.
+    """
+    asked = sorted(k for k in fresh.values if k not in data)
+    held = current_values(of_commit(repo, "HEAD", list(fresh.files)), fresh.files, asked) if asked else {}
+    missing = [k for k in asked if k not in held]
+    if missing:
+        given = " ".join(f"--data {k}=VALUE" for k in missing)
+        raise SecretAnswersNeeded(
+            f"{repo}: the secret answer {', '.join(missing)} is not recorded and no file of the repo tells it; "
+            f"accepted: {given} (the value the repo uses)",
+            missing,
+        )
+    return held
 
 
 def _recorded(repo: Path, source: TemplateSource | None) -> Recorded:

@@ -5,7 +5,7 @@ Keys here are scaffold's public interface (`--data`, answers files, org defaults
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 from generator.errors import InvalidAnswerError, shown
@@ -197,17 +197,6 @@ def validate_answer(key: str, value: Any) -> Any:
     reject_control_characters(key, value)
     validator = _VALIDATORS.get(key) or _ORG_SETTINGS.get(key)
     return validator(value) if validator else value
-
-
-def validate_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
-    """Validate every answer and the rules that span several, returning the normalised answers."""
-    normalised = {key: validate_answer(key, value) for key, value in answers.items()}
-    port, pprof_port = normalised.get("port"), normalised.get("pprof_port")
-    if normalised.get("enable_pprof", True) and port is not None and port == pprof_port:
-        raise InvalidAnswerError(
-            f"pprof_port {shown(pprof_port)} is the same as port; accepted: a port other than {port}"
-        )
-    return normalised
 
 
 def problem_with(key: str, value: Any, port: Any = None) -> str:

@@ -70,7 +70,7 @@ def _locked_apply(request: ApplyRequest) -> ApplyResult:
     refuse_unless_ready(repo)
     recorded = Recorded(".copier-answers.yml", request.source.recorded_src, None, {DEFAULT_NAME_QUESTION: repo.name})
     with fresh_render(
-        request.source, recorded, request.data, trusted=request.trusted, org=request.org, real=True
+        request.source, recorded, request.data, trusted=request.trusted, org=request.org, real=True, repo=repo
     ) as fresh:
         answers_file = _answers_file_of(fresh)
         if (repo / answers_file).exists():

@@ -181,7 +181,9 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
         raise ScaffoldError(f"{repo} was made from template {recorded.src}, not {newest_source.recorded_src}")
-    with fresh_render(newest_source, recorded, trusted=trusted, org=org, real=True, secrets_kept=kept) as fresh:
+    with fresh_render(
+        newest_source, recorded, trusted=trusted, org=org, real=True, secrets_kept=kept, repo=repo
+    ) as fresh:
         report.newest = fresh.source.version
         report.policy = fixed_violations(recorded.answers, fresh.answers, org)
         owners = ownership_of_template(Path(fresh.source.src))

@@ -431,6 +431,9 @@ def update_command(
         if diff and not result.up_to_date:
             shown = safe(result.diff) if result.diff else f"{result.repo}: the update would change no file's content."
             typer.echo(shown, nl=not result.diff)
+            for stage, command in result.migrations:  # not content of the diff: on stderr, so the diff stays one
+                typer.echo(safe(f"{result.repo}: the update would also run the template's {stage} migration "
+                                f"`{command}`, not shown in this diff"), err=True)  # fmt: skip
             return
         typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
         if result.exit_code:

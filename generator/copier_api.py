@@ -13,6 +13,7 @@ Every name below exists from the lowest copier pyproject.toml allows to the newe
 
 import copy
 import functools
+import shlex
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from copier._settings import SettingsModel  # the settings Worker takes (copier.
 from copier._template import Template  # copier.yml read as copier reads it: `!include`, secrets, settings
 from copier._types import MISSING  # what Question.get_default returns for "no default"
 from copier._user_data import AnswersMap, Question  # the answers so far; one question's meaning
-from copier.errors import CopierError, ForbiddenPathError, UnsafeTemplateError, UserMessageError
+from copier.errors import CopierError, ForbiddenPathError, TaskError, UnsafeTemplateError, UserMessageError
 
 __all__ = [
     "MISSING",
@@ -30,16 +31,21 @@ __all__ = [
     "CopierError",
     "ForbiddenPathError",
     "Question",
+    "TaskError",
     "Template",
     "UnsafeTemplateError",
     "UserMessageError",
     "choices",
+    "migration_tasks",
+    "migration_worker",
     "prompt_phase",
     "question",
     "questionnaire_worker",
     "render_context",
     "rendering_worker",
+    "run_tasks",
     "start_answers",
+    "task_commands",
     "template_of",
 ]
 
@@ -136,6 +142,7 @@ def _recording_worker_class() -> Any:
     class RecordingWorker(Worker):
         recorded_src: str = ""
         recorded_version: str | None = None
+        external_root: Path | None = None
         admit: Any = None
         """Called with each path (relative to the render) and its size in bytes before copier writes it; may raise."""
 
@@ -167,6 +174,22 @@ def _recording_worker_class() -> Any:
             if _plain(self.jinja_env, text):
                 return text
             return str(super()._render_string(string, extra_context))
+
+        def _external_data(self) -> Any:
+            # copier reads `_external_data` from its destination; an update renders aside (in a folder named as
+            # the repo), yet its destination is the repo: a Worker for the repo, with this one's template, Jinja
+            # environment and answers, reads it there, through copier's own check that its paths stay inside.
+            # copier has no setting for where external data is read from.
+            if self.external_root is None:
+                return super()._external_data()
+            reader = Worker(
+                src_path=self.src_path, dst_path=self.external_root, data=self.data, answers_file=self.answers_file,
+                settings=self.settings, quiet=True,
+            )  # fmt: skip
+            reader.__dict__["template"] = self.template
+            reader.__dict__["jinja_env"] = self.jinja_env
+            reader.answers = AnswersMap(init=dict(self.data))
+            return reader._external_data()
 
         def _render_allowed(self, dst_relpath: Path, *args: Any, **kwargs: Any) -> bool:
             # copier asks this before it writes each file (with its content), folder and link, and has no public
@@ -201,6 +224,7 @@ def rendering_worker(
     recorded_version: str | None,
     answers_file: str,
     trusted_url: str | None,
+    external_root: Path | None = None,
     admit: Callable[[str, int], None] | None = None,
     unvalidated: frozenset[str] = frozenset(),
 ) -> Any:
@@ -208,16 +232,17 @@ def rendering_worker(
 
     `answers_file` is the answers file path scaffold has already rendered and checked. copier's own checks
     stay on (`unsafe` is never set); `trusted_url` is the template's URL once consent is given or not needed.
+    `external_root` is the folder `_external_data` is read from when it is not `dest` (an update's repo).
     `admit` is called with each file, folder and link (its path in the render, its size) before it is written.
     The questions `unvalidated` are rendered without their validators (see below).
     """
     if unvalidated:
         # a pristine render holds a placeholder for each secret answer (secret_answers.py), and scaffold has
         # validated the real answer already; copier validates every given answer again as it renders, where a
-        # placeholder fails a validator that wants a token's shape. copier has no setting to skip it: the
-        # cached questions of a copy of the template lose those validators.
+        # placeholder fails a validator that wants a token's shape, or a secret's `choices`. copier has no setting
+        # to skip it: the cached questions of a copy of the template lose those validators and choices.
         questions = {
-            key: {k: v for k, v in spec.items() if k != "validator"} if key in unvalidated else spec
+            key: {k: v for k, v in spec.items() if k not in ("validator", "choices")} if key in unvalidated else spec
             for key, spec in template.questions_data.items()
         }
         template = copy.copy(template)
@@ -233,7 +258,86 @@ def rendering_worker(
         quiet=True,
         recorded_src=recorded_src,
         recorded_version=recorded_version,
+        external_root=external_root,
         admit=admit,
     )
     worker.__dict__["template"] = template
     return worker
+
+
+def migration_worker(
+    folder: Path, dest: Path, *, version: str, pep440: Any, answers_file: str, data: Mapping[str, Any]
+) -> Any:
+    """Return a Worker that runs the migrations of the template version in `folder` in the repo `dest`, as
+    `copier update` runs them there; it renders nothing. `data` are the update's answers.
+
+    copier reads a template's version (`commit`, and its PEP 440 `version`) from its git checkout; scaffold's
+    checkouts are plain folders and the bundled template has no git, so the version is given: `version` as
+    recorded (`_commit`), `pep440` as copier parses it. Consent is decided before (trust.consent).
+    """
+    template = template_of(folder)
+    template.__dict__["commit"] = version
+    template.__dict__["version"] = pep440
+    worker = Worker(
+        src_path=str(template.url), dst_path=dest, data=dict(data), answers_file=Path(answers_file),
+        settings=settings(trusted_url=str(template.url)), defaults=True, quiet=True,
+    )  # fmt: skip
+    worker.__dict__["template"] = template
+    return worker
+
+
+def migration_tasks(worker: Any, stage: str, version_from: str, pep440_from: Any) -> list[Any]:
+    """Return the migrations of `worker`'s template that copier runs at `stage` ("before" or "after") of an
+    update from `version_from`, selected by version as copier selects them (`Template.migration_tasks`).
+
+    copier takes the version updated from from a Template of the old version, of which it reads only
+    `commit` and `version`: one is made holding them, never read from disk.
+    """
+    old = Template(url=str(worker.template.url))
+    old.__dict__["commit"] = version_from
+    old.__dict__["version"] = pep440_from
+    return list(worker.template.migration_tasks(stage, old))
+
+
+def _update_operation() -> Any:
+    """Set copier's current operation to "update" (its private `_operation`, which only run_update sets): tasks
+    see it as `_copier_operation` and `COPIER_OPERATION`. Returns the token to reset it with."""
+    from copier._main import _operation
+
+    return _operation, _operation.set("update")
+
+
+def task_commands(worker: Any, tasks: list[Any]) -> list[str]:
+    """Return the commands of `tasks` that would run, rendered as copier's private `_execute_tasks` renders them
+    (their `when`, then the command), for a preview: copier's own dry run prints them instead of returning them."""
+    from copier import Phase
+    from copier._tools import cast_to_bool
+
+    found = []
+    operation, token = _update_operation()
+    try:
+        with Phase.use(Phase.MIGRATE):
+            for task in tasks:
+                extra = {f"_{k}": v for k, v in task.extra_vars.items()} | {"_copier_operation": "update"}
+                if not cast_to_bool(worker._render_value(task.condition, extra)):
+                    continue
+                if isinstance(task.cmd, str):
+                    found.append(worker._render_string(task.cmd, extra))
+                else:
+                    found.append(shlex.join(worker._render_string(str(part), extra) for part in task.cmd))
+    finally:
+        operation.reset(token)
+    return found
+
+
+def run_tasks(worker: Any, tasks: list[Any]) -> None:
+    """Run `tasks` in `worker`'s destination in the migrate phase of an update, with copier's private
+    `_execute_tasks` (the only code that runs them); a failing one raises copier's TaskError."""
+    from copier import Phase
+
+    operation, token = _update_operation()
+    try:
+        with Phase.use(Phase.MIGRATE):
+            worker._execute_tasks(tasks)
+    finally:
+        operation.reset(token)

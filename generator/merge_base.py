@@ -36,6 +36,7 @@ from generator.pristine import (
     render_tree,
 )
 from generator.rerender import Recorded, fresh_render, same_template
+from generator.secret_answers import same_answers
 from generator.snapshots import Snapshot, of_commit
 from generator.sources import BUNDLED_PREFIX, TemplateSource, bundled, resolve
 from generator.trust.consent import Consent
@@ -73,7 +74,7 @@ def matches(content: bytes | None, recorded: Recorded) -> bool:
         isinstance(src, str)
         and same_template(src, recorded.src)
         and (None if commit is None else str(commit)) == recorded.version
-        and answers == recorded.answers
+        and same_answers(answers, recorded.answers)
     )
 
 
@@ -145,7 +146,7 @@ def rendered_again(
     if source is None:
         return None
     try:
-        with fresh_render(source, recorded, trusted=trusted) as again:
+        with fresh_render(source, recorded, trusted=trusted, repo=repo) as again:
             if again.source.version != recorded.version:
                 return None
             tree = render_tree(repo, again.folder, again.files, env)
@@ -207,7 +208,7 @@ def base_files(
     source = release_source(recorded)
     if source is not None:
         try:
-            with fresh_render(source, recorded, trusted=trusted) as again:
+            with fresh_render(source, recorded, trusted=trusted, repo=repo) as again:
                 if again.source.version == recorded.version:
                     return again.files
         except ScaffoldError:

@@ -22,7 +22,7 @@ from generator.pristine import (
 )
 from generator.questions import MASK, TemplateConfig, answered, load_config
 from generator.render import render
-from generator.secret_answers import secret_values, with_placeholders
+from generator.secret_answers import refuse_secret_names, secret_values, shown_answers, with_placeholders
 from generator.sources import TemplateSource
 from generator.template_meta import meta_of
 from generator.trust.consent import NO_CONSENT, Consent
@@ -101,7 +101,7 @@ def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Pa
     message = config.settings.get("_message_after_copy")
     if not message:
         return None
-    shown = {k: (MASK if k in config.secret_keys else v) for k, v in answers.items()}  # printed: no secret
+    shown = shown_answers(answers, config.secret_keys, MASK)  # printed: no secret
     return answered(config, shown, dest).render(str(message)).strip() or None
 
 
@@ -134,17 +134,21 @@ def create(request: NewRequest) -> NewResult:
                 folder = Path(tmp) / "render"
                 render(source, config, folder, answers, trusted=request.trusted, folder_name=folder_name)
                 files = files_rendered(folder, source)
+                values = secret_values(config.secret_keys, answers)
+                refuse_secret_names(files, values, source.recorded_src, values)
                 return NewResult(request.dest, files, answers, source.version, message=message)
-        with staging_for(request.dest) as staging:
+        values = secret_values(config.secret_keys, answers) if request.git_init else {}
+        with staging_for(request.dest) as staging, tempfile.TemporaryDirectory(prefix="scaffold-pristine-") as tmp:
+            pristine = Path(tmp) / "render"
+            if values:  # first: the real render's tasks run last, so what they set outside the repo is the value
+                _placeholder_render(source, config, pristine, answers, values, folder_name, request.trusted)
             render(source, config, staging, answers, trusted=request.trusted, folder_name=folder_name)
             files = files_rendered(staging, source)
             commit = None
             if request.git_init:
                 gitrepo.git(staging, "init", "-q")
-                values = secret_values(config.secret_keys, answers)
                 if values:
-                    pristine = _pristine_render(staging, source, config, answers, values, folder_name, request.trusted)
-                    commit = commit_filled_in(staging, pristine)
+                    commit = commit_filled_in(staging, _commit_placeholders(staging, pristine, source))
                 else:
                     commit = commit_pristine(staging, source, message_title="Create")
             point_of_no_return()  # a Ctrl-C from here lets the repo finish moving into place: never half a repo
@@ -152,32 +156,25 @@ def create(request: NewRequest) -> NewResult:
     return NewResult(request.dest, files, answers, source.version, commit, message)
 
 
-def _pristine_render(
-    repo: Path,
+def _placeholder_render(
     source: TemplateSource,
     config: TemplateConfig,
+    folder: Path,
     answers: dict[str, Any],
     values: dict[str, str],
     folder_name: str,
     trusted: Consent,
-) -> str:
-    """Render the template again with a placeholder for each secret answer and commit it as the pristine render.
+) -> None:
+    """Render the template into `folder` (in the system's temporary folder), a placeholder for each secret answer."""
+    placeholders = frozenset(values)
+    answers = with_placeholders(answers, values)
+    render(source, config, folder, answers, trusted=trusted, folder_name=folder_name, placeholders=placeholders)
+    refuse_secret_names(files_rendered(folder, source), placeholders, source.recorded_src)
 
-    The commit starts the pristine branch; it is rendered in the system's temporary folder, and holds no secret.
-    """
-    with tempfile.TemporaryDirectory(prefix="scaffold-pristine-") as tmp:
-        folder = Path(tmp) / "render"
-        placeholders = with_placeholders(answers, values)
-        render(
-            source,
-            config,
-            folder,
-            placeholders,
-            trusted=trusted,
-            folder_name=folder_name,
-            placeholders=frozenset(values),
-        )
-        tree = render_tree(repo, folder, files_rendered(folder, source))
+
+def _commit_placeholders(repo: Path, folder: Path, source: TemplateSource) -> str:
+    """Commit the placeholder render in `folder` as the pristine render of the fresh repo `repo`: it holds no secret."""
+    tree = render_tree(repo, folder, files_rendered(folder, source))
     pristine = commit_render(repo, tree, None, commit_message("Create", source))
     point_branch(repo, pristine)
     return pristine

@@ -12,13 +12,14 @@ import yaml
 from generator import copier_api, gitrepo
 from generator.errors import TemplateError, TemplateRefusedError, unreadable_value, yaml_problem
 from generator.failures import is_scaffold_bug
-from generator.questions import TemplateConfig, answered
+from generator.questions import MASK, TemplateConfig, answered
+from generator.secret_answers import masked
 from generator.sources import TemplateSource
 from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
 from generator.trust.consent import MACHINE_FILTERS, NO_CONSENT, Consent, foreign_extensions, require_consent
 from generator.trust.guard import NEVER, check_rendered, check_template_tree, inside_path
-from generator.trust.limits import Limits, RenderTimeout, bounded_binop, deadline, paused
+from generator.trust.limits import Limits, RenderTimeout, bounded_binop, bounded_call, bounded_filters, deadline, paused
 from generator.trust.limits import current as current_limits
 
 DEFAULT_ANSWERS_FILE = ".copier-answers.yml"
@@ -43,6 +44,7 @@ def render(
     *,
     trusted: Consent = NO_CONSENT,
     folder_name: str | None = None,
+    external_root: Path | None = None,
     placeholders: frozenset[str] = frozenset(),
 ) -> None:
     """Render `source` with `answers` into the empty folder `dest`, asking nothing.
@@ -51,7 +53,9 @@ def render(
     already as the real values, their validators are not run again on the placeholders.
 
     `folder_name` is the name of the repo's folder when `dest` is only where it is staged: copier's
-    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder.
+    `_folder_name` is then that name, as in `copier copy` straight into the repo's folder. Likewise
+    `external_root` is the repo whose files `_external_data` reads (an update's), when it is not `dest`;
+    its paths must stay inside it.
 
     `trusted` is the user's consent to templates running code (tasks, migrations, their own Jinja
     extensions), decided here on `source`, the template that renders. What no template may do
@@ -59,13 +63,33 @@ def render(
     written by copier in copier's format, records `source.recorded_src` and, for versioned sources,
     `source.version`. The render is held to trust.limits.
     """
+    try:
+        _render(source, config, dest, answers, trusted, folder_name, external_root, placeholders)
+    except TemplateError as error:  # a task's failed command, a copier message: they may quote a secret answer
+        secrets = [v for k, v in answers.items() if k in config.secret_keys and isinstance(v, str)]
+        error.args = (masked(error.message, secrets, MASK),)
+        raise
+
+
+def _render(
+    source: TemplateSource,
+    config: TemplateConfig,
+    dest: Path,
+    answers: dict[str, Any],
+    trusted: Consent,
+    folder_name: str | None,
+    external_root: Path | None,
+    placeholders: frozenset[str],
+) -> None:
     from jinja2 import TemplateError as JinjaError
     from jinja2.exceptions import SecurityError
 
     if folder_name and folder_name != dest.name:
         with tempfile.TemporaryDirectory(prefix=".scaffold-render-", dir=dest.parent) as tmp:
             named = Path(tmp) / folder_name
-            render(source, config, named, answers, trusted=trusted, placeholders=placeholders)
+            render(
+                source, config, named, answers, trusted=trusted, placeholders=placeholders, external_root=external_root
+            )
             dest.mkdir(exist_ok=True)
             for entry in named.iterdir() if named.is_dir() else ():  # copier makes no folder for no file
                 entry.rename(dest / entry.name)
@@ -91,6 +115,7 @@ def render(
             recorded_version=source.version,
             answers_file=answers_file,
             trusted_url=str(template.url),
+            external_root=external_root.resolve() if external_root is not None else None,
             admit=budget.admit,
             unvalidated=placeholders,
         )
@@ -137,6 +162,8 @@ def _bound(worker: Any, limits: Limits, budget: OutputBudget) -> None:
     env.intercepted_binops = frozenset({"*", "**"})
     # the sandbox calls its environment's call_binop for intercepted operators; this one is per instance
     env.__dict__["call_binop"] = functools.partial(_bounded_call_binop, limits)
+    env.__dict__["call"] = functools.partial(bounded_call, limits, env.call)  # `'x'.ljust(10**10)` and the like
+    bounded_filters(limits, env.filters)
     execute_tasks = worker._execute_tasks
 
     def execute_tasks_paused(tasks: Any) -> None:

@@ -26,7 +26,7 @@ from generator.new import template_config
 from generator.policy import fixed_only
 from generator.questions import TemplateConfig, is_asked
 from generator.render import read_answers_file, render
-from generator.secret_answers import secret_values, with_placeholders
+from generator.secret_answers import refuse_secret_names, secret_values, with_placeholders, with_values
 from generator.snapshots import Snapshot, of_render
 from generator.sources import TemplateSource
 from generator.trust.consent import NO_CONSENT, Consent
@@ -108,12 +108,17 @@ def source_for(recorded: Recorded, vcs_ref: str | None = None) -> TemplateSource
 
 
 def answers_for(
-    config: TemplateConfig, recorded: Mapping[str, Any], data: Mapping[str, Any], org: OrgAnswers | None = None
+    config: TemplateConfig,
+    recorded: Mapping[str, Any],
+    data: Mapping[str, Any],
+    org: OrgAnswers | None = None,
+    repo: Path | None = None,
 ) -> dict[str, Any]:
     """Return the answers to render with: the recorded ones, changed by `data`, defaults for new questions.
 
     Recorded answers to questions the template no longer asks, or that no longer apply (`when`), are dropped.
     The org's fixed answers replace recorded ones; `data` that contradicts one is an InvalidAnswerError.
+    Defaults see the `repo`'s `_folder_name` and `_external_data`, as copier's questions on update do.
     """
     check_given(config, data)
     policy = fixed_only(org)
@@ -124,7 +129,7 @@ def answers_for(
         if question is not None and not question.computed and key not in policy.fixed:
             kept[key] = value
     try:
-        answers = collect_answers(config, {**kept, **data}, org=policy)
+        answers = collect_answers(config, {**kept, **data}, org=policy, dest=repo)
     except InvalidAnswerError as error:
         raise InvalidAnswerError(
             f"{error.message} (the answer recorded in the answers file; change it with --data KEY=VALUE)"
@@ -147,6 +152,7 @@ def fresh_render(
     org: OrgAnswers | None = None,
     real: bool = False,
     secrets_kept: Callable[[frozenset[str]], Mapping[str, str]] | None = None,
+    repo: Path | None = None,
 ) -> Iterator[FreshRender]:
     """Yield a render of `source` for the repo's recorded answers changed by `data`, removed afterwards.
 
@@ -155,7 +161,8 @@ def fresh_render(
     when it has secret answers. `secrets_kept`, given the template's secret questions, returns the
     values the repo holds for them: those `data` does not give are kept. `org`'s fixed answers win
     over the recorded ones. `trusted` is the user's consent, decided on the template as it renders;
-    a bool is `--trust` alone.
+    a bool is `--trust` alone. The render is for `repo`, as `copier update` renders into it:
+    `_folder_name` is its folder's name and `_external_data` is read from its working tree.
     """
     if isinstance(trusted, bool):
         trusted = Consent(flag=trusted)
@@ -165,21 +172,28 @@ def fresh_render(
         given = dict(data or {})
         held = secrets_kept(secrets) if secrets_kept is not None and secrets else {}
         kept = {k: v for k, v in held.items() if k in secrets and k not in given}
-        answers = answers_for(config, recorded.answers, {**kept, **given}, org)
+        answers = answers_for(config, recorded.answers, {**kept, **given}, org, repo)
         values = secret_values(secrets, answers)
+        folder_name = repo.resolve().name if repo is not None else None
         with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:
             folder = Path(tmp) / "render"
             placeholders = frozenset(values)
+            hidden = with_placeholders(answers, values, held)
             render(
-                local, config, folder, with_placeholders(answers, values), trusted=trusted, placeholders=placeholders
-            )
+                local, config, folder, hidden, trusted=trusted, placeholders=placeholders, folder_name=folder_name,
+                external_root=repo,
+            )  # fmt: skip
             version = local.version or _rendered_version(folder / recorded.answers_file)
             rendered = TemplateSource(src=local.src, recorded_src=source.recorded_src, version=version)
             real_files = None
             if real and values:
-                render(local, config, Path(tmp) / "real", answers, trusted=trusted)
+                render(
+                    local, config, Path(tmp) / "real", with_values(answers, values, held), trusted=trusted,
+                    folder_name=folder_name, external_root=repo,
+                )  # fmt: skip
                 real_files = of_render(Path(tmp) / "real")
             files = of_render(folder)
+            refuse_secret_names(files, placeholders, source.recorded_src)
             yield FreshRender(folder, rendered, answers, files, secrets, values, real_files, frozenset(kept))
 
 

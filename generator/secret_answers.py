@@ -17,6 +17,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from generator.errors import TemplateRefusedError
+
 PREFIX = "scaffold-secret-"
 """A placeholder is this prefix and the question's key: letters, digits, `-` and `_` survive quoting,
 escaping and URL encoding, so the placeholder reaches the file as it was given."""
@@ -35,10 +37,70 @@ def secret_values(secrets: Iterable[str], answers: Mapping[str, Any]) -> dict[st
     return {key: answers[key] for key in sorted(secrets) if isinstance(answers.get(key), str)}
 
 
-def with_placeholders(answers: Mapping[str, Any], keys: Iterable[str]) -> dict[str, Any]:
-    """Return `answers` with the answer to each of `keys` replaced by its placeholder."""
-    keys = set(keys)
-    return {k: placeholder(k) if k in keys else v for k, v in answers.items()}
+def with_placeholders(
+    answers: Mapping[str, Any], values: Mapping[str, str], held: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """Return `answers` with the answer to each secret question of `values` (key -> value) replaced by its placeholder.
+
+    A text answer to another question that holds a secret value (`postgres://app:{{ db_password }}@db`, a
+    default taken with `--defaults`) holds its placeholder instead: that answer is recorded in the answers
+    file and rendered, and a pristine render must hold no secret. So does one that holds a value the repo
+    had before (`held`, key -> value) and a new value given replaces: filled in, it takes the new one.
+    """
+    pairs = [*values.items(), *(held or {}).items()]
+    return {k: placeholder(k) if k in values else _hidden_in(v, pairs) for k, v in answers.items()}
+
+
+def with_values(answers: Mapping[str, Any], values: Mapping[str, str], held: Mapping[str, str]) -> dict[str, Any]:
+    """Return `answers` for the render with the real values: a value the repo had (`held`) in another text answer
+    replaced by the value the update writes (`values`), as `with_placeholders` then `fill` would give."""
+    hidden = with_placeholders(answers, values, held)
+    return {
+        k: fill(v.encode(), values).decode() if k not in values and isinstance(v, str) else answers[k]
+        for k, v in hidden.items()
+    }
+
+
+def _hidden_in(answer: Any, values: Iterable[tuple[str, str]], mask: str | None = None) -> Any:
+    """Return the text `answer` with each secret value of `values` (key, value) as its placeholder (or `mask`)."""
+    if not isinstance(answer, str):
+        return answer
+    ordered = sorted(values, key=lambda pair: len(pair[1]), reverse=True)  # one inside a longer one: last
+    pairs = [(value.encode(), (placeholder(key) if mask is None else mask).encode()) for key, value in ordered]
+    return _substituted(answer.encode(), pairs).decode()
+
+
+def shown_answers(answers: Mapping[str, Any], secrets: Iterable[str], mask: str) -> dict[str, Any]:
+    """Return `answers` as they may be printed: each secret answer, and each secret value in another answer, `mask`."""
+    secrets = set(secrets)
+    values = [(k, v) for k, v in answers.items() if k in secrets and isinstance(v, str)]
+    return {k: mask if k in secrets else _hidden_in(v, values, mask) for k, v in answers.items()}
+
+
+def masked(text: str, values: Iterable[str], mask: str) -> str:
+    """Return `text` (a message to print) with each of the secret `values` in it replaced by `mask`."""
+    pairs = [(value.encode(), mask.encode()) for value in sorted(values, key=len, reverse=True)]
+    return _substituted(text.encode(), pairs).decode()
+
+
+def refuse_secret_names(
+    paths: Iterable[str], keys: Iterable[str], template: str, values: Mapping[str, str] | None = None
+) -> None:
+    """Refuse a placeholder render of `template` that has a secret's placeholder in one of the file names `paths`.
+
+    With `values` (key -> value), `paths` are those of a render with the real values, looked at (and
+    named) with each value as its placeholder. A file name is printed by `check`, `update --plan` and
+    `new --pretend`, and git keeps it in every tree: a secret in one would be shown and would reach the
+    pristine branch's history through the user's merges.
+    """
+    keys = _longest_first(keys)
+    for path in sorted(_hidden_in(p, (values or {}).items()) for p in paths):
+        key = next((k for k in keys if placeholder(k) in path), None)
+        if key is not None:
+            raise TemplateRefusedError(
+                f"template {template} renders the secret answer {key} into the file name {path!r}; "
+                "accepted: secret answers in file contents only"
+            )
 
 
 def _longest_first(keys: Iterable[str]) -> list[str]:
@@ -154,12 +216,48 @@ def current_values(ours: Mapping[str, bytes], renders: Mapping[str, bytes], keys
 def hide(content: bytes, values: Iterable[tuple[str, str]]) -> bytes:
     """Return the user's file `content` with its secret values turned back into placeholders, for a merge.
 
-    Each of `values` (key, a value the file may hold) is replaced in turn, in the order given: the
-    values the update will fill in first, so that filling them in again gives back every line the
-    merge leaves as it was, byte for byte. Nothing else is replaced: a line the user edited next
-    to a secret keeps the edit.
+    Each of `values` (key, a value the file may hold) is replaced, in one pass; where two match at one
+    place, the first in the order given: the values the update will fill in first, so that filling
+    them in again gives back every line the merge leaves as it was, byte for byte. Nothing else is
+    replaced: a line the user edited next to a secret keeps the edit.
     """
-    for key, value in values:
-        if value:
-            content = content.replace(value.encode(), placeholder(key).encode())
-    return content
+    return _substituted(content, [(value.encode(), placeholder(key).encode()) for key, value in values])
+
+
+def _substituted(content: bytes, pairs: Iterable[tuple[bytes, bytes]]) -> bytes:
+    """Return `content` with each text of `pairs` (text, replacement) replaced, in one pass, the first pair first.
+
+    One pass: a secret that is part of its own placeholder (`secret`, in `scaffold-secret-KEY`) is not
+    replaced again inside the placeholder that has just replaced it.
+    """
+    table: dict[bytes, bytes] = {}
+    for text, replacement in pairs:
+        if text:
+            table.setdefault(text, replacement)
+    if not table:
+        return content
+    pattern = re.compile(b"|".join(re.escape(text) for text in table))  # at each place, the first that matches
+    return pattern.sub(lambda match: table[match.group()], content)
+
+
+_NAMED = re.compile(re.escape(PREFIX).encode() + rb"(\w+)")
+
+
+def same_answers(pristine: Mapping[str, Any], recorded: Mapping[str, Any]) -> bool:
+    """Return whether the answers a pristine answers file records are `recorded`, but for its placeholders.
+
+    A text answer holding a secret value (a default built from one) is recorded in a pristine render
+    with the secret's placeholder (`with_placeholders`), and with the value on the user's branch.
+    """
+    if pristine.keys() != recorded.keys():
+        return False
+    for key, held in pristine.items():
+        wanted = recorded[key]
+        if held == wanted:
+            continue
+        if not isinstance(held, str) or not isinstance(wanted, str):
+            return False
+        names = {name.decode() for name in _NAMED.findall(held.encode())}
+        if not names or not same_but_secrets(wanted.encode(), held.encode(), names):
+            return False
+    return True

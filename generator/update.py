@@ -15,7 +15,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from generator import gitrepo, update_journal
+from generator import gitrepo, migrations, update_journal
 from generator.config import OrgAnswers
 from generator.errors import EXIT_ACTION_NEEDED, EXIT_OK, GitError, RefusedError, ScaffoldError, SecretAnswersNeeded
 from generator.merge import (
@@ -35,6 +35,7 @@ from generator.merge import (
     summarize,
 )
 from generator.merge_base import MergeBase, head_holding, merge_base
+from generator.migrations import AFTER, BEFORE, STAGES, Migrations
 from generator.ownership import hold_skipped, ownership_of_template
 from generator.pristine import (
     PristineCommit,
@@ -47,6 +48,7 @@ from generator.pristine import (
     scratch_objects,
     template_renames,
 )
+from generator.questions import MASK
 from generator.refusals import (
     refuse_missing_answers,
     refuse_other_template,
@@ -66,7 +68,7 @@ from generator.rerender import (
     source_for,
     version_key,
 )
-from generator.secret_answers import fill, holds_placeholder
+from generator.secret_answers import fill, holds_placeholder, shown_answers
 from generator.secret_merge import SecretMerge, fill_work_tree, hidden_head, secret_merge, values_held
 from generator.snapshots import Snapshot, of_commit, of_folder
 from generator.sources import TemplateSource
@@ -105,6 +107,11 @@ class UpdateRequest:
     answers_file: str | None = None
     """The answers file of the template to update (a repo can have several); None: the one found first."""
 
+    @property
+    def consent(self) -> Consent:
+        """The user's consent (`trusted` as a Consent)."""
+        return self.trusted if isinstance(self.trusted, Consent) else Consent(flag=self.trusted)
+
 
 @dataclass
 class UpdateResult:
@@ -125,6 +132,8 @@ class UpdateResult:
     conflict_style: str = INLINE
     diff: str | None = None
     """With `UpdateRequest.diff`: the unified diff from HEAD to what the update would leave."""
+    migrations: list[tuple[str, str]] = field(default_factory=list)
+    """The template's migrations the update ran (or, for a plan, would run): (stage, command)."""
 
     @property
     def conflicts(self) -> list[FileEntry]:
@@ -169,7 +178,14 @@ def _locked_update(request: UpdateRequest) -> UpdateResult:
         refuse_missing_answers(repo, recorded, base.commit, request.data, scratch)
         kept = partial(values_held, repo, base.sha, scratch)
         with fresh_render(
-            source, recorded, request.data, trusted=request.trusted, org=request.org, real=True, secrets_kept=kept
+            source,
+            recorded,
+            request.data,
+            trusted=request.trusted,
+            org=request.org,
+            real=True,
+            secrets_kept=kept,
+            repo=repo,
         ) as rendered:
             if not request.move:
                 _refuse_downgrade(repo, recorded.version, rendered.source.version, source.bundled)
@@ -223,10 +239,15 @@ def _update_from(
         to_version=fresh.source.version,
         planned=request.plan or request.diff,
         changed_answers={
-            k: v for k, v in fresh.answers.items() if k not in fresh.secrets and recorded.answers.get(k) != v
+            k: v
+            for k, v in shown_answers(fresh.answers, fresh.secrets, MASK).items()
+            if k not in fresh.secrets and recorded.answers.get(k) != fresh.answers[k]
         },
         conflict_style=request.conflict,
     )
+    migrating = migrations.for_update(repo, recorded, fresh, request.consent)
+    if migrating and scratch is not None:  # a preview says which would run, and runs none
+        result.migrations = [(stage, command) for stage in STAGES for command in migrating.commands(stage)]
     moved = template_renames(repo, base.sha, "HEAD", scratch)  # the team's renames, as git's merge finds them
     deleted = _user_deleted(base_files, ours, fresh.files, moved) if request.restore_deleted else []
     secrets = secret_merge(repo, fresh, base_files, scratch)
@@ -262,7 +283,7 @@ def _update_from(
             result.merge_commit = gitrepo.head(repo)
             result.files = [FileEntry(p, ADDED, "restored: you had deleted it") for p in deleted]
         return result
-    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved, secrets)
+    _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved, secrets, migrating)
     return result
 
 
@@ -294,8 +315,11 @@ def _merge(
     answers_file: str,
     moved: Mapping[str, str],
     secrets: SecretMerge | None,
+    migrating: Migrations,
 ) -> None:
     """Commit the fresh render on the pristine branch and merge it; fill `result` with what happened.
+
+    The template's migrations run in the repo: the `before` ones before the merge, the `after` ones after it.
 
     A journal in the git folder records the starting point until the update is done, so a killed
     update can be told from the user's work on the next run (see update_journal). With `secrets`,
@@ -323,7 +347,7 @@ def _merge(
         journal_file.with_name(journal_file.name + ".tmp").unlink(missing_ok=True)
         raise GitError(f"cannot write {journal_file} ({error.strerror}); {repo} is unchanged") from None
     try:
-        notes = _apply(request, result, journal, journal_file, deleted, answers_file, secrets, hidden)
+        notes = _apply(request, result, journal, journal_file, deleted, answers_file, secrets, hidden, migrating)
     except BaseException as error:
         _roll_back(repo, journal, error)
         journal_file.unlink(missing_ok=True)
@@ -346,18 +370,30 @@ def _apply(
     answers_file: str,
     secrets: SecretMerge | None,
     hidden: list[str],
+    migrating: Migrations,
 ) -> dict[str, str]:
     """Merge the pristine commit and settle what scaffold decides; commit unless conflicts are left.
 
     `hidden` are the files whose secrets the merge sees as placeholders (secret_merge.hidden_head):
-    they are in the work tree so for the merge, and get the values filled in after it.
+    they are in the work tree so for the merge, and get the values filled in after it. The `before`
+    migrations' changes are committed on the side merged into (HEAD points there during the merge
+    only), the `after` ones' are staged with the merge: either way they are part of the update.
     """
     repo = request.repo
     point_branch(repo, journal.pristine, journal.branch)
-    if journal.holding is not None:  # the merge base git chooses, and secrets as placeholders (hidden_head)
-        gitrepo.git(repo, "update-ref", "-m", "scaffold update: merge base", "HEAD", journal.holding, journal.head)
-        if hidden:
-            gitrepo.git(repo, "checkout", journal.holding, "--", *hidden)
+    into = journal.holding  # the merge base git chooses, and secrets as placeholders (hidden_head)
+    if migrating:
+        result.migrations = [(BEFORE, command) for command in migrating.commands(BEFORE)]
+        migrating.run(repo, BEFORE)
+        changed = migrations.changed(repo)
+        as_merged = [p for p in hidden if p not in changed]  # what the migrations changed, the merge sees as is
+        if journal.holding is not None and as_merged:
+            gitrepo.git(repo, "checkout", journal.holding, "--", *as_merged)
+        into = migrations.commit_before_merge(repo, into or journal.head) or into
+    elif journal.holding is not None and hidden:
+        gitrepo.git(repo, "checkout", journal.holding, "--", *hidden)
+    if into is not None:
+        gitrepo.git(repo, "update-ref", "-m", "scaffold update: merge base", "HEAD", into, journal.head)
     merge = gitrepo.git(
         repo,
         "merge",
@@ -369,8 +405,8 @@ def _apply(
         journal.branch,
         check=False,
     )
-    if journal.holding is not None:  # the merge commit's first parent is the user's commit, as always
-        gitrepo.git(repo, "update-ref", "-m", "scaffold update", "HEAD", journal.head, journal.holding)
+    if into is not None:  # the merge commit's first parent is the user's commit, as always
+        gitrepo.git(repo, "update-ref", "-m", "scaffold update", "HEAD", journal.head, into)
     if merge.returncode not in (0, 1) or (merge.returncode == 1 and not _merging(repo)):  # 1: conflicts
         detail = (merge.stderr or merge.stdout).strip().splitlines()
         raise GitError(f"git merge failed in {repo}: {detail[-1] if detail else 'no output'}")
@@ -381,6 +417,11 @@ def _apply(
     if secrets is not None:
         paths = set(secrets.rendered) | set(hidden) | set(_unmerged(repo))
         fill_work_tree(repo, secrets, paths, _unmerged(repo))
+    if migrating:
+        result.migrations += [(AFTER, command) for command in migrating.commands(AFTER)]
+        left = migrations.untracked(repo)
+        migrating.run(repo, AFTER)
+        migrations.stage_after_merge(repo, left)
     if not notes:
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         result.merge_commit = gitrepo.head(repo)
@@ -539,6 +580,8 @@ def format_result(result: UpdateResult) -> str:
     width = max((len(f.status) for f in result.files), default=0)
     lines = [head]
     lines.extend(f"  {f.status:<{width}}  {f.path}" + (f"  ({f.note})" if f.note else "") for f in result.files)
+    verb = "would run" if result.planned else "ran"
+    lines.extend(f"  {verb} the template's {stage} migration `{command}`" for stage, command in result.migrations)
     if result.changed_answers:
         lines.append("  answers changed: " + ", ".join(f"{k}={v}" for k, v in result.changed_answers.items()))
     counts: dict[str, int] = {}

@@ -239,6 +239,10 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     "billion-laughs in a file copier.yml includes": yaml_bomb_in_an_include,
     "a repetition of gigabytes": files({"big.txt.jinja": "{{{{ 'x' * 10 ** 10 }}}}\n"}),
     "a power too large to compute": files({"big.txt.jinja": "{{{{ 10 ** 100000000 }}}}\n"}),
+    "a padding of gigabytes": files({"big.txt.jinja": "{{{{ 'x'.ljust(10 ** 10) }}}}\n"}),
+    "a tab expansion of gigabytes": files({"big.txt.jinja": "{{{{ ('\\t' * 1000).expandtabs(10 ** 7) }}}}\n"}),
+    "a centre filter of gigabytes": files({"big.txt.jinja": "{{{{ 'x' | center(10 ** 10) }}}}\n"}),
+    "an indent filter of gigabytes": files({"big.txt.jinja": "{{{{ 'a\\nb' | indent(10 ** 10) }}}}\n"}),
     "write through a preserved symlink": both(
         symlink("link", "{world.outside}", _preserve_symlinks=True),
         files({"{{{{ 'link' }}}}/pwned.txt": "pwned\n"}),

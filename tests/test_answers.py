@@ -1,10 +1,13 @@
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from generator.answers import KNOWN_KEYS, problem_with, validate_answer, validate_answers
+from generator.answers import KNOWN_KEYS, problem_with, validate_answer
 from generator.errors import InvalidAnswerError, shown
 from generator.quantities import QuantityError, parse_cpu, parse_memory
+from tests.cli import scaffold
 
 
 @pytest.mark.parametrize("name", ["a", "my-service", "svc2", "a" * 63, "payments-api-v2"])
@@ -47,8 +50,6 @@ def test_privileged_and_impossible_ports_are_refused(value: str) -> None:
 
 
 def test_pprof_port_must_differ_from_the_service_port() -> None:
-    with pytest.raises(InvalidAnswerError, match="pprof_port 8080 is the same as port"):
-        validate_answers({"port": 8080, "enable_pprof": True, "pprof_port": "8080"})
     assert problem_with("pprof_port", 8080, 8080).startswith("pprof_port 8080 is the same")
     assert problem_with("pprof_port", 6060, 8080) == ""
 
@@ -188,24 +189,27 @@ def test_another_runtime_image_is_refused_listing_the_accepted_ones() -> None:
     )
 
 
-@pytest.mark.parametrize(
-    ("answers", "refused"),
-    [
-        ({"port": 8080, "pprof_port": 8080}, True),  # pprof is on unless switched off
-        ({"port": 8080, "enable_pprof": True, "pprof_port": 8080}, True),
-        ({"port": 8080, "enable_pprof": False, "pprof_port": 8080}, False),  # no pprof server: no clash
-        ({"port": 8080, "pprof_port": 6060}, False),
-        ({"enable_pprof": True}, False),
-        ({}, False),
-    ],
-)
-def test_pprof_port_clashes_with_port_only_while_pprof_is_on(answers: dict[str, object], refused: bool) -> None:
-    if not refused:
-        assert validate_answers(answers) == {k: validate_answer(k, v) for k, v in answers.items()}
-        return
-    with pytest.raises(InvalidAnswerError) as error:
-        validate_answers(answers)
-    assert error.value.message == "pprof_port 8080 is the same as port; accepted: a port other than 8080"
+def test_scaffold_new_refuses_pprof_port_equal_to_port_while_pprof_is_on(tmp_path: Path) -> None:
+    code, out, err = scaffold(
+        tmp_path, "new", "svc", "--defaults", "--data", "port=8080", "--data", "enable_pprof=true",
+        "--data", "pprof_port=8080",
+    )  # fmt: skip
+
+    assert code == 2, out + err
+    assert err.strip() == "error: pprof_port 8080 is the same as port; accepted: a port other than 8080"
+    assert not (tmp_path / "svc").exists()
+
+
+def test_scaffold_new_accepts_pprof_port_equal_to_port_when_pprof_is_off(tmp_path: Path) -> None:
+    code, out, err = scaffold(
+        tmp_path, "new", "svc", "--defaults", "--data", "port=8080", "--data", "enable_pprof=false",
+        "--data", "pprof_port=8080",
+    )  # fmt: skip
+
+    assert code == 0, out + err
+    answers = yaml.safe_load((tmp_path / "svc" / ".copier-answers.yml").read_text())
+    assert answers["port"] == 8080 and answers["enable_pprof"] is False
+    assert "pprof_port" not in answers  # no pprof server, so no pprof port to clash with
 
 
 def test_a_template_validator_compares_pprof_port_with_port_as_copier_passes_them() -> None:

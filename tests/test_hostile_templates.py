@@ -97,6 +97,10 @@ REFUSED_FOR = {
     "100000 YAML nodes through its aliases (a YAML bomb); accepted: a smaller document (SCAFFOLD_LIMIT_YAML_NODES)",
     "a repetition of gigabytes": "is refused: a repetition longer than 512 MiB (SCAFFOLD_LIMIT_BYTES)",
     "a power too large to compute": "is refused: a power with an exponent above 10000",
+    "a padding of gigabytes": "is refused: a text longer than 512 MiB from str.ljust (SCAFFOLD_LIMIT_BYTES)",
+    "a tab expansion of gigabytes": "is refused: a text longer than 512 MiB from str.expandtabs (SCAFFOLD_LIMIT",
+    "a centre filter of gigabytes": "is refused: a text longer than 512 MiB from the center filter (SCAFFOLD_LIMIT",
+    "an indent filter of gigabytes": "is refused: a text longer than 512 MiB from the indent filter (SCAFFOLD_LIMIT",
     "a thousand files of 100 kB each": "renders more than 1 MiB; accepted: a smaller render, or a higher "
     "SCAFFOLD_LIMIT_BYTES",
     "a file of gigabytes from a loop": "renders more than 1 MiB; accepted: a smaller render, or a higher "

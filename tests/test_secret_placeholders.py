@@ -313,3 +313,191 @@ def test_a_transformed_secret_line_is_taken_from_the_real_render_and_else_none()
     merged = f"A=S3\nB=2\nC={placeholder('tok').upper()}\n".encode()
     assert filled_file(merged.replace(b"C=", b"A="), rendered, real, values) == b"A=S3\nB=2\nA=S3\n"
     assert filled_file(b"A=S3\n", rendered, b"A=S\n3\nB=1\n", values) is None  # the lines do not even match up
+
+
+def test_a_secret_with_choices_is_created_and_its_choice_never_reaches_the_pristine_branch(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["api_token"]["choices"] = ["changeme-default", SECRET]  # the placeholder is none of them
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    repo = new_repo(tmp_path, git_template(folder))
+
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"
+    assert git(repo, "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
+    assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+    check_says_up_to_date(repo)
+
+
+def test_an_answer_whose_default_is_built_from_a_secret_holds_its_placeholder_on_the_pristine_branch(
+    tmp_path: Path,
+) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # taken with --defaults
+    config["_message_after_copy"] = "Database: {{ db_url }}"
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (folder / "db.env.jinja").write_text("DB={{ db_url }}\n")
+    template = git_template(folder)
+
+    repo = new_repo(tmp_path, template)  # asserts the message printed holds no secret
+
+    assert (repo / "db.env").read_text() == f"DB=postgres://app:{SECRET}@db/app\n"
+    assert git(repo, "show", "scaffold/pristine:db.env") == f"DB=postgres://app:{PLACEHOLDER}@db/app\n"
+    assert f"db_url: postgres://app:{PLACEHOLDER}@db/app" in git(repo, "show", "scaffold/pristine:.copier-answers.yml")
+    assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+    check_says_up_to_date(repo)
+    release(template, "v1.1.0", {"db.env.jinja": "DB={{ db_url }}\nPOOL=4\n"})
+
+    code, out, err = scaffold(repo, "update", "--diff")
+    assert code == 0, out + err
+    assert "db.env: holds a secret answer; its changes are not shown" in out and SECRET not in out + err
+    code, out, err = scaffold(repo, "update")  # the secret is read back from the files: not asked for
+
+    assert code == 0, out + err
+    assert SECRET not in out + err
+    assert (repo / "db.env").read_text() == f"DB=postgres://app:{SECRET}@db/app\nPOOL=4\n"
+    assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+    assert reachable_holding(repo, SECRET, "HEAD^2") == set()
+    check_says_up_to_date(repo)
+    release(template, "v1.2.0", {"db.env.jinja": "DB={{ db_url }}\nPOOL=8\n"})
+
+    code, out, err = scaffold(repo, "update", "-d", f"api_token={NEW_SECRET}")  # db_url records the old one
+
+    assert code == 0, out + err
+    assert (repo / "db.env").read_text() == f"DB=postgres://app:{NEW_SECRET}@db/app\nPOOL=8\n"
+    assert f"db_url: postgres://app:{NEW_SECRET}@db/app" in (repo / ".copier-answers.yml").read_text()
+    for secret in (SECRET, NEW_SECRET):
+        assert reachable_holding(repo, secret, *pristine_refs(repo)) == set()
+
+
+def test_new_runs_the_placeholder_renders_tasks_first_so_what_they_set_outside_the_repo_is_the_value(
+    tmp_path: Path,
+) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    vault = tmp_path / "vault.txt"  # a task that hands the secret to a store outside the repo (`gh secret set`)
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["_tasks"] = [f"echo {{{{ api_token }}}} >> {vault}"]
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    code, out, err = scaffold(
+        tmp_path,
+        "new",
+        "svc",
+        "--template",
+        str(git_template(folder)),
+        "--defaults",
+        "--trust",
+        "-d",
+        f"api_token={SECRET}",
+    )
+
+    assert code == 0, out + err
+    assert vault.read_text().splitlines() == [PLACEHOLDER, SECRET]  # rendered twice (docs/updating.md): value last
+    assert git(tmp_path / "svc", "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\n"
+
+
+def test_a_template_that_renders_a_secret_into_a_file_name_is_refused_by_new_update_and_check(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    template = git_template(folder)
+    repo = new_repo(tmp_path, template)
+    release(template, "v1.1.0", {"{{ api_token }}.pem": "key\n"})  # `update --plan`, `check` print file names
+    reason = (
+        f"error: template {template} renders the secret answer api_token into the file name "
+        f"'{PLACEHOLDER}.pem'; accepted: secret answers in file contents only\n"
+    )
+    head = git(repo, "rev-parse", "HEAD")
+
+    for command in (["update", "--plan"], ["update"], ["check"]):
+        code, out, err = scaffold(repo, *command)
+        shown = (reason, "") if command[0] == "update" else ("", f"{repo}: {reason}")  # check reports on stdout
+        assert (code, err, out) == (2, *shown), command
+    assert git(repo, "rev-parse", "HEAD") == head and not git(repo, "status", "--porcelain")
+    for pretend in (["--pretend"], []):  # the preview lists file names
+        code, out, err = scaffold(
+            tmp_path, "new", "other", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}", *pretend
+        )
+        assert (code, out + err) == (2, reason)
+        assert not (tmp_path / "other").exists()
+
+
+def copier_made(template: Path, dest: Path) -> Path:
+    """A repo made by plain `copier copy` with the secret, then committed."""
+    copier = Path(sys.executable).parent / "copier"
+    args = ["copy", "--defaults", "--vcs-ref", "v1.0.0", "-d", f"api_token={SECRET}", str(template), str(dest)]
+    subprocess.run([str(copier), *args], check=True, capture_output=True)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "Made with copier")
+    return dest
+
+
+def test_adopt_reads_a_secret_from_the_files_or_refuses_and_its_pristine_render_holds_none(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # recorded by copier
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (folder / "db.env.jinja").write_text("DB={{ db_url }}\n")
+    template = git_template(folder)
+    read, edited = copier_made(template, tmp_path / "read"), copier_made(template, tmp_path / "edited")
+    (edited / "config.env").write_text(f"TOKEN={SECRET}  # ours\n")  # the one file that tells the value
+    git(edited, "commit", "-qam", "Comment the token")
+
+    code, out, err = scaffold(read, "adopt")
+    assert code == 0, out + err
+    code, out, err = scaffold(edited, "adopt")
+    assert (code, out, err) == (
+        2,
+        "",
+        f"error: {edited}: the secret answer api_token is not recorded and no file of the repo tells it; "
+        "accepted: --data api_token=VALUE (the value the repo uses)\n",
+    )
+    code, out, err = scaffold(edited, "adopt", "-d", f"api_token={SECRET}")
+    assert code == 0, out + err
+
+    for repo in (read, edited):
+        assert git(repo, "show", "scaffold/pristine:db.env") == f"DB=postgres://app:{PLACEHOLDER}@db/app\n"
+        assert reachable_holding(repo, SECRET, *pristine_refs(repo)) == set()
+        assert SECRET not in out + err
+    check_says_up_to_date(read)
+
+
+def test_a_secret_that_is_part_of_its_own_placeholder_is_hidden_once_and_updates_cleanly(tmp_path: Path) -> None:
+    secret = "scaffold-secret"  # as `secret`, a common development default, is part of `scaffold-secret-KEY`
+    assert hide(b"TOKEN=" + secret.encode() + b"\n", [("api_token", secret)] * 2) == f"TOKEN={PLACEHOLDER}\n".encode()
+    template = git_template(secret_template(tmp_path / "tpl"))
+    repo = new_repo(tmp_path, template, secret)
+    release(template, "v1.1.0", {"config.env.jinja": "TOKEN={{ api_token }}\nMODE=second\n"})
+
+    code, out, err = scaffold(repo, "update")  # the value is read from the file, then hidden for the merge
+
+    assert code == 0, out + err
+    assert (repo / "config.env").read_text() == f"TOKEN={secret}\nMODE=second\n"
+    assert git(repo, "show", "scaffold/pristine:config.env") == f"TOKEN={PLACEHOLDER}\nMODE=second\n"
+
+
+def test_a_task_that_fails_with_the_real_value_is_reported_with_the_secret_masked(tmp_path: Path) -> None:
+    folder = secret_template(tmp_path / "tpl")
+    store = tmp_path / "registered"  # a task that is not idempotent: its second run (the real values) fails
+    config = yaml.safe_load((folder / "copier.yml").read_text())
+    config["_tasks"] = [f"mkdir {store} && echo {{{{ api_token }}}} > {store}/token"]
+    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+
+    code, out, err = scaffold(
+        tmp_path,
+        "new",
+        "svc",
+        "--template",
+        str(git_template(folder)),
+        "--defaults",
+        "--trust",
+        "-d",
+        f"api_token={SECRET}",
+    )
+
+    assert (code, out) == (2, "")
+    assert err == (
+        f"error: template {folder} could not be rendered: Command 'mkdir {store} && echo ******** > {store}/token' "
+        "returned non-zero exit status 1.\n"
+    )
+    assert not (tmp_path / "svc").exists()

@@ -125,3 +125,52 @@ def bounded_binop(limits: Limits, operator: str, left: Any, right: Any) -> Any:
             raise SecurityError(f"a power with an exponent above 10000 ({right})")
         return left**right
     raise SecurityError(f"operator {operator} is not intercepted")
+
+
+_PADDING = frozenset({"ljust", "rjust", "center", "zfill"})
+"""The str methods whose width argument is the length of the text they build, in C, before anything counts it."""
+
+
+def bounded_call(limits: Limits, call: Any, context: Any, obj: Any, *args: Any, **kwargs: Any) -> Any:
+    """Call `obj` from Jinja's sandbox through its `call`, refusing a padding or tab expansion too large to build.
+
+    `'x'.ljust(10**10)` is `'x' * 10**10` (bounded_binop) by another name.
+    """
+    from jinja2.exceptions import SecurityError
+
+    text, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
+    if isinstance(text, str | bytes) and name in _PADDING | {"expandtabs"}:
+        width = next(iter([*args, *kwargs.values()]), 8 if name == "expandtabs" else 0)
+        tabs = text.count("\t") if isinstance(text, str) else text.count(b"\t")
+        built = width * max(1, tabs) if name == "expandtabs" else width
+        if isinstance(built, int) and built > limits.bytes:
+            raise SecurityError(f"a text longer than {size(limits.bytes)} from str.{name} (SCAFFOLD_LIMIT_BYTES)")
+    return call(context, obj, *args, **kwargs)
+
+
+def bounded_filters(limits: Limits, filters: dict[str, Any]) -> None:
+    """Hold Jinja's `center` and `indent` filters in `filters` to `limits`: their width builds the text in C."""
+    from jinja2.exceptions import SecurityError
+
+    def refuse(name: str) -> SecurityError:
+        return SecurityError(f"a text longer than {size(limits.bytes)} from the {name} filter (SCAFFOLD_LIMIT_BYTES)")
+
+    center, indent = filters.get("center"), filters.get("indent")
+    if center is not None:
+
+        def bounded_center(value: Any, width: int = 80) -> Any:
+            if isinstance(width, int) and width > limits.bytes:
+                raise refuse("center")
+            return center(value, width)
+
+        filters["center"] = bounded_center
+    if indent is not None:
+
+        def bounded_indent(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> Any:
+            lines = str(value).count("\n") + 1
+            step = width if isinstance(width, int) else len(str(width))
+            if step * lines > limits.bytes:
+                raise refuse("indent")
+            return indent(value, width, *args, **kwargs)
+
+        filters["indent"] = bounded_indent

@@ -20,10 +20,10 @@ class Case:
     links: dict[str, str] = field(default_factory=dict)
     """Symlinks in the template (path -> target), the same in both versions."""
     answers_file: str = ".copier-answers.yml"
-    copier_update_only: tuple[str, ...] = ()
-    """Files only `copier update` makes: what its migrations write (scaffold's update runs no migrations)."""
     refused: str = ""
     """When docs/security.md refuses what copier allows: the one-line refusal scaffold gives instead."""
+    repo_files: dict[str, str] = field(default_factory=dict)
+    """Files the team adds to the repo and commits before the update, in both repos."""
     secrets: dict[str, str] = field(default_factory=dict)
     """Secret answers the repo uses: never recorded, so `scaffold update` must be given them (copier renders
     their defaults again); the values here are those defaults, so both make the same files."""
@@ -317,6 +317,19 @@ CASES = [
         {"OWNER.jinja": "{{ owner }}\n"},
     ),
     Case(
+        "folder_name_and_external_data_on_update",
+        "`{{ _folder_name }}` in a file and `_external_data` read from a file the team added to the repo, on update",
+        {
+            "copier.yml": "_external_data:\n  team: team.yml\nname: x\n",
+            # a file of v1 naming the folder would conflict in copier's own update, which renders both versions
+            # in temporary folders under other names (test_conformance.py shows scaffold's update keeps it)
+            "NAME.jinja": "{{ name }}\n",
+            **ANSWERS_FILE,
+        },
+        {"LEAD.md.jinja": "{{ _external_data.team.lead | default('nobody') }} leads {{ _folder_name }}\n"},
+        repo_files={"team.yml": "lead: ada\n"},
+    ),
+    Case(
         "copier_conf",
         "`_copier_conf` and `_folder_name` in templates",
         {
@@ -339,17 +352,26 @@ CASES = [
     ),
     Case(
         "migrations",
-        "`_migrations` by version: copier runs them on update, scaffold does not (docs/security.md)",
+        "`_migrations` by version, before and after the update, with copier's variables and environment",
         {
             "copier.yml": "name: x\n",
             "old.txt": "old\n",
+            "NAME.jinja": "{{ name }}\n",
             **ANSWERS_FILE,
         },
         {
-            "copier.yml": "name: x\n_migrations:\n  - version: v2.0.0\n    command: \"echo migrated > MIGRATED.txt\"\n",
+            "copier.yml": "name: x\n_migrations:\n"
+            "  - version: v2.0.0\n"
+            "    command: \"echo $STAGE $VERSION_FROM $VERSION_TO $VERSION_CURRENT >> MIGRATED.txt\"\n"
+            "  - version: v2.0.0\n    when: \"{{ _stage == 'before' }}\"\n"
+            "    command: \"cat NAME > before.txt; echo {{ _version_pep440_to }} >> before.txt\"\n"
+            "  - version: v2.0.0\n    command: [sh, -c, \"cat ../NAME > after.txt\"]\n    working_directory: sub\n"
+            "  - version: v3.0.0\n    command: \"echo never > never.txt\"\n"
+            "  - command: \"echo {{ name }} $COPIER_OPERATION {{ _copier_phase }} > any-version.txt\"\n",
+            "NAME.jinja": "{{ name }} v2\n",
+            "sub/.keep": "",
             "old.txt": None,
         },
-        copier_update_only=("MIGRATED.txt",),
     ),
     Case(
         "link_out_of_the_template",
