@@ -4,6 +4,7 @@ tests/test_hostile_templates.py drives the same refusals through whole renders (
 """
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from jinja2.exceptions import SecurityError
@@ -11,7 +12,7 @@ from jinja2.exceptions import SecurityError
 from generator.errors import ConfigError, TemplateError, TemplateRefusedError
 from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
-from generator.trust.limits import Limits, bounded_binop, current, size
+from generator.trust.limits import Limits, bounded_binop, bounded_call, bounded_filters, current, size
 
 
 def test_the_defaults_hold_unless_an_environment_variable_changes_one() -> None:
@@ -277,3 +278,67 @@ def test_an_include_of_a_folder_or_of_invalid_yaml_is_refused_naming_it(tmp_path
     with pytest.raises(TemplateError) as invalid:
         bounded_yaml.measure_config(config, tmp_path)
     assert invalid.value.message.startswith(f"{tmp_path / 'bad.yml'} (`!include bad.yml`) is not valid YAML: ")
+
+
+# --- padding and indenting, which build their text in C
+
+
+def plain_call(context: object, obj: Any, *args: Any, **kwargs: Any) -> Any:
+    return obj(*args, **kwargs)
+
+
+@pytest.mark.parametrize("method", ["ljust", "rjust", "center", "zfill"])
+def test_padding_up_to_the_byte_limit_is_built_and_wider_is_refused(method: str) -> None:
+    limits = Limits(bytes=10)
+
+    assert bounded_call(limits, plain_call, None, getattr("ab", method), 10) == getattr("ab", method)(10)
+    with pytest.raises(SecurityError) as raised:
+        bounded_call(limits, plain_call, None, getattr("ab", method), 11)
+    assert str(raised.value) == f"a text longer than 10 bytes from str.{method} (SCAFFOLD_LIMIT_BYTES)"
+    with pytest.raises(SecurityError):
+        bounded_call(limits, plain_call, None, getattr(b"ab", method), 11)  # bytes alike
+    with pytest.raises(SecurityError):
+        bounded_call(limits, plain_call, None, "ab".ljust, width=11)  # a width given by name alike
+
+
+def test_expanding_tabs_counts_the_width_once_per_tab() -> None:
+    limits = Limits(bytes=16)
+
+    assert bounded_call(limits, plain_call, None, "a\tb".expandtabs) == "a       b"  # 8 by default
+    assert bounded_call(limits, plain_call, None, "\t\t".expandtabs, 8) == " " * 16
+    with pytest.raises(SecurityError) as raised:
+        bounded_call(limits, plain_call, None, "\t\t\t".expandtabs)
+    assert str(raised.value) == "a text longer than 16 bytes from str.expandtabs (SCAFFOLD_LIMIT_BYTES)"
+    with pytest.raises(SecurityError):
+        bounded_call(limits, plain_call, None, "x".expandtabs, 17)  # no tab: the width counts once
+
+
+def test_other_calls_pass_through_unchanged() -> None:
+    assert bounded_call(Limits(bytes=1), plain_call, None, "a,b".split, ",") == ["a", "b"]
+    assert bounded_call(Limits(bytes=1), plain_call, None, max, 10**9, 2) == 10**9
+
+
+def test_the_center_and_indent_filters_are_held_to_the_byte_limit() -> None:
+    filters: dict[str, Any] = {"center": lambda v, w=80: str(v).center(w), "indent": lambda v, w=4: str(v)}
+    bounded_filters(Limits(bytes=10), filters)
+
+    assert filters["center"]("ab", 10) == "ab".center(10)
+    assert filters["indent"]("a\nb", 5) == "a\nb"  # 5 per line, 2 lines: 10
+    assert filters["indent"]("a\nb", "12345") == "a\nb"  # a text width counts its length
+    with pytest.raises(SecurityError):
+        filters["center"]("ab", 11)
+    with pytest.raises(SecurityError):
+        filters["indent"]("a\nb", 6)
+    with pytest.raises(SecurityError) as raised:
+        filters["center"]("ab")  # copier's default width, 80
+    assert str(raised.value) == "a text longer than 10 bytes from the center filter (SCAFFOLD_LIMIT_BYTES)"
+    with pytest.raises(SecurityError) as raised:
+        filters["indent"]("a\nb\nc")  # 4 per line by default: 12
+    assert str(raised.value) == "a text longer than 10 bytes from the indent filter (SCAFFOLD_LIMIT_BYTES)"
+
+
+def test_filters_a_template_environment_lacks_are_not_added() -> None:
+    filters: dict[str, Any] = {}
+    bounded_filters(Limits(), filters)
+
+    assert filters == {}
