@@ -20,14 +20,15 @@ declare -A SOURCE=(
   [ownership]="generator/ownership.py"
   [refusals]="generator/refusals.py"
 )
-# The fast tests that exercise each module (no Go builds, no containers).
+# The tests that exercise each module (no Go builds, no containers): the *_rules.py files pin the
+# rules on small inputs; check also runs test_check.py (seconds), which checks repos of the bundled template.
 declare -A TESTS=(
-  [trust]="tests/test_trust.py"
+  [trust]="tests/test_guard_rules.py tests/test_consent_rules.py tests/test_limits_rules.py tests/test_snapshot_rules.py tests/test_trust.py"
   [answers]="tests/test_answers.py"
   [quantities]="tests/test_quantities.py tests/test_answers.py"
-  [check]="tests/test_check.py"
-  [ownership]="tests/test_check.py"
-  [refusals]="tests/test_update_states.py"
+  [check]="tests/test_check_rules.py tests/test_check.py"
+  [ownership]="tests/test_ownership_rules.py"
+  [refusals]="tests/test_refusal_rules.py"
 )
 
 modules=("$@")
@@ -47,7 +48,10 @@ for module in "${modules[@]}"; do
   {
     echo "[mutmut]"
     echo "source_paths=generator"
-    echo "also_copy=templates"
+    echo "also_copy="  # what tests read beside the code: the templates, and the docs some tests check
+    echo "    templates"
+    echo "    docs"
+    echo "    README.md"
     echo "only_mutate=${SOURCE[$module]}"
     echo "pytest_add_cli_args_test_selection="
     for test in ${TESTS[$module]}; do echo "    $test"; done

@@ -454,6 +454,38 @@ def test_yaml_aliases_are_measured_without_being_expanded() -> None:
         assert refused.value.message.startswith(rule)
 
 
+@pytest.mark.parametrize(("port", "valid"), [("0", False), ("1", True), ("65535", True), ("65536", False)])
+def test_a_git_url_port_must_be_from_1_to_65535(port: str, valid: bool) -> None:
+    src = f"https://example.com:{port}/acme/t.git"
+    if valid:
+        assert identify(src).port == int(port)
+        return
+    with pytest.raises(TemplateError) as raised:
+        identify(src)
+    assert raised.value.message == (
+        f"template source {src!r} is not valid: port {port!r} is not valid; accepted: a number from 1 to 65535"
+    )
+
+
+def test_a_url_whose_scheme_is_no_git_transport_is_refused_naming_the_transports() -> None:
+    with pytest.raises(TemplateError) as raised:
+        identify("ftp://example.com/acme/t.git")
+
+    assert raised.value.message == (
+        "template source 'ftp://example.com/acme/t.git' is not valid: scheme 'ftp' is not a git transport; "
+        "accepted: https, http, ssh, git"
+    )
+
+
+def test_a_relative_folder_without_a_base_is_taken_from_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    assert identify("templates/t") == identify(str(tmp_path / "templates" / "t"))
+    assert identify(str(tmp_path / "x"), base=Path("/elsewhere")) == identify(str(tmp_path / "x"))
+
+
 def _config_with(folder: Path, copier_yml: str, files: dict[str, str]) -> Path:
     folder.mkdir()
     (folder / "copier.yml").write_text(copier_yml)
