@@ -180,6 +180,17 @@ def head(path: Path) -> str:
     return git(path, "rev-parse", "HEAD").stdout.strip()
 
 
+def tree_modes(cwd: Path, *ls_tree_args: str, env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Return the git mode of each path `git ls-tree -z ARGS` lists (e.g. `-r TREE`, or `REV -- PATH...`)."""
+    listing = git(cwd, "ls-tree", "-z", *ls_tree_args, env=env).stdout
+    modes = {}
+    for entry in listing.split("\0"):
+        meta, _, path = entry.partition("\t")
+        if path:
+            modes[path] = meta.split()[0]
+    return modes
+
+
 def read_objects(cwd: Path, names: Sequence[str], env: Mapping[str, str] | None = None) -> list[bytes | None]:
     """Return the contents of the git objects `names` (`HEAD:go.mod`, `:2:main.go`, a blob id); None if missing.
 

@@ -122,7 +122,7 @@ def hidden_head(
     changed = {p: c for p, c in changed.items() if c != ours[p]}
     if not changed:
         return holding, []
-    modes = _modes(repo, holding, list(changed), env)
+    modes = gitrepo.tree_modes(repo, "--full-tree", holding, "--", *changed, env=env)
     with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
         index_env = {**(env or {}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         gitrepo.git(repo, "read-tree", holding, env=index_env)
@@ -137,16 +137,6 @@ def hidden_head(
     message = f"Merge base for scaffold update: your files with each secret answer as its placeholder ({PREFIX}KEY)\n"
     commit = gitrepo.git(repo, "commit-tree", tree, "-p", holding, "-m", message, env=env).stdout.strip()
     return commit, sorted(changed)
-
-
-def _modes(repo: Path, rev: str, paths: list[str], env: Mapping[str, str] | None) -> dict[str, str]:
-    listing = gitrepo.git(repo, "ls-tree", "-z", "--full-tree", rev, "--", *paths, env=env).stdout
-    modes = {}
-    for entry in listing.split("\0"):
-        meta, _, path = entry.partition("\t")
-        if path:
-            modes[path] = meta.split()[0]
-    return modes
 
 
 def fill_work_tree(repo: Path, secrets: SecretMerge, paths: Iterable[str], unmerged: Iterable[str]) -> list[str]:

@@ -104,7 +104,7 @@ def planned_merge(
 def _tree_of(repo: Path, merged_tree: str, after: Snapshot, scratch: Mapping[str, str]) -> str:
     """Return the tree of the files the update leaves (`after`), built from `merged_tree` in the scratch store."""
     current = of_commit(repo, merged_tree, env=scratch)
-    modes = _modes(repo, merged_tree, scratch)
+    modes = gitrepo.tree_modes(repo, "-r", merged_tree, env=scratch)
     with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
         env = {**scratch, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
         gitrepo.git(repo, "read-tree", merged_tree, env=env)
@@ -118,16 +118,6 @@ def _tree_of(repo: Path, merged_tree: str, after: Snapshot, scratch: Mapping[str
         if lines:
             gitrepo.git(repo, "update-index", "-z", "--index-info", env=env, input_text="\0".join(lines) + "\0")
         return gitrepo.git(repo, "write-tree", env=env).stdout.strip()
-
-
-def _modes(repo: Path, tree: str, scratch: Mapping[str, str]) -> dict[str, str]:
-    listing = gitrepo.git(repo, "ls-tree", "-r", "-z", tree, env=scratch).stdout
-    modes = {}
-    for entry in listing.split("\0"):
-        meta, _, path = entry.partition("\t")
-        if path:
-            modes[path] = meta.split()[0]
-    return modes
 
 
 def _write_blob(repo: Path, content: bytes, env: Mapping[str, str]) -> str:
