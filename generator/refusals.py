@@ -81,9 +81,13 @@ def refuse_unless_ready(repo: Path) -> None:
 
 
 def _git_paths(repo: Path, names: list[str]) -> dict[str, Path]:
-    args = [arg for name in names for arg in ("--git-path", name)]
-    out = gitrepo.git(repo, "rev-parse", "--path-format=absolute", *args).stdout.splitlines()
-    return dict(zip(names, map(Path, out), strict=True))
+    # one call per name: git prints each path unquoted on a line of its own, so the output of several could not
+    # be split back where the repo's path holds a line break
+    paths = {}
+    for name in names:
+        out = gitrepo.git(repo, "rev-parse", "--path-format=absolute", "--git-path", name).stdout
+        paths[name] = Path(out.removesuffix("\n"))
+    return paths
 
 
 def usable_history(repo: Path, recorded: Recorded) -> list[PristineCommit]:

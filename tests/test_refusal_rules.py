@@ -507,3 +507,13 @@ def test_first_few_names_three_without_duplicates_and_counts_the_rest() -> None:
     assert first_few(["a", "b", "c", "d", "e", "b"]) == "a, b, c and 2 more"
     assert first_few(["a", "b", "c", "d"]) == "a, b, c and 1 more"
     assert first_few([]) == ""
+
+
+def test_a_repo_whose_path_holds_a_line_break_is_looked_at_like_any_other(made: Path, tmp_path: Path) -> None:
+    repo = Path(shutil.copytree(made, tmp_path / "line\nbreak", symlinks=True))
+    refuse_unless_ready(repo)  # ready: each git path is read whole
+
+    (repo / ".git" / "MERGE_HEAD").write_text(git(repo, "rev-parse", "HEAD"))
+    with pytest.raises(RefusedError) as raised:  # the message names the path as it is, line break included
+        refuse_unless_ready(repo)
+    assert raised.value.message.startswith(f"a merge is in progress in {repo}; finish it")
