@@ -10,6 +10,7 @@ import functools
 import os
 import signal
 import subprocess
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,6 +190,31 @@ def tree_modes(cwd: Path, *ls_tree_args: str, env: Mapping[str, str] | None = No
         if path:
             modes[path] = meta.split()[0]
     return modes
+
+
+def tree_with(cwd: Path, tree: str, changes: Mapping[str, bytes | None], env: Mapping[str, str] | None = None) -> str:
+    """Return the tree `tree` with each file of `changes` (path -> content; None: removed) written into it.
+
+    A changed file keeps its mode in `tree` (a new one is a plain file). The blobs are written to the object
+    store `env` names (a scratch store: pristine.scratch_objects), through a private index.
+    """
+    if not changes:
+        return tree
+    modes = tree_modes(cwd, "--full-tree", tree, "--", *changes, env=env)
+    with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
+        index_env = {**(env or {}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
+        git(cwd, "read-tree", tree, env=index_env)
+        blob_file = Path(tmp) / "blob"
+        lines = []
+        for path, content in sorted(changes.items()):
+            if content is None:
+                lines.append(f"0 {'0' * 40}\t{path}")
+                continue
+            blob_file.write_bytes(content)
+            blob = git(cwd, "hash-object", "-w", "--no-filters", str(blob_file), env=index_env).stdout.strip()
+            lines.append(f"{modes.get(path, '100644')} {blob}\t{path}")
+        git(cwd, "update-index", "-z", "--index-info", env=index_env, input_text="\0".join(lines) + "\0")
+        return git(cwd, "write-tree", env=index_env).stdout.strip()
 
 
 def read_objects(cwd: Path, names: Sequence[str], env: Mapping[str, str] | None = None) -> list[bytes | None]:

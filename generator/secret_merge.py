@@ -8,7 +8,6 @@ branch). Once merged, the files in the work tree get the values filled in (`fill
 user's branch is the one place the secrets are written.
 """
 
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,8 +70,13 @@ def values_held(repo: Path, base: str, env: Mapping[str, str] | None, keys: froz
 
     For rerender.fresh_render's `secrets_kept`: an update not given a secret keeps the repo's value.
     """
-    held = {p: c for p, c in of_commit(repo, base, env=env).items() if holds_placeholder(c, keys)}
-    return current_values(of_commit(repo, "HEAD", held), held, keys)
+    return _held_in_head(repo, of_commit(repo, base, env=env), keys, env)
+
+
+def _held_in_head(repo: Path, base: Snapshot, keys: frozenset[str], env: Mapping[str, str] | None) -> dict[str, str]:
+    """Return the secret values HEAD's files hold where the pristine files `base` have placeholders."""
+    held = {p: c for p, c in base.items() if holds_placeholder(c, keys)}
+    return current_values(of_commit(repo, "HEAD", held, env=env), held, keys)
 
 
 def secret_merge(
@@ -88,8 +92,7 @@ def secret_merge(
         transformed or any(holds_placeholder(c, keys) for c in [*base.values(), *fresh.files.values()])
     ):
         return None
-    held = {p: c for p, c in base.items() if holds_placeholder(c, keys)}
-    current = current_values(of_commit(repo, "HEAD", held, env=env), held, keys)
+    current = _held_in_head(repo, base, keys, env)
     return SecretMerge(keys, dict(fresh.values), current, fresh.files, fresh.real, _transformed_lines(fresh))
 
 
@@ -122,18 +125,7 @@ def hidden_head(
     changed = {p: c for p, c in changed.items() if c != ours[p]}
     if not changed:
         return holding, []
-    modes = gitrepo.tree_modes(repo, "--full-tree", holding, "--", *changed, env=env)
-    with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
-        index_env = {**(env or {}), "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        gitrepo.git(repo, "read-tree", holding, env=index_env)
-        lines = []
-        for path, content in sorted(changed.items()):
-            blob_file = Path(tmp) / "blob"
-            blob_file.write_bytes(content)
-            blob = gitrepo.git(repo, "hash-object", "-w", "--no-filters", str(blob_file), env=index_env).stdout.strip()
-            lines.append(f"{modes.get(path, '100644')} {blob}\t{path}")
-        gitrepo.git(repo, "update-index", "-z", "--index-info", env=index_env, input_text="\0".join(lines) + "\0")
-        tree = gitrepo.git(repo, "write-tree", env=index_env).stdout.strip()
+    tree = gitrepo.tree_with(repo, f"{holding}^{{tree}}", changed, env)
     message = f"Merge base for scaffold update: your files with each secret answer as its placeholder ({PREFIX}KEY)\n"
     commit = gitrepo.git(repo, "commit-tree", tree, "-p", holding, "-m", message, env=env).stdout.strip()
     return commit, sorted(changed)

@@ -8,7 +8,6 @@ preview and the update therefore agree on renames on both sides, submodule paths
 moved, and repos a `copier update` brought forward.
 """
 
-import tempfile
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -104,27 +103,8 @@ def planned_merge(
 def _tree_of(repo: Path, merged_tree: str, after: Snapshot, scratch: Mapping[str, str]) -> str:
     """Return the tree of the files the update leaves (`after`), built from `merged_tree` in the scratch store."""
     current = of_commit(repo, merged_tree, env=scratch)
-    modes = gitrepo.tree_modes(repo, "-r", merged_tree, env=scratch)
-    with tempfile.TemporaryDirectory(prefix="scaffold-index-") as tmp:
-        env = {**scratch, "GIT_INDEX_FILE": str(Path(tmp) / "index")}
-        gitrepo.git(repo, "read-tree", merged_tree, env=env)
-        lines = []
-        for path in sorted(set(current) | set(after)):
-            if path not in after:
-                lines.append(f"0 {'0' * 40}\t{path}")
-            elif current.get(path) != after[path]:
-                blob = _write_blob(repo, after[path], env)
-                lines.append(f"{modes.get(path, '100644')} {blob}\t{path}")
-        if lines:
-            gitrepo.git(repo, "update-index", "-z", "--index-info", env=env, input_text="\0".join(lines) + "\0")
-        return gitrepo.git(repo, "write-tree", env=env).stdout.strip()
-
-
-def _write_blob(repo: Path, content: bytes, env: Mapping[str, str]) -> str:
-    with tempfile.NamedTemporaryFile(prefix="scaffold-blob-") as file:
-        file.write(content)
-        file.flush()
-        return gitrepo.git(repo, "hash-object", "-w", "--no-filters", file.name, env=env).stdout.strip()
+    changes = {p: after.get(p) for p in set(current) | set(after) if current.get(p) != after.get(p)}
+    return gitrepo.tree_with(repo, merged_tree, changes, scratch)
 
 
 def _parse(output: str) -> tuple[str, dict[str, set[int]], dict[tuple[str, int], str]]:
