@@ -109,10 +109,8 @@ def _longest_first(keys: Iterable[str]) -> list[str]:
 
 
 def fill(content: bytes, values: Mapping[str, str]) -> bytes:
-    """Return `content` with each placeholder replaced by its value (`values`: key -> value)."""
-    for key in _longest_first(values):
-        content = content.replace(placeholder(key).encode(), values[key].encode())
-    return content
+    """Return `content` with each placeholder replaced by its value (`values`: key -> value), in one pass."""
+    return _substituted(content, [(placeholder(key).encode(), values[key].encode()) for key in _longest_first(values)])
 
 
 def holds_placeholder(content: bytes | None, keys: Iterable[str]) -> bool:
