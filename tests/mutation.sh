@@ -2,7 +2,8 @@
 # Mutation testing (mutmut) of the modules whose rules protect users, each against the fast tests that cover it.
 # Not part of the suite's command (tests/run.sh): it takes minutes per module. Results: docs/testing.md.
 #
-# Usage: bash tests/mutation.sh [MODULE...]   MODULE: trust answers quantities check ownership refusals (default: all)
+# Usage: bash tests/mutation.sh [MODULE...]   MODULE: trust answers quantities check ownership refusals (default: all),
+#        or one file of trust/, e.g. trust/limits.py, run against trust's tests (a module's figures are the sum of its files')
 #
 # One module at a time, one test process at a time (MUTATION_JOBS, default 1): the machines are shared. Each run
 # works in a scratch copy of the tracked files, so mutmut's `mutants/` folder never lands in the work tree.
@@ -34,12 +35,16 @@ declare -A TESTS=(
 modules=("$@")
 [ ${#modules[@]} -gt 0 ] || modules=(trust answers quantities check ownership refusals)
 for module in "${modules[@]}"; do
-  [ -n "${SOURCE[$module]:-}" ] || { echo "tests/mutation.sh: unknown module '$module'; accepted: ${!SOURCE[*]}" >&2; exit 2; }
+  if [[ $module == trust/*.py && -f generator/$module ]]; then
+    SOURCE[$module]=generator/$module
+    TESTS[$module]=${TESTS[trust]}
+  fi
+  [ -n "${SOURCE[$module]:-}" ] || { echo "tests/mutation.sh: unknown module '$module'; accepted: ${!SOURCE[*]} or trust/FILE.py" >&2; exit 2; }
 done
 
 out=${MUTATION_WORK:-${TMPDIR:-/tmp}/scaffold-mutation}
 for module in "${modules[@]}"; do
-  work=$out/$module  # kept: `cd $work && mutmut show NAME` shows a mutant, `mutmut run NAME` retries one
+  work=$out/${module//\//-}  # kept: `cd $work && mutmut show NAME` shows a mutant, `mutmut run NAME` retries one
   rm -rf "$work"
   mkdir -p "$work"
   git ls-files -co --exclude-standard -z | while IFS= read -r -d '' file; do
