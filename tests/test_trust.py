@@ -351,6 +351,7 @@ def test_each_spelling_of_a_source_comes_down_to_one_identity(src: str, identity
         ("https:///acme/svc", "empty, '.' and '..' path segments are not accepted"),
         ("https://github.com/acme/x://y", "empty, '.' and '..' path segments are not accepted"),
         ("https://h.example/a://evil.example/c/d", "empty, '.' and '..' path segments are not accepted"),
+        ("https://[::1]]/acme/svc", "port ']' is not valid; accepted: a number from 1 to 65535"),  # after `]`: a port
         ("git@:acme/svc", "accepted: a URL such as https://host/owner/repo, git@host:owner/repo or gh:owner/repo"),
         (
             "file://evil.example/opt/t",
@@ -576,6 +577,28 @@ def test_the_memory_cap_holds_the_block_lifts_for_its_tasks_and_is_restored_afte
         assert resource.getrlimit(resource.RLIMIT_AS) == capped
         bytearray(1 << 30)
     assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+@needs_proc
+def test_the_memory_cap_counts_its_budget_above_the_address_space_held_resident_or_not() -> None:
+    import subprocess
+    import sys
+
+    import generator
+
+    script = (
+        "import mmap\n"
+        "from generator.trust.limits import memory_cap\n"
+        "reserved = mmap.mmap(-1, 1 << 30, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)  # held, not resident\n"
+        "with memory_cap(256 << 20):\n"
+        "    print(len(bytearray(128 << 20)))\n"
+    )
+    code = str(Path(generator.__file__).parents[1])  # in a subprocess: a cap there cannot outlive the test
+    run = subprocess.run(
+        [sys.executable, "-c", script], env={**os.environ, "PYTHONPATH": code}, capture_output=True, text=True,
+        timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0 and run.stdout == f"{128 << 20}\n", run.stderr
 
 
 @needs_proc
