@@ -4,6 +4,10 @@ tests/test_hostile_templates.py drives the same refusals through whole renders (
 """
 
 import functools
+import resource
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +20,19 @@ from jinja2.sandbox import SandboxedEnvironment
 from generator.errors import ConfigError, TemplateError, TemplateRefusedError
 from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
-from generator.trust.limits import Limits, bounded_binop, bounded_call, bounded_filters, current, size
+from generator.trust.limits import (
+    Limits,
+    RenderTimeout,
+    bounded_binop,
+    bounded_call,
+    bounded_filters,
+    current,
+    deadline,
+    memory_cap,
+    paused,
+    size,
+    uncapped,
+)
 
 
 def test_the_defaults_hold_unless_an_environment_variable_changes_one() -> None:
@@ -100,6 +116,51 @@ def test_other_operators_are_not_computed() -> None:
         bounded_binop(Limits(), "+", 1, 2)
 
     assert str(raised.value) == "operator + is not intercepted"
+
+
+# --- a render's wall time, and the bounds outside the main thread
+
+
+def test_a_block_past_its_deadline_is_interrupted_and_the_timer_and_handler_are_put_back() -> None:
+    previous = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(RenderTimeout), deadline(0.01):
+        time.sleep(30)  # interrupted: the timer's handler raises in the main thread
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+    with deadline(30):
+        assert signal.getsignal(signal.SIGALRM) is not previous
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # a block done in time leaves no timer running
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+
+def test_a_paused_deadline_stops_for_the_block_and_runs_on_after_it() -> None:
+    with deadline(30):
+        with paused():  # a template's tasks
+            assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+    with paused():  # no deadline running: nothing to stop, nothing started after
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_deadline_and_the_memory_cap_are_left_alone_outside_the_main_thread() -> None:
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    seen: list[object] = []
+
+    def render() -> None:  # signals and the address space belong to the process: only its main thread sets them
+        with deadline(0.01), memory_cap(1), paused(), uncapped():
+            seen.append((signal.getitimer(signal.ITIMER_REAL), resource.getrlimit(resource.RLIMIT_AS)))
+
+    thread = threading.Thread(target=render)
+    thread.start()
+    thread.join()
+
+    assert seen == [((0.0, 0.0), before)]
+    with uncapped():  # in the main thread, with no cap running: nothing to lift
+        assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
 
 
 # --- YAML

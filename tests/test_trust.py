@@ -595,6 +595,50 @@ def test_the_memory_cap_counts_its_budget_above_the_address_space_held_resident_
         resource.setrlimit(resource.RLIMIT_AS, before)
 
 
+HARD_LIMIT_BELOW_THE_BUDGET = """
+import os, resource
+from pathlib import Path
+from generator.trust.limits import MemoryLimitExceeded, memory_cap
+
+hard = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") + (1 << 30)
+resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+with memory_cap(256 << 20):  # the budget is the lower: it holds
+    assert resource.getrlimit(resource.RLIMIT_AS)[1] == hard
+    assert len(bytearray(128 << 20)) == 128 << 20
+    try:
+        bytearray(512 << 20)
+        raise AssertionError("512 MiB allocated under a cap of 256 MiB")
+    except MemoryError:
+        pass
+assert resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
+try:
+    with memory_cap(2 << 30):  # the hard limit is the lower: it is the user's, and so is its MemoryError
+        assert resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
+        bytearray(2 << 30)
+except MemoryLimitExceeded:
+    raise AssertionError("the user's own limit reported as the render's")
+except MemoryError:
+    print("refused as the user's")
+assert resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
+"""
+
+
+@needs_proc
+def test_under_a_hard_address_space_limit_the_cap_is_the_budget_or_the_hard_limit_whichever_is_lower() -> None:
+    import subprocess
+    import sys
+
+    import generator
+
+    # in a subprocess: lowering a hard limit cannot be undone without CAP_SYS_RESOURCE, which even root may lack
+    code = str(Path(generator.__file__).parents[1])
+    run = subprocess.run(
+        [sys.executable, "-c", HARD_LIMIT_BELOW_THE_BUDGET], env={**os.environ, "PYTHONPATH": code},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0 and run.stdout == "refused as the user's\n", run.stderr
+
+
 @needs_proc
 def test_a_lower_address_space_limit_already_set_is_kept_and_its_memory_error_is_not_the_renders() -> None:
     before = resource.getrlimit(resource.RLIMIT_AS)
