@@ -248,8 +248,8 @@ def as_rendered(
         if fresh is not None and fresh.real is not None and path in fresh.files and content == fresh.real.get(path):
             seen[path] = fresh.files[path]
             continue
-        for files in renders:
-            if holds_placeholder(files.get(path), secrets) and same_but_secrets(content, files.get(path), secrets):
+        for files in renders:  # a file exactly as a render is that render, even where an older one had a secret
+            if same_but_secrets(content, files.get(path), secrets):
                 seen[path] = files[path]
                 break
     return seen

@@ -523,3 +523,12 @@ def test_a_file_that_differs_from_a_render_only_in_its_secret_values_is_that_ren
         "edited": b"TOKEN=s3cret  # ours\n",  # more than the secret changed: an edit
     }
     assert as_rendered(ours, renders, frozenset()) == ours  # no secret question: the files as they are
+
+
+def test_a_file_exactly_as_the_newest_render_is_that_render_though_the_base_held_a_secret_there() -> None:
+    # the newest version no longer renders the secret into it: the repo's file is what it produces
+    newest, base = {"f": b"TOKEN=fixed\n"}, {"f": b"TOKEN=scaffold-secret-token\n"}
+
+    seen = as_rendered({"f": b"TOKEN=fixed\n"}, [newest, base], frozenset({"token"}))
+
+    assert seen == newest and classify("f", base, seen, newest) == UNCHANGED  # not "outdated"
