@@ -181,7 +181,7 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
     if gitrepo.is_repo(repo):  # before anything is fetched, as update does
         history = pristine_history(repo, answers_file=recorded.answers_file)
         refuse_other_template(repo, recorded, history)
-        found = recorded_pristine(repo, recorded, history) if history else None
+        found = recorded_pristine(repo, recorded, history)  # also on another ref: a squashed history lost it
         kept = None if found is None else partial(values_held, repo, found.sha, None)  # secrets pass their validators
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):

@@ -689,3 +689,18 @@ def test_a_repo_without_git_holding_its_secret_is_compared_with_the_placeholders
         UNCHANGED,
         UNCHANGED,
     )
+
+
+def test_a_repo_whose_history_was_squashed_reads_its_secret_from_the_pristine_branch_it_kept(tmp_path: Path) -> None:
+    # the branch's history no longer holds the pristine render, scaffold/pristine does: the transformed
+    # secret is checked with the value the repo holds, not reported as an edit
+    repo = made_with_secret(tmp_path, secret_template(tmp_path / "t"))
+    branch = git(repo, "branch", "--show-current").strip()
+    git(repo, "checkout", "-q", "--orphan", "squashed")
+    git(repo, "commit", "-q", "--no-verify", "-m", "Initial commit")
+    git(repo, "branch", "-q", "-D", branch)
+
+    (r,) = check([repo], source(tmp_path / "t"))
+
+    assert set(statuses(r).values()) == {UNCHANGED} and "b64.txt" in statuses(r)
+    assert (r.status, r.exit_code) == ("up to date", 0)
