@@ -172,6 +172,16 @@ def _replace(path: Path, by: Callable[[Path], object]) -> Callable[[], None]:
     return swap
 
 
+def _socket(path: Path) -> None:
+    with socket.socket(socket.AF_UNIX) as server:  # the name stays a socket once it is closed
+        cwd = os.getcwd()
+        os.chdir(path.parent)  # a socket path holds at most 107 bytes, and tmp_path may be longer
+        try:
+            server.bind(path.name)
+        finally:
+            os.chdir(cwd)
+
+
 SWAPS: dict[str, tuple[str, str, Callable[[Path], object], str]] = {
     # call the swap lands before, the entry, what it becomes, the path the refusal names
     "a folder gone before it is looked at": ("stat", "docs", lambda p: None, "docs"),
@@ -186,6 +196,7 @@ SWAPS: dict[str, tuple[str, str, Callable[[Path], object], str]] = {
     ),
     "a file that became a FIFO": ("open", "guide.md", os.mkfifo, "docs/guide.md"),
     "a file that became a folder": ("open", "guide.md", lambda p: p.mkdir(), "docs/guide.md"),
+    "a file that became a socket": ("open", "guide.md", _socket, "docs/guide.md"),
 }
 
 

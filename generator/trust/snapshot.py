@@ -21,8 +21,9 @@ from generator.trust.limits import Limits, current, size
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1 << 20
-# What reading an entry raises when it changed kind (or went) between the listing and the read.
-_CHANGED = frozenset({errno.ELOOP, errno.ENOTDIR, errno.ENOENT, errno.EINVAL})
+# What reading an entry raises when it changed kind (or went) between the listing and the read:
+# ENXIO is what opening a socket (or a device with no driver) raises where a file was listed.
+_CHANGED = frozenset({errno.ELOOP, errno.ENOTDIR, errno.ENOENT, errno.EINVAL, errno.ENXIO})
 
 
 class _Budget:
@@ -123,7 +124,7 @@ def _copy_file(name: str, fd: int, target: Path, where: str, budget: _Budget) ->
 def _open(name: str, fd: int, flags: int, where: str, template: str) -> int:
     try:
         return os.open(name, flags, dir_fd=fd)
-    except OSError as error:  # ELOOP/ENOTDIR: it became a link, or another kind of entry, since it was listed
+    except OSError as error:  # ELOOP/ENOTDIR/ENXIO: it became a link, or another kind of entry, since it was listed
         if error.errno in _CHANGED:
             raise _changed(template, where) from None
         raise
