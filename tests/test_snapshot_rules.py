@@ -253,3 +253,27 @@ def test_a_device_or_an_entry_of_no_known_kind_is_refused_naming_what_it_is(
     assert refused(root, tmp_path / "copy") == (
         f"template T has sub/dev, {shown}; accepted: files, folders and links {NEVER}"
     )
+
+
+@pytest.mark.parametrize(
+    ("call", "name", "where"),
+    [("open", "guide.md", "docs/guide.md"), ("open", "docs", "docs"), ("stat", "guide.md", "docs/guide.md")],
+)
+def test_an_entry_scaffold_may_not_read_is_refused_naming_the_template_and_the_path_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, call: str, name: str, where: str
+) -> None:
+    """Root reads a mode-000 file all the same: here the system refuses the read, as it does to anyone else."""
+    root = racing_template(tmp_path / "t", tmp_path / "outside")
+    real = getattr(os, call)
+
+    def denied(path: object, *args: object, **kwargs: Any) -> object:
+        if path == name and kwargs.get("dir_fd") is not None:
+            raise PermissionError(13, "Permission denied")
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, call, denied)
+
+    assert refused(root, tmp_path / "copy") == (
+        f"template T cannot be read at {where}: permission denied; "
+        "accepted: a template whose files and folders scaffold may read"
+    )

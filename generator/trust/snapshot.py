@@ -84,7 +84,7 @@ def _copy_folder(fd: int, into: Path, where: str, depth: int, budget: _Budget) -
         except OSError as error:  # ENOENT: gone since it was listed; EINVAL: no longer a link when read as one
             if error.errno in _CHANGED:
                 raise _changed(budget.template, path) from None
-            raise
+            raise _unreadable(budget.template, path, error) from None
         if target is not None:
             os.symlink(target, into / name)
         elif stat.S_ISDIR(info.st_mode):
@@ -127,13 +127,20 @@ def _open(name: str, fd: int, flags: int, where: str, template: str) -> int:
     except OSError as error:  # ELOOP/ENOTDIR/ENXIO: it became a link, or another kind of entry, since it was listed
         if error.errno in _CHANGED:
             raise _changed(template, where) from None
-        raise
+        raise _unreadable(template, where, error) from None
 
 
 def _changed(template: str, where: str) -> TemplateRefusedError:
     return TemplateRefusedError(
         f"template {template} changed while scaffold copied it ({where}); "
         "accepted: a template folder nothing writes to while scaffold reads it"
+    )
+
+
+def _unreadable(template: str, where: str, error: OSError) -> TemplateRefusedError:
+    return TemplateRefusedError(
+        f"template {template} cannot be read at {where}: {str(error.strerror).lower()}; "
+        "accepted: a template whose files and folders scaffold may read"
     )
 
 
