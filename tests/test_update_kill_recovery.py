@@ -1,0 +1,104 @@
+"""A `scaffold update` killed after its merge and before it finished, and the user's obvious next step: `git commit`.
+
+Between its `git merge` and its own commit, an update still has work to do in the repo: fill the
+secret answers' values back in where the merge saw placeholders (secret_merge), and run the
+template's `after` migrations. A user who finds the merge in progress after a kill and commits it
+commits what was there: placeholders where their secret was. The next update must not take that
+commit as a finished update (the secret would then be gone from every file of the branch): it
+refuses and says how to undo the commit, and once undone the update ends as an uninterrupted one.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.template_repos import git, release
+
+SCAFFOLD = str(Path(sys.executable).parent / "scaffold")
+TOKEN = "S3cr3tT0ken"
+COPIER_YML = """\
+_subdirectory: template
+_answers_file: .copier-answers.yml
+_templates_suffix: .jinja
+
+service_name:
+  type: str
+  default: svc
+
+api_token:
+  type: str
+  secret: true
+  default: changeme
+"""
+
+# Kill scaffold (the parent) right after the update-ref that points HEAD back at the user's commit,
+# once the merge is made and before the secrets are filled in.
+WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = update-ref ] && [ "$3" = "scaffold update" ] && [ "$4" = HEAD ]; then kill -9 "$PPID"; sleep 5; fi
+exit $status
+"""
+
+
+def secret_template(path: Path) -> Path:
+    """A template whose `secret.conf` holds a secret answer, tagged v1; v2 changes the line after it."""
+    (path / "template").mkdir(parents=True)
+    (path / "copier.yml").write_text(COPIER_YML)
+    (path / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text(
+        "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n{{ _copier_answers|to_nice_yaml -}}\n"
+    )
+    (path / "template" / "secret.conf.jinja").write_text("token = {{ api_token }}\nlevel = 1\n")
+    git(path, "init", "-q")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "v1")
+    git(path, "tag", "v1")
+
+    def change(t: Path) -> None:
+        (t / "template" / "secret.conf.jinja").write_text("token = {{ api_token }}\nlevel = 2\n")
+
+    release(path, "v2", change)
+    return path
+
+
+def scaffold(cwd: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, REAL_GIT=shutil.which("git") or "git")
+    if path is not None:
+        env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
+    return subprocess.run([SCAFFOLD, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_committing_the_merge_of_a_killed_update_is_refused_until_undone_and_the_secret_survives(
+    tmp_path: Path,
+) -> None:
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert "scaffold-secret-api_token" in (repo / "secret.conf").read_text()  # the state the kill left
+    git(repo, "commit", "-q", "--no-edit")  # git allows it: no conflicts
+
+    again = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "git reset --hard" in again.stderr, again.stderr
+    assert "secret" in again.stderr, again.stderr
+    reset = again.stderr.split("`git reset --hard ", 1)[1].split("`", 1)[0]
+    git(repo, "reset", "-q", "--hard", reset)
+
+    done = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
+    assert git(repo, "status", "--porcelain") == ""
+    checked = scaffold(repo, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
