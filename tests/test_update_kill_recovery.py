@@ -102,3 +102,40 @@ def test_committing_the_merge_of_a_killed_update_is_refused_until_undone_and_the
     assert git(repo, "status", "--porcelain") == ""
     checked = scaffold(repo, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+TERM_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = update-ref ] && [ "$3" = "scaffold update" ] && [ "$4" = HEAD ]; then kill -TERM "$PPID"; fi
+exit $status
+"""
+
+
+def test_a_single_update_stopped_by_sigterm_after_its_merge_puts_the_repo_back(tmp_path: Path) -> None:
+    # `timeout`, a cancelled CI job or a service manager stop an update with SIGTERM: as with Ctrl-C,
+    # nothing is left half done (the merge, the placeholders where the secret was), and the rerun updates.
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    (repo / "notes.txt").write_text("our notes\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-q", "-m", "Our notes")
+    head, pristine = git(repo, "rev-parse", "HEAD", "scaffold/pristine").split()
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(TERM_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    stopped = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stdout + stopped.stderr
+    assert git(repo, "rev-parse", "HEAD", "scaffold/pristine").split() == [head, pristine]
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not (repo / ".git" / "MERGE_HEAD").exists()
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 1\n"
+
+    done = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
