@@ -15,6 +15,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.template_repos import git, release
 
 SCAFFOLD = str(Path(sys.executable).parent / "scaffold")
@@ -139,3 +141,37 @@ def test_a_single_update_stopped_by_sigterm_after_its_merge_puts_the_repo_back(t
     done = scaffold(repo, "update", "--vcs-ref", "v2")
     assert done.returncode == 0, done.stdout + done.stderr
     assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
+
+
+CHECKOUT_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = checkout ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -9 "$PPID"; sleep 5; fi
+exit $status
+"""
+
+
+def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first file an update writes in the work tree is a secret's file, with the placeholder in place
+    # of the value, for its merge. Killed right then, HEAD has not moved: the rerun gives the value back
+    # (it must not refuse the file as an uncommitted change the user would then commit or stash).
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(CHECKOUT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+    monkeypatch.setenv("MARK", str(tmp_path / "killed-once"))
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert "scaffold-secret-api_token" in (repo / "secret.conf").read_text()  # the state the kill left
+
+    again = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
+    assert git(repo, "status", "--porcelain") == ""
