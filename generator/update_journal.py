@@ -156,9 +156,10 @@ def recover(repo: Path) -> None:
         )
     if journal.holding is not None and now == journal.holding:  # journal.head's files, secrets maybe as placeholders
         gitrepo.git(repo, "update-ref", "-m", "scaffold update: undo", "HEAD", journal.head, journal.holding)
-        _restore_hidden(repo, journal)
         now = journal.head
     if now == journal.head:
+        if journal.holding is not None:  # also killed after writing the files with placeholders, before HEAD moved
+            _restore_hidden(repo, journal)
         remove_leftovers(repo, journal)
         if branch_tip(repo, journal.branch) == journal.pristine:
             point_branch(repo, journal.pristine_before, journal.branch)
