@@ -175,3 +175,55 @@ def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
     assert again.returncode == 0, again.stdout + again.stderr
     assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
     assert git(repo, "status", "--porcelain") == ""
+
+
+INT_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = merge ]; then kill -INT "$PPID"; fi
+exit $status
+"""
+
+CI_COPIER_YML = """\
+_answers_file: .copier-answers.ci.yml
+_templates_suffix: .jinja
+
+ci_token:
+  type: str
+  secret: true
+  default: changeme
+"""
+
+
+def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(tmp_path: Path) -> None:
+    # Exit 130 means nothing was written: not a merge left in progress with the secret's placeholder.
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    (ci / "copier.yml").write_text(CI_COPIER_YML)
+    (ci / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+    (ci / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
+    git(ci, "init", "-q")
+    git(ci, "add", "-A")
+    git(ci, "commit", "-q", "-m", "v1")
+    git(ci, "tag", "v1")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(INT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    stopped = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=str(wrapper))
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert not (repo / ".git" / "MERGE_HEAD").exists()
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(repo, "branch", "--list", "scaffold/pristine-ci") == ""
+
+    applied = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert (repo / "ci.conf").read_text() == "ci_token = C1T0ken\n"
