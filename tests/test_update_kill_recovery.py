@@ -180,7 +180,7 @@ def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
 INT_WRAPPER = """#!/bin/sh
 "$REAL_GIT" "$@"
 status=$?
-if [ "$1" = merge ]; then kill -INT "$PPID"; fi
+if [ "$1" = merge ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -INT "$PPID"; fi
 exit $status
 """
 
@@ -195,7 +195,9 @@ ci_token:
 """
 
 
-def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(tmp_path: Path) -> None:
+def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Exit 130 means nothing was written: not a merge left in progress with the secret's placeholder.
     template = secret_template(tmp_path / "template")
     made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
@@ -217,6 +219,7 @@ def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(tmp_path: 
     (wrapper / "git").write_text(INT_WRAPPER)
     (wrapper / "git").chmod(0o755)
 
+    monkeypatch.setenv("MARK", str(tmp_path / "interrupted-once"))
     stopped = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=str(wrapper))
     assert stopped.returncode == 130, stopped.stdout + stopped.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
