@@ -230,3 +230,35 @@ def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(
     applied = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert (repo / "ci.conf").read_text() == "ci_token = C1T0ken\n"
+
+
+COMMIT_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = commit ]; then kill -9 "$PPID"; sleep 5; fi
+exit $status
+"""
+
+
+def test_an_update_killed_just_after_its_own_commit_is_done_and_the_rerun_says_so(tmp_path: Path) -> None:
+    # The update's merge commit is complete (values filled in): the rerun must not take it for a
+    # hand-made commit of an unfinished merge and advise resetting it.
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(COMMIT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    merged = git(repo, "rev-parse", "HEAD").strip()
+
+    again = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "up to date" in again.stdout, again.stdout
+    assert git(repo, "rev-parse", "HEAD").strip() == merged
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
