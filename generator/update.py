@@ -425,6 +425,8 @@ def _apply(
         migrating.run(repo, AFTER)
         migrations.stage_after_merge(repo, left)
     if not notes:
+        journal.finishing = []  # all done: from here, whoever commits the merge commits the whole update
+        update_journal.write(journal_file, journal)
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         result.merge_commit = gitrepo.head(repo)
         if result.merge_commit == journal.head:
