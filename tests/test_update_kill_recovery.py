@@ -1,11 +1,16 @@
-"""A `scaffold update` killed after its merge and before it finished, and the user's obvious next step: `git commit`.
+"""Interrupted updates of a template with a secret answer, and the user's obvious next step.
 
 Between its `git merge` and its own commit, an update still has work to do in the repo: fill the
 secret answers' values back in where the merge saw placeholders (secret_merge), and run the
-template's `after` migrations. A user who finds the merge in progress after a kill and commits it
-commits what was there: placeholders where their secret was. The next update must not take that
-commit as a finished update (the secret would then be gone from every file of the branch): it
-refuses and says how to undo the commit, and once undone the update ends as an uninterrupted one.
+template's `after` migrations. A wrapper named `git`, first on PATH, stops scaffold at one git
+command (SIGKILL, SIGTERM or SIGINT to its parent):
+
+- killed after the merge, the user commits it by hand: the rerun refuses that commit (it holds the
+  placeholder, not the secret) and names the reset that undoes it; then the update ends as an
+  uninterrupted one;
+- killed right after its own merge commit: that commit is complete, the rerun finds the repo up to date;
+- killed once it wrote a secret's file with the placeholder, before HEAD moved: the rerun gives the value back;
+- SIGTERM to a single `scaffold update`, Ctrl-C during `scaffold apply`'s merge: the repo is put back.
 """
 
 import os
