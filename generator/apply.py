@@ -17,7 +17,7 @@ from typing import Any
 from generator import gitrepo
 from generator.answers_files import find_answers_files
 from generator.config import OrgAnswers
-from generator.errors import RefusedError, ScaffoldError, TemplateError
+from generator.errors import RefusedError, TemplateError
 from generator.pristine import applied_branch, commit_message, commit_render, point_branch, render_tree
 from generator.refusals import first_few, refuse_unless_ready, refuse_unless_repo
 from generator.repo_lock import locked
@@ -138,7 +138,7 @@ def _merge(
         if secrets is not None:
             fill_work_tree(repo, secrets, secrets.rendered, ())
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
-    except ScaffoldError:
+    except BaseException:  # Ctrl-C too: exit 130 means nothing was written
         gitrepo.git(repo, "merge", "--abort", check=False)
         gitrepo.git(repo, "reset", "--quiet", "--hard", before)
         point_branch(repo, None, branch)

@@ -415,29 +415,32 @@ def update_command(
         _run_fleet("update", repos, functools.partial(fleet.update_job, options=options, org=org), jobs, as_json)
         return
     repo = repos[0].resolve()
-    for name in _templates_to_update(repo, answers_file, template, vcs_ref, data, diff):
-        request = fleet.update_request(repo, options, org, name)
-        if template is not None:
-            from generator import sources
+    with fleet.sigterm_as_exit():  # `timeout`, a cancelled CI job: the update rolls back as on Ctrl-C
+        for name in _templates_to_update(repo, answers_file, template, vcs_ref, data, diff):
+            request = fleet.update_request(repo, options, org, name)
+            if template is not None:
+                from generator import sources
 
-            request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
-        try:
-            result = update(dataclasses.replace(request, diff=diff))
-        except SecretAnswersNeeded as needed:
-            if not sys.stdin.isatty():
-                raise
-            asked = {**request.data, **_ask_secrets(needed.keys)}  # refused before anything was written: run again
-            result = update(dataclasses.replace(request, diff=diff, data=asked))
-        if diff and not result.up_to_date:
-            shown = safe(result.diff) if result.diff else f"{result.repo}: the update would change no file's content."
-            typer.echo(shown, nl=not result.diff)
-            for stage, command in result.migrations:  # not content of the diff: on stderr, so the diff stays one
-                typer.echo(safe(f"{result.repo}: the update would also run the template's {stage} migration "
-                                f"`{command}`, not shown in this diff"), err=True)  # fmt: skip
-            return
-        typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
-        if result.exit_code:
-            raise typer.Exit(result.exit_code)
+                request = dataclasses.replace(request, source=sources.resolve(template, vcs_ref), move=True)
+            try:
+                result = update(dataclasses.replace(request, diff=diff))
+            except SecretAnswersNeeded as needed:
+                if not sys.stdin.isatty():
+                    raise
+                asked = {**request.data, **_ask_secrets(needed.keys)}  # refused before anything was written: run again
+                result = update(dataclasses.replace(request, diff=diff, data=asked))
+            if diff and not result.up_to_date:
+                shown = (
+                    safe(result.diff) if result.diff else f"{result.repo}: the update would change no file's content."
+                )
+                typer.echo(shown, nl=not result.diff)
+                for stage, command in result.migrations:  # not content of the diff: on stderr, so the diff stays one
+                    typer.echo(safe(f"{result.repo}: the update would also run the template's {stage} migration "
+                                    f"`{command}`, not shown in this diff"), err=True)  # fmt: skip
+                return
+            typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
+            if result.exit_code:
+                raise typer.Exit(result.exit_code)
 
 
 def _ask_secrets(keys: list[str]) -> dict[str, str]:

@@ -129,7 +129,7 @@ def run(
         return []
     workers = jobs if jobs is not None else default_jobs(len(paths))
     # one clone per template, one folder per version, for the whole run
-    with _sigterm_as_exit(), checkouts.shared() as folder:
+    with sigterm_as_exit(), checkouts.shared() as folder:
         if workers <= 1:
             rows = []
             for path in paths:
@@ -257,8 +257,12 @@ def _died(path: Path, exit_code: int | None) -> FleetRow:
 
 
 @contextmanager
-def _sigterm_as_exit() -> Iterator[None]:
-    """Turn SIGTERM into SystemExit for a while (main thread only): a terminated run stops its workers, cleans up."""
+def sigterm_as_exit() -> Iterator[None]:
+    """Turn SIGTERM into SystemExit for a while (main thread only): a terminated run stops its workers, cleans up.
+
+    Also around a single repo's update: an update in progress then rolls back (update.py) as on Ctrl-C,
+    instead of dying half merged; the exit code is 128 + SIGTERM.
+    """
     if threading.current_thread() is not threading.main_thread():
         yield
         return

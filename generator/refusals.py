@@ -97,7 +97,8 @@ def usable_history(repo: Path, recorded: Recorded) -> list[PristineCommit]:
         raise RefusedError(
             f"{repo} has no pristine render in its history (the commit scaffold new makes, with a "
             "Scaffold-Template-Version trailer), so there is nothing to merge from; accepted: a repo made by "
-            "scaffold new with git, cloned with its full history"
+            "scaffold new with git, cloned with its full history, or one made by copier copy or by hand once "
+            "`scaffold adopt` has recorded its pristine render"
         )
     if recorded.version is None:
         known = ", ".join(dict.fromkeys(p.version for p in history))

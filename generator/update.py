@@ -336,9 +336,11 @@ def _merge(
         holding, hidden = hidden_head(repo, holding, secrets, base_files)
     branch = branch_for(repo, answers_file)
     at_head = set(gitrepo.git(repo, "ls-tree", "-r", "-z", "--name-only", "HEAD").stdout.split("\0"))
+    finishing = ["fill the secret answers back in"] if secrets is not None else []
+    finishing += ["run the template's after migrations"] if migrating and migrating.commands(AFTER) else []
     journal = Journal(
         before, branch_tip(repo, branch), pristine_sha, branch=branch, holding=None if holding == before else holding,
-        added=sorted(p for p in fresh.files if p not in at_head),
+        added=sorted(p for p in fresh.files if p not in at_head), finishing=finishing,
     )  # fmt: skip
     journal_file = update_journal.journal_path(repo)
     try:
@@ -423,6 +425,8 @@ def _apply(
         migrating.run(repo, AFTER)
         migrations.stage_after_merge(repo, left)
     if not notes:
+        journal.finishing = []  # all done: from here, whoever commits the merge commits the whole update
+        update_journal.write(journal_file, journal)
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         result.merge_commit = gitrepo.head(repo)
         if result.merge_commit == journal.head:

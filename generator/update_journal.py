@@ -40,6 +40,9 @@ class Journal:
     """The paths the update may create that HEAD lacked: an untracked file there holding the render's content
     after the update was undone is the update's leftover (a merge cut short wrote it, then lost its index entry)."""
     """The commit HEAD points to during the merge when HEAD's history lacks the merge base (merge_base.head_holding)."""
+    finishing: list[str] = field(default_factory=list)
+    """What the update still does in the repo after its merge, which a `git commit` of the merge by hand would miss
+    (fill the secret answers back in, run the after migrations): said when such a commit is refused."""
 
 
 def journal_path(repo: Path) -> Path:
@@ -111,12 +114,22 @@ def _holds(file: Path, content: bytes) -> bool:
     return file.is_file() and not file.is_symlink() and file.read_bytes() == content
 
 
+def _commits_the_merge(repo: Path, commit: str, journal: Journal) -> bool:
+    """Whether `commit` is the interrupted update's merge, committed by hand (HEAD's commit, or the holding one's)."""
+    parents = gitrepo.git(repo, "log", "-1", "--format=%P", commit).stdout.split()
+    starts = {journal.head} | ({journal.holding} if journal.holding else set())
+    return len(parents) == 2 and parents[0] in starts and parents[1] == journal.pristine
+
+
 def recover(repo: Path) -> None:
     """Deal with the journal of an earlier update of `repo` that was interrupted, if there is one.
 
     While its merge is still in progress, refuse and say how to undo it. Once it is undone (HEAD is
     where the interrupted update started), remove its leftovers. If the user committed it instead,
-    the journal is simply dropped: the next update finds what the branch contains from its history.
+    the journal is simply dropped: the next update finds what the branch contains from its history;
+    unless the update still had work to do after its merge (`journal.finishing`: the merged files
+    hold the secrets' placeholders, the after migrations never ran): while HEAD is that commit,
+    refuse and say how to undo it.
     """
     path = journal_path(repo)
     if not path.is_file():
@@ -135,11 +148,18 @@ def recover(repo: Path) -> None:
     if merging:
         return  # someone else's merge: the usual refusal says so
     now = gitrepo.head(repo)
+    if journal.finishing and _commits_the_merge(repo, now, journal):
+        raise RefusedError(
+            f"an earlier scaffold update of {repo} was interrupted, and its merge was committed ({now[:12]}) before "
+            f"the update could {' and '.join(journal.finishing)}; undo that commit with "
+            f"`git reset --hard {journal.head[:12]}`, then update again"
+        )
     if journal.holding is not None and now == journal.holding:  # journal.head's files, secrets maybe as placeholders
         gitrepo.git(repo, "update-ref", "-m", "scaffold update: undo", "HEAD", journal.head, journal.holding)
-        _restore_hidden(repo, journal)
         now = journal.head
     if now == journal.head:
+        if journal.holding is not None:  # also killed after writing the files with placeholders, before HEAD moved
+            _restore_hidden(repo, journal)
         remove_leftovers(repo, journal)
         if branch_tip(repo, journal.branch) == journal.pristine:
             point_branch(repo, journal.pristine_before, journal.branch)

@@ -230,7 +230,8 @@ def test_history_without_a_pristine_render_is_refused(tmp_path: Path) -> None:
     assert message == (
         f"{tmp_path} has no pristine render in its history (the commit scaffold new makes, with a "
         "Scaffold-Template-Version trailer), so there is nothing to merge from; accepted: a repo made by "
-        "scaffold new with git, cloned with its full history"
+        "scaffold new with git, cloned with its full history, or one made by copier copy or by hand once "
+        "`scaffold adopt` has recorded its pristine render"
     )
 
 

@@ -1,0 +1,269 @@
+"""Interrupted updates of a template with a secret answer, and the user's obvious next step.
+
+Between its `git merge` and its own commit, an update still has work to do in the repo: fill the
+secret answers' values back in where the merge saw placeholders (secret_merge), and run the
+template's `after` migrations. A wrapper named `git`, first on PATH, stops scaffold at one git
+command (SIGKILL, SIGTERM or SIGINT to its parent):
+
+- killed after the merge, the user commits it by hand: the rerun refuses that commit (it holds the
+  placeholder, not the secret) and names the reset that undoes it; then the update ends as an
+  uninterrupted one;
+- killed right after its own merge commit: that commit is complete, the rerun finds the repo up to date;
+- killed once it wrote a secret's file with the placeholder, before HEAD moved: the rerun gives the value back;
+- SIGTERM to a single `scaffold update`, Ctrl-C during `scaffold apply`'s merge: the repo is put back.
+"""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.template_repos import git, release
+
+SCAFFOLD = str(Path(sys.executable).parent / "scaffold")
+TOKEN = "S3cr3tT0ken"
+COPIER_YML = """\
+_subdirectory: template
+_answers_file: .copier-answers.yml
+_templates_suffix: .jinja
+
+service_name:
+  type: str
+  default: svc
+
+api_token:
+  type: str
+  secret: true
+  default: changeme
+"""
+
+# Kill scaffold (the parent) right after the update-ref that points HEAD back at the user's commit,
+# once the merge is made and before the secrets are filled in.
+WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = update-ref ] && [ "$3" = "scaffold update" ] && [ "$4" = HEAD ]; then kill -9 "$PPID"; sleep 5; fi
+exit $status
+"""
+
+
+def secret_template(path: Path) -> Path:
+    """A template whose `secret.conf` holds a secret answer, tagged v1; v2 changes the line after it."""
+    (path / "template").mkdir(parents=True)
+    (path / "copier.yml").write_text(COPIER_YML)
+    (path / "template" / "{{ _copier_conf.answers_file }}.jinja").write_text(
+        "# Changes here will be overwritten by Copier; NEVER EDIT MANUALLY\n{{ _copier_answers|to_nice_yaml -}}\n"
+    )
+    (path / "template" / "secret.conf.jinja").write_text("token = {{ api_token }}\nlevel = 1\n")
+    git(path, "init", "-q")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "v1")
+    git(path, "tag", "v1")
+
+    def change(t: Path) -> None:
+        (t / "template" / "secret.conf.jinja").write_text("token = {{ api_token }}\nlevel = 2\n")
+
+    release(path, "v2", change)
+    return path
+
+
+def scaffold(cwd: Path, *args: str, path: str | None = None) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, REAL_GIT=shutil.which("git") or "git")
+    if path is not None:
+        env["PATH"] = f"{path}{os.pathsep}{env['PATH']}"
+    return subprocess.run([SCAFFOLD, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
+
+
+def test_committing_the_merge_of_a_killed_update_is_refused_until_undone_and_the_secret_survives(
+    tmp_path: Path,
+) -> None:
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert "scaffold-secret-api_token" in (repo / "secret.conf").read_text()  # the state the kill left
+    git(repo, "commit", "-q", "--no-edit")  # git allows it: no conflicts
+
+    again = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert again.returncode == 2, again.stdout + again.stderr
+    assert "git reset --hard" in again.stderr, again.stderr
+    assert "secret" in again.stderr, again.stderr
+    reset = again.stderr.split("`git reset --hard ", 1)[1].split("`", 1)[0]
+    git(repo, "reset", "-q", "--hard", reset)
+
+    done = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
+    assert git(repo, "status", "--porcelain") == ""
+    checked = scaffold(repo, "check")
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+TERM_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = update-ref ] && [ "$3" = "scaffold update" ] && [ "$4" = HEAD ]; then kill -TERM "$PPID"; fi
+exit $status
+"""
+
+
+def test_a_single_update_stopped_by_sigterm_after_its_merge_puts_the_repo_back(tmp_path: Path) -> None:
+    # `timeout`, a cancelled CI job or a service manager stop an update with SIGTERM: as with Ctrl-C,
+    # nothing is left half done (the merge, the placeholders where the secret was), and the rerun updates.
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    (repo / "notes.txt").write_text("our notes\n")
+    git(repo, "add", "notes.txt")
+    git(repo, "commit", "-q", "-m", "Our notes")
+    head, pristine = git(repo, "rev-parse", "HEAD", "scaffold/pristine").split()
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(TERM_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    stopped = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stdout + stopped.stderr
+    assert git(repo, "rev-parse", "HEAD", "scaffold/pristine").split() == [head, pristine]
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert not (repo / ".git" / "MERGE_HEAD").exists()
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 1\n"
+
+    done = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
+
+
+CHECKOUT_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = checkout ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -9 "$PPID"; sleep 5; fi
+exit $status
+"""
+
+
+def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The first file an update writes in the work tree is a secret's file, with the placeholder in place
+    # of the value, for its merge. Killed right then, HEAD has not moved: the rerun gives the value back
+    # (it must not refuse the file as an uncommitted change the user would then commit or stash).
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(CHECKOUT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+    monkeypatch.setenv("MARK", str(tmp_path / "killed-once"))
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    assert "scaffold-secret-api_token" in (repo / "secret.conf").read_text()  # the state the kill left
+
+    again = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
+    assert git(repo, "status", "--porcelain") == ""
+
+
+INT_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = merge ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -INT "$PPID"; fi
+exit $status
+"""
+
+CI_COPIER_YML = """\
+_answers_file: .copier-answers.ci.yml
+_templates_suffix: .jinja
+
+ci_token:
+  type: str
+  secret: true
+  default: changeme
+"""
+
+
+def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Exit 130 means nothing was written: not a merge left in progress with the secret's placeholder.
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    (ci / "copier.yml").write_text(CI_COPIER_YML)
+    (ci / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+    (ci / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
+    git(ci, "init", "-q")
+    git(ci, "add", "-A")
+    git(ci, "commit", "-q", "-m", "v1")
+    git(ci, "tag", "v1")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(INT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    monkeypatch.setenv("MARK", str(tmp_path / "interrupted-once"))
+    stopped = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=str(wrapper))
+    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert not (repo / ".git" / "MERGE_HEAD").exists()
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(repo, "branch", "--list", "scaffold/pristine-ci") == ""
+
+    applied = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert (repo / "ci.conf").read_text() == "ci_token = C1T0ken\n"
+
+
+COMMIT_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = commit ]; then kill -9 "$PPID"; sleep 5; fi
+exit $status
+"""
+
+
+def test_an_update_killed_just_after_its_own_commit_is_done_and_the_rerun_says_so(tmp_path: Path) -> None:
+    # The update's merge commit is complete (values filled in): the rerun must not take it for a
+    # hand-made commit of an unfinished merge and advise resetting it.
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(COMMIT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    merged = git(repo, "rev-parse", "HEAD").strip()
+
+    again = scaffold(repo, "update", "--vcs-ref", "v2")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "up to date" in again.stdout, again.stdout
+    assert git(repo, "rev-parse", "HEAD").strip() == merged
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
