@@ -229,7 +229,8 @@ def _update_from(
     repo = request.repo
     base_files = of_commit(repo, base.sha, env=scratch)
     owners = ownership_of_template(Path(rendered.source.src))
-    fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners))
+    base_links = [p for p, mode in gitrepo.tree_modes(repo, "-r", base.sha, env=scratch).items() if mode == "120000"]
+    fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners, base_links))
     paths = sorted(set(base_files) | set(fresh.files))
     ours = of_commit(repo, "HEAD", paths)
     result = UpdateResult(

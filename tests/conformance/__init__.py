@@ -308,6 +308,17 @@ CASES = [
         links={"alias.txt": "real.txt"},
     ),
     Case(
+        "skip_if_exists_link",
+        "a `_skip_if_exists` pattern matching a preserved link too (pawamoy/copier-uv: CHANGELOG.md, docs/ links it)",
+        {
+            "copier.yml": "_preserve_symlinks: true\n_skip_if_exists: [CHANGELOG.md]\nname: x\n",
+            "CHANGELOG.md.jinja": "# {{ name }}\n",
+            **ANSWERS_FILE,
+        },
+        {"CHANGELOG.md.jinja": "# {{ name }} v2\n"},
+        links={"docs/CHANGELOG.md": "../CHANGELOG.md"},
+    ),
+    Case(
         "external_data",
         "`_external_data` read from a file inside the destination",
         {
