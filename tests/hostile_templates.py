@@ -227,6 +227,12 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     "preserved symlink outside": symlink("link", "{world.outside}", _preserve_symlinks=True),
     "relative symlink climbing out": symlink("up", "../../../../../../../..", _preserve_symlinks=True),
     "copier.yml linked outside": linked_copier_yml,
+    # a link inside the new repo, into what becomes its .git once scaffold makes the repo: whatever later writes
+    # through it (an editor, a tool, an update) writes git's config or hooks
+    "preserved symlink into .git": symlink("hooks", ".git/hooks", _preserve_symlinks=True),
+    "preserved symlink into .git, spelt around": both(
+        symlink("sub/up", "..", _preserve_symlinks=True), symlink("config", "sub/up/.GIT/config")
+    ),
     "link in a loop": symlink("loop", "loop", _preserve_symlinks=True),
     "links in a loop through each other": both(symlink("a", "b"), symlink("b", "a")),
     "folders nested past the limit": files({"/".join(["d"] * 80) + "/deep.txt": "deep\n"}),

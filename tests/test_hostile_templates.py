@@ -89,6 +89,8 @@ REFUSED_FOR = {
     "filters that read the machine": "No filter named 'expandvars'",
     "a render that runs for hours": "to render; accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER",
     "copier.yml linked outside": "has copier.yml, a link to {world.outside}/private.yml, outside the template",
+    "preserved symlink into .git": "renders hooks: a link to .git/hooks; nothing may be written at or under .git",
+    "preserved symlink into .git, spelt around": "renders config: a link to sub/up/.GIT/config; nothing may be written",
     "link in a loop": f"has loop, a link to loop in a loop of links {NEVER}",
     "links in a loop through each other": f"in a loop of links {NEVER}",
     "folders nested past the limit": "nests folders more than 64 deep",
