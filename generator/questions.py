@@ -365,6 +365,22 @@ def answered(config: TemplateConfig, answers: Mapping[str, Any], dest: Path | No
     return session
 
 
+def template_message(
+    config: TemplateConfig, key: str, dest: Path, answers: Mapping[str, Any] | None = None
+) -> str | None:
+    """Return the template's message `key` (`_message_after_copy`, ...) rendered as copier shows it, else None.
+
+    With `answers` (already masked: it is printed), in their context; without, as copier renders the messages
+    it shows before any question is answered (`_message_before_copy`, `_message_before_update`): with none.
+    None too when the message renders empty.
+    """
+    message = config.settings.get(key)
+    if not message:
+        return None
+    session = Session(config, dest) if answers is None else answered(config, answers, dest)
+    return session.render(str(message)).strip() or None
+
+
 def is_asked(question: Question, answers: Mapping[str, Any]) -> bool:
     """Return whether `question` can apply to a repo with `answers`: False only for a literal `when: false`.
 
