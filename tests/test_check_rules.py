@@ -523,3 +523,13 @@ def test_a_file_that_differs_from_a_render_only_in_its_secret_values_is_that_ren
         "edited": b"TOKEN=s3cret  # ours\n",  # more than the secret changed: an edit
     }
     assert as_rendered(ours, renders, frozenset()) == ours  # no secret question: the files as they are
+
+
+def test_a_skip_if_exists_file_the_newest_template_changes_says_updates_leave_it_alone() -> None:
+    # after an update the repo is up to date, yet the template's newer version of such a file never reaches it
+    r = report(FileDrift("CHANGELOG.md", OUTDATED, SKIPPED), FileDrift("go.mod", UNCHANGED))
+
+    lines = format_reports([r]).splitlines()
+
+    assert lines[0].startswith("/r: up to date")
+    assert lines[1] == "  outdated  CHANGELOG.md  (skip-if-exists: updates leave the team's file as it is)"
