@@ -216,6 +216,11 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
         settings(_external_data={"stolen": "{world.outside}/secret.yml"}),
         files({"stolen.txt.jinja": "{{{{ _external_data.stolen.token }}}}\n"}),
     ),
+    # inside the repo, yet its git files: FETCH_HEAD and the config can name a remote with its token
+    "external data in the repo's .git": both(
+        settings(_external_data={"head": "{{{{ '.git' }}}}/HEAD"}),
+        files({"head.txt.jinja": "{{{{ _external_data.head }}}}\n"}),
+    ),
     "subdirectory outside": settings(_subdirectory="../../outside"),
     "file name escaping": files({"{{{{ '..' }}}}/{{{{ '..' }}}}/outside/pwned.txt": "pwned\n"}),
     "file name absolute": both(

@@ -72,6 +72,7 @@ REFUSED_FOR = {
     "answers file in .git": f"_answers_file '.git/config' is at or under .git; accepted: a path outside .git {NEVER}",
     "external data outside": f'"../../outside/secret.yml"{OUTSIDE}',
     "external data absolute": f'"{{world.outside}}/secret.yml"{OUTSIDE}',
+    "external data in the repo's .git": f"is refused: _external_data head reads .git/HEAD, at or under .git {NEVER}",
     "subdirectory outside": f'"../../outside"{OUTSIDE}',
     "file name escaping": f'".."{OUTSIDE}',
     "file name absolute": f'"{{world.outside}}"{OUTSIDE}',
