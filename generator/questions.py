@@ -236,8 +236,9 @@ class Session:
 
     def parse(self, question: Question, value: Any) -> Any:
         """Return `value` as copier would record it for `question`; raise InvalidAnswerError with one line."""
-        reject_control_characters(question.key, value)
         asked = self.copier_question(question)
+        lines = bool(asked.get_multiline())  # the template asks for several lines of text
+        reject_control_characters(question.key, value, lines=lines)
         try:
             parsed = asked.parse_answer(value)
         except copier_api.ForbiddenPathError as error:
@@ -245,7 +246,7 @@ class Session:
         except (ValueError, TypeError, KeyError, copier_api.CopierError) as error:
             raise InvalidAnswerError(self._cast_problem(question, asked, value, error)) from None
         for item in parsed if isinstance(parsed, list) else [parsed]:
-            reject_control_characters(question.key, item)
+            reject_control_characters(question.key, item, lines=lines)
         return parsed
 
     def _cast_problem(self, question: Question, asked: Any, value: Any, error: BaseException) -> str:

@@ -146,6 +146,18 @@ CASES = [
         {"features.txt.jinja": "{{ features | join(' ') }}\n"},
     ),
     Case(
+        "multiline",
+        "`multiline: true` questions: a text of several lines, and a yaml mapping, by default",
+        {
+            "copier.yml": "description:\n  type: str\n  multiline: true\n"
+            "  default: |\n    First line.\n    Second line.\n"
+            "settings:\n  type: yaml\n  multiline: true\n  default:\n    a: 1\n    b: [x, y]\n",
+            "README.md.jinja": "{{ description }}\n{{ settings | to_nice_yaml }}",
+            **ANSWERS_FILE,
+        },
+        {"README.md.jinja": "{{ description | upper }}\n{{ settings | to_nice_yaml }}"},
+    ),
+    Case(
         "validators",
         "validators on answers, and a default that depends on an earlier answer",
         {
