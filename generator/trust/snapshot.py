@@ -21,8 +21,9 @@ from generator.trust.limits import Limits, current, size
 _DIRECTORY = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
 _FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _CHUNK = 1 << 20
-# What reading an entry raises when it changed kind (or went) between the listing and the read.
-_CHANGED = frozenset({errno.ELOOP, errno.ENOTDIR, errno.ENOENT, errno.EINVAL})
+# What reading an entry raises when it changed kind (or went) between the listing and the read:
+# ENXIO is what opening a socket (or a device with no driver) raises where a file was listed.
+_CHANGED = frozenset({errno.ELOOP, errno.ENOTDIR, errno.ENOENT, errno.EINVAL, errno.ENXIO})
 
 
 class _Budget:
@@ -83,7 +84,7 @@ def _copy_folder(fd: int, into: Path, where: str, depth: int, budget: _Budget) -
         except OSError as error:  # ENOENT: gone since it was listed; EINVAL: no longer a link when read as one
             if error.errno in _CHANGED:
                 raise _changed(budget.template, path) from None
-            raise
+            raise _unreadable(budget.template, path, error) from None
         if target is not None:
             os.symlink(target, into / name)
         elif stat.S_ISDIR(info.st_mode):
@@ -123,16 +124,23 @@ def _copy_file(name: str, fd: int, target: Path, where: str, budget: _Budget) ->
 def _open(name: str, fd: int, flags: int, where: str, template: str) -> int:
     try:
         return os.open(name, flags, dir_fd=fd)
-    except OSError as error:  # ELOOP/ENOTDIR: it became a link, or another kind of entry, since it was listed
+    except OSError as error:  # ELOOP/ENOTDIR/ENXIO: it became a link, or another kind of entry, since it was listed
         if error.errno in _CHANGED:
             raise _changed(template, where) from None
-        raise
+        raise _unreadable(template, where, error) from None
 
 
 def _changed(template: str, where: str) -> TemplateRefusedError:
     return TemplateRefusedError(
         f"template {template} changed while scaffold copied it ({where}); "
         "accepted: a template folder nothing writes to while scaffold reads it"
+    )
+
+
+def _unreadable(template: str, where: str, error: OSError) -> TemplateRefusedError:
+    return TemplateRefusedError(
+        f"template {template} cannot be read at {where}: {str(error.strerror).lower()}; "
+        "accepted: a template whose files and folders scaffold may read"
     )
 
 
