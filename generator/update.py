@@ -232,7 +232,8 @@ def _update_from(
     base_files = of_commit(repo, base.sha, env=scratch)
     owners = ownership_of_template(Path(rendered.source.src))
     base_links = [p for p, mode in gitrepo.tree_modes(repo, "-r", base.sha, env=scratch).items() if mode == "120000"]
-    fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners, base_links))
+    held = hold_skipped(rendered.folder, rendered.files, base_files, owners, base_links)
+    fresh = replace(rendered, files=held, real=_held_real(rendered, held))
     paths = sorted(set(base_files) | set(fresh.files))
     ours = of_commit(repo, "HEAD", paths)
     result = UpdateResult(
@@ -299,6 +300,18 @@ def _messages(request: UpdateRequest, fresh: FreshRender) -> tuple[str | None, s
         template_message(config, "_message_before_update", request.repo),
         template_message(config, "_message_after_update", request.repo, shown),
     )
+
+
+def _held_real(rendered: FreshRender, held: Snapshot) -> Snapshot | None:
+    """Return the render with the real secret values, its `_skip_if_exists` files held back as in `held`.
+
+    Otherwise the secret merge would take such a file, which the template changed, from the real render.
+    """
+    if rendered.real is None:
+        return None
+    real = dict(rendered.real)
+    real.update((p, fill(c, rendered.values)) for p, c in held.items() if c != rendered.files.get(p) and p in real)
+    return real
 
 
 def _refuse_downgrade(repo: Path, current: str | None, target: str | None, bundled: bool) -> None:

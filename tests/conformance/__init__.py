@@ -320,6 +320,19 @@ CASES = [
         links={"alias.txt": "real.txt"},
     ),
     Case(
+        "skip_if_exists_with_a_secret",
+        "`_skip_if_exists` in a template with a secret question (Tecnativa/doodba-copier-template has both)",
+        {
+            "copier.yml": "_skip_if_exists: [deps/*.txt]\nname: x\n"
+            "password:\n  type: str\n  secret: true\n  default: changeme\n",
+            "deps/pip.txt": "# deps\n",
+            ".env.jinja": "PASSWORD={{ password }}\n",
+            **ANSWERS_FILE,
+        },
+        {"deps/pip.txt": "# deps v2\n", ".env.jinja": "NAME={{ name }}\nPASSWORD={{ password }}\n"},
+        secrets={"password": "changeme"},
+    ),
+    Case(
         "skip_if_exists_link",
         "a `_skip_if_exists` pattern matching a preserved link too (pawamoy/copier-uv: CHANGELOG.md, docs/ links it)",
         {
