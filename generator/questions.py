@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from jinja2 import TemplateError as JinjaError
+from jinja2.exceptions import SecurityError
 
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
@@ -27,6 +28,8 @@ from generator.errors import (
 from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 from generator.trust.guard import NEVER
+from generator.trust.limits import bound_environment
+from generator.trust.limits import current as current_limits
 
 MASK = "********"
 
@@ -181,6 +184,7 @@ class Session:
         if not config.trusted:
             for name in MACHINE_FILTERS:
                 env.filters.pop(name, None)
+        bound_environment(current_limits(), env)  # defaults, validators and messages render here
 
     @property
     def env(self) -> Any:
@@ -339,6 +343,8 @@ def _template_errors(key: str) -> Iterator[None]:
         raise
     except copier_api.ForbiddenPathError as error:
         raise _refusal(error) from None
+    except SecurityError as error:  # the sandbox's bounds (trust.limits) among them: refused, as in a file
+        raise TemplateRefusedError(f"the template is refused at {key} of copier.yml: {_first_line(error)}") from None
     except (JinjaError, copier_api.CopierError) as error:
         unknown = str(error).startswith(("No filter named", "No test named"))
         hint = " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""

@@ -249,6 +249,8 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     "billion-laughs in copier.yml": yaml_bomb_in_tasks,
     "billion-laughs in a file copier.yml includes": yaml_bomb_in_an_include,
     "a repetition of gigabytes": files({"big.txt.jinja": "{{{{ 'x' * 10 ** 10 }}}}\n"}),
+    # rendered while the questions are, before any file: the same bounds hold there
+    "a default of gigabytes": settings(big={"type": "str", "default": "{{{{ 'x' * 10 ** 10 }}}}"}),
     "a power too large to compute": files({"big.txt.jinja": "{{{{ 10 ** 100000000 }}}}\n"}),
     "a padding of gigabytes": files({"big.txt.jinja": "{{{{ 'x'.ljust(10 ** 10) }}}}\n"}),
     "a tab expansion of gigabytes": files({"big.txt.jinja": "{{{{ ('\\t' * 1000).expandtabs(10 ** 7) }}}}\n"}),
