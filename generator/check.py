@@ -181,7 +181,7 @@ def _fill(report: RepoReport, repo: Path, source: TemplateSource | None, trusted
     if gitrepo.is_repo(repo):  # before anything is fetched, as update does
         history = pristine_history(repo, answers_file=recorded.answers_file)
         refuse_other_template(repo, recorded, history)
-        found = recorded_pristine(repo, recorded, history) if history else None
+        found = recorded_pristine(repo, recorded, history)  # also on another ref: a squashed history lost it
         kept = None if found is None else partial(values_held, repo, found.sha, None)  # secrets pass their validators
     newest_source = source or source_for(recorded)
     if not same_template(newest_source.recorded_src, recorded.src):
@@ -248,8 +248,8 @@ def as_rendered(
         if fresh is not None and fresh.real is not None and path in fresh.files and content == fresh.real.get(path):
             seen[path] = fresh.files[path]
             continue
-        for files in renders:
-            if holds_placeholder(files.get(path), secrets) and same_but_secrets(content, files.get(path), secrets):
+        for files in renders:  # a file exactly as a render is that render, even where an older one had a secret
+            if same_but_secrets(content, files.get(path), secrets):
                 seen[path] = files[path]
                 break
     return seen

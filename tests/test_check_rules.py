@@ -19,6 +19,7 @@ from generator.check import (
     MODIFIED,
     MODIFIED_OUTDATED,
     OUTDATED,
+    PLACEHOLDER,
     UNCHANGED,
     FileDrift,
     RepoReport,
@@ -35,7 +36,7 @@ from generator.check import (
 from generator.config import OrgAnswers
 from generator.new import NewRequest, create
 from generator.ownership import OWNED, SEEDED, SKIPPED
-from generator.sources import TemplateSource
+from generator.sources import TemplateSource, resolve
 from generator.trust.consent import NO_CONSENT, Consent
 
 IDENTITY = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
@@ -504,7 +505,12 @@ def test_the_render_of_another_template_applied_beside_does_not_make_an_edited_s
 
 
 def test_the_json_document_names_each_repo_checked() -> None:
-    assert json.loads(format_json([report()]))["repos"][0]["path"] == "/r"
+    (one,) = json.loads(format_json([report()]))["repos"]
+    (several,) = json.loads(format_json([report(answers_file="a.yml"), report(answers_file="b.yml")]))["repos"]
+
+    assert (one["repo"], one["path"]) == ("/r", "/r")
+    assert (several["repo"], several["path"]) == ("/r", "/r")  # one entry a repo, its templates within
+    assert [t["answers_file"] for t in several["templates"]] == ["a.yml", "b.yml"]
     assert json.loads(format_json([]))["repos"] == []
 
 
@@ -533,3 +539,178 @@ def test_a_skip_if_exists_file_the_newest_template_changes_says_updates_leave_it
 
     assert lines[0].startswith("/r: up to date")
     assert lines[1] == "  outdated  CHANGELOG.md  (skip-if-exists: updates leave the team's file as it is)"
+
+
+def test_a_file_exactly_as_the_newest_render_is_that_render_though_the_base_held_a_secret_there() -> None:
+    # the newest version no longer renders the secret into it: the repo's file is what it produces
+    newest, base = {"f": b"TOKEN=fixed\n"}, {"f": b"TOKEN=scaffold-secret-token\n"}
+
+    seen = as_rendered({"f": b"TOKEN=fixed\n"}, [newest, base], frozenset({"token"}))
+
+    assert seen == newest and classify("f", base, seen, newest) == UNCHANGED  # not "outdated"
+
+
+# --- secret answers: check is given no secret, and compares the repo's files with renders holding placeholders
+
+SECRET = "s3cret-value"
+SECRET_YML = COPIER_YML + "api_token:\n  type: str\n  secret: true\n  default: changeme-default\n"
+
+
+def secret_template(folder: Path, copier_yml: str = SECRET_YML) -> Path:
+    """The two-file template with a secret token, rendered as it is into one file and transformed into another."""
+    two_file_template(folder, copier_yml)
+    (folder / "template" / "config.env.jinja").write_text("TOKEN={{ api_token }}\n")
+    (folder / "template" / "b64.txt.jinja").write_text("A={{ api_token | b64encode }}\n")
+    return folder
+
+
+def made_with_secret(tmp_path: Path, template: Path) -> Path:
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=source(template), given={"api_token": SECRET}))
+    assert (repo / "config.env").read_text() == f"TOKEN={SECRET}\n"
+    return repo
+
+
+def statuses(r: RepoReport) -> dict[str, str]:
+    return {f.path: f.status for f in r.files}
+
+
+def test_a_repo_holding_its_secret_values_even_transformed_is_up_to_date(tmp_path: Path) -> None:
+    # check is given no secret: it reads the value from the repo's files to render the transformed one
+    repo = made_with_secret(tmp_path, secret_template(tmp_path / "t"))
+
+    (r,) = check([repo], source(tmp_path / "t"))
+
+    assert set(statuses(r).values()) == {UNCHANGED} and {"config.env", "b64.txt"} <= set(statuses(r))
+    assert (r.status, r.exit_code, exit_code([r])) == ("up to date", 0, 0)
+
+
+def test_a_secret_edited_next_to_or_transformed_differently_is_drift(tmp_path: Path) -> None:
+    repo = made_with_secret(tmp_path, secret_template(tmp_path / "t"))
+    (repo / "config.env").write_text(f"TOKEN={SECRET}  # ours\n")
+    (repo / "b64.txt").write_text("A=b3RoZXI=\n")  # another value's base64: not the repo's secret transformed
+    git(repo, "commit", "-q", "--no-verify", "-am", "Edit the token lines")
+
+    (r,) = check([repo], source(tmp_path / "t"))
+
+    assert (statuses(r)["config.env"], statuses(r)["b64.txt"]) == (MODIFIED, MODIFIED)
+    assert (r.status, r.exit_code) == ("drifted", 1)
+
+
+def test_a_placeholder_left_where_the_secret_belongs_is_reported_as_drift_naming_the_file(tmp_path: Path) -> None:
+    # a rebase-merged update replays the pristine commit's line onto the branch
+    template = secret_template(tmp_path / "t")
+    (template / "template" / "client.env.jinja").write_text("CLIENT_TOKEN={{ api_token }}\n")
+    (template / "template" / "HELP.md").write_text(
+        "Set scaffold-secret-api_token in your vault.\n"
+    )  # the template's own
+    repo = made_with_secret(tmp_path, template)
+    (repo / "client.env").write_text("CLIENT_TOKEN=scaffold-secret-api_token\n")
+    git(repo, "commit", "-q", "--no-verify", "-am", "Rebase merged")
+
+    (r,) = check([repo], source(template))
+
+    assert {p: s for p, s in statuses(r).items() if s != UNCHANGED} == {"client.env": PLACEHOLDER}
+    assert "HELP.md" in statuses(r)
+    assert (r.status, r.exit_code, [f.path for f in r.drifted]) == ("drifted", 1, ["client.env"])
+    assert (
+        "  placeholder  client.env  (holds scaffold-secret-KEY where a secret's value belongs: put the value in, "
+        "then commit)"
+    ) in format_reports([r]).splitlines()
+
+
+def test_a_repo_behind_keeps_its_secret_where_the_newest_version_changes_the_file(tmp_path: Path) -> None:
+    template = secret_template(tmp_path / "t")
+    repo = made_with_secret(tmp_path, template)
+    newer = secret_template(tmp_path / "t2")
+    (newer / "template" / "config.env.jinja").write_text("TOKEN={{ api_token }}\nMODE=second\n")
+    (newer / "template" / "README.md.jinja").unlink()
+
+    (r,) = check([repo], source(newer, "1.1.0", recorded=template))
+
+    assert statuses(r)["config.env"] == OUTDATED  # the base render, but for the secret: untouched here
+    assert statuses(r)["README.md"] == OUTDATED  # removed by the newest version, untouched here
+    assert (r.status, r.exit_code) == ("behind", 1)
+
+
+def test_a_secret_that_is_no_text_is_compared_as_it_is(tmp_path: Path) -> None:
+    # a number has no placeholder: it is rendered as it is, and there is no render with real values
+    yml = COPIER_YML + "replicas:\n  type: int\n  secret: true\n  default: 3\n"
+    template = two_file_template(tmp_path / "t", yml)
+    (template / "template" / "replicas.txt.jinja").write_text("{{ replicas }}\n")
+    repo = made(tmp_path, template)
+    (repo / "Dockerfile").write_text("FROM scratch # edited\n")
+    git(repo, "commit", "-q", "--no-verify", "-am", "Edit")
+
+    (r,) = check([repo], source(template))
+
+    assert (repo / "replicas.txt").read_text() == "3\n"
+    assert {p: s for p, s in statuses(r).items() if s != UNCHANGED} == {"Dockerfile": MODIFIED}
+
+
+def test_check_renders_for_the_repos_folder_as_update_does(tmp_path: Path) -> None:
+    template = two_file_template(tmp_path / "t")
+    (template / "template" / "name.txt.jinja").write_text("{{ _folder_name }}\n")
+    repo = made(tmp_path, template)
+
+    (r,) = check([repo], source(template))
+
+    assert (repo / "name.txt").read_text() == "svc\n"
+    assert (statuses(r)["name.txt"], r.status) == (UNCHANGED, "up to date")
+
+
+def test_check_renders_an_older_release_again_with_the_users_consent_when_the_history_lacks_it(
+    tmp_path: Path,
+) -> None:
+    # the repo's history has no pristine render (made without git, committed by hand): the release it
+    # records is rendered again from the template's tag, a render that wants to run code like the newest
+    template = two_file_template(tmp_path / "t", COPIER_YML + "_tasks: ['true']\n")
+    git(template, "init", "-q")
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", "First")
+    git(template, "tag", "v1.0.0")
+    trusted = Consent(flag=True)
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=resolve(str(template), "v1.0.0"), git_init=False, trusted=trusted))
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "--no-verify", "-m", "By hand")
+    (template / "template" / "Dockerfile.jinja").write_text("FROM scratch # {{ tier }} v2\n")
+    git(template, "commit", "-q", "-am", "Second")
+    git(template, "tag", "v1.1.0")
+
+    r = check_repo(repo, trusted=trusted)
+
+    assert (r.error, r.version, r.newest, r.base_known) == (None, "v1.0.0", "v1.1.0", True)
+    assert (statuses(r)["Dockerfile"], statuses(r)["README.md"]) == (OUTDATED, UNCHANGED)  # not "differs"
+    assert (r.status, r.exit_code) == ("behind", 1)
+
+
+def test_a_repo_without_git_holding_its_secret_is_compared_with_the_placeholders(tmp_path: Path) -> None:
+    template = secret_template(tmp_path / "t")
+    repo = tmp_path / "svc"
+    create(NewRequest(name="svc", dest=repo, source=source(template), given={"api_token": SECRET}, git_init=False))
+
+    (r,) = check([repo], source(template))
+
+    assert (r.error, r.base_known, statuses(r)["config.env"], statuses(r)["README.md"]) == (
+        None,
+        True,
+        UNCHANGED,
+        UNCHANGED,
+    )
+
+
+def test_a_repo_whose_history_was_squashed_reads_its_secret_from_the_pristine_branch_it_kept(tmp_path: Path) -> None:
+    # the branch's history no longer holds the pristine render, scaffold/pristine does: the transformed
+    # secret is checked with the value the repo holds, not reported as an edit
+    repo = made_with_secret(tmp_path, secret_template(tmp_path / "t"))
+    branch = git(repo, "branch", "--show-current").strip()
+    git(repo, "checkout", "-q", "--orphan", "squashed")
+    git(repo, "commit", "-q", "--no-verify", "-m", "Initial commit")
+    git(repo, "branch", "-q", "-D", branch)
+
+    (r,) = check([repo], source(tmp_path / "t"))
+
+    assert set(statuses(r).values()) == {UNCHANGED} and "b64.txt" in statuses(r)
+    assert (r.status, r.exit_code) == ("up to date", 0)
