@@ -218,3 +218,50 @@ def test_a_template_validator_compares_pprof_port_with_port_as_copier_passes_the
     )
     assert problem_with("pprof_port", 6060, "") == ""  # no port answered yet
     assert problem_with("pprof_port", 6060, None) == ""
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("scaffold_source", " https://pypi.acme.dev/simple ", "https://pypi.acme.dev/simple"),
+        (
+            "scaffold_source",
+            "git+https://git.acme.dev/platform/scaffold.git",
+            "git+https://git.acme.dev/platform/scaffold.git",
+        ),
+        (
+            "scaffold_source",
+            "git+ssh://git@git.acme.dev/platform/scaffold.git",
+            "git+ssh://git@git.acme.dev/platform/scaffold.git",
+        ),
+        ("scaffold_source", "", ""),  # not set: the workflows then fail with one line saying so
+        ("scaffold_pins", "https://pypi.acme.dev/pins/scaffold-ci.txt", "https://pypi.acme.dev/pins/scaffold-ci.txt"),
+        ("scaffold_pins", "  ", ""),
+    ],
+)
+def test_the_orgs_ci_settings_are_urls_trimmed_or_empty(key: str, value: str, expected: str) -> None:
+    assert validate_answer(key, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "accepted"),
+    [
+        (
+            "scaffold_source",
+            "http://pypi.acme.dev/simple",
+            "a package index URL (https://...) or a git URL (git+https://... or git+ssh://...)",
+        ),
+        (
+            "scaffold_source",
+            "https://acme.dev/${{ secrets.TOKEN }}",
+            "a package index URL (https://...) or a git URL (git+https://... or git+ssh://...)",
+        ),
+        ("scaffold_pins", "git+https://git.acme.dev/pins.txt", "an https:// URL of a pip requirements file"),
+        ("scaffold_pins", "https://acme.dev/pins.txt'; curl evil", "an https:// URL of a pip requirements file"),
+    ],
+)
+def test_a_ci_setting_that_is_no_safe_url_is_refused_naming_it_and_what_is_accepted(
+    key: str, value: str, accepted: str
+) -> None:
+    """They are rendered into workflow YAML and shell: a `$` would open an Actions expression, a quote the shell."""
+    assert refusal(key, value) == f"{key} {shown(value)} is not valid; accepted: {accepted}"

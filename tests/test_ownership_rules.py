@@ -1,5 +1,7 @@
 """Whose a generated file is (generator/ownership.py): the rules pinned on small inputs, no render, no git."""
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -101,3 +103,42 @@ def test_hold_skipped_puts_back_the_previous_render_of_skip_if_exists_files(tmp_
     assert (render / "new.local").read_bytes() == b"first\n"  # new in this version: copier writes it once
     assert (render / "main.go").read_bytes() == b"new go\n"
     assert rendered["config/local.yaml"] == b"new\n"  # the caller's snapshot is left as it was
+
+
+def test_hold_skipped_replaces_links_and_never_writes_through_one(tmp_path: Path) -> None:
+    render = tmp_path / "render"
+    (render / "docs").mkdir(parents=True)
+    (render / "bin").mkdir()
+    (render / "a.local").write_bytes(b"new in this version\n")
+    (render / "bin" / "run.local").write_bytes(b"#!/bin/sh\nnew\n")
+    (render / "bin" / "run.local").chmod(0o755)
+    (render / "CHANGELOG.md").write_bytes(b"new log\n")
+    (render / "docs" / "CHANGELOG.md").symlink_to("../CHANGELOG.md")
+    (render / "target.txt").write_bytes(b"target\n")
+    (render / "swap.local").symlink_to("target.txt")  # a file in the previous render, a link in this one
+    rendered = {
+        "a.local": b"new in this version\n",
+        "bin/run.local": b"#!/bin/sh\nnew\n",
+        "CHANGELOG.md": b"new log\n",
+        "docs/CHANGELOG.md": b"../CHANGELOG.md",
+        "target.txt": b"target\n",
+        "swap.local": b"target.txt",
+    }
+    base = {
+        "bin/run.local": b"#!/bin/sh\nold\n",
+        "CHANGELOG.md": b"old log\n",
+        "docs/CHANGELOG.md": b"../CHANGELOG.md",
+        "swap.local": b"old swap\n",
+    }
+    rules = Ownership(skip_if_exists=("*.local", "CHANGELOG.md"))
+
+    held = hold_skipped(render, rendered, base, rules, base_links=["docs/CHANGELOG.md"])
+
+    assert (render / "a.local").read_bytes() == b"new in this version\n"  # new: nothing to hold, and the loop goes on
+    assert (render / "bin" / "run.local").read_bytes() == b"#!/bin/sh\nold\n"
+    assert stat.S_IMODE((render / "bin" / "run.local").stat().st_mode) == 0o755  # rewritten in place, mode kept
+    assert (render / "CHANGELOG.md").read_bytes() == b"old log\n"  # never the link's target text
+    assert os.readlink(render / "docs" / "CHANGELOG.md") == "../CHANGELOG.md"
+    assert not (render / "swap.local").is_symlink() and (render / "swap.local").read_bytes() == b"old swap\n"
+    assert (render / "target.txt").read_bytes() == b"target\n"  # the link was replaced, not written through
+    assert held == {**rendered, **base}
