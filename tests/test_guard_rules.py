@@ -77,6 +77,27 @@ def test_a_link_out_of_the_render_is_refused(tmp_path: Path, target: str, proble
     assert refused_render(root) == f"template T renders sub/link: {problem} {NEVER}"
 
 
+@pytest.mark.parametrize(
+    ("link", "target"),
+    [
+        ("hooks", ".git/hooks"),  # no .git in the render yet: scaffold makes it, and the link would then lead in
+        ("sub/cfg", "../.GIT/config"),
+        ("sub/up", "../sub/../.git"),
+        ("sub/via", "../top/.git/hooks"),  # through a link to the render's own top
+    ],
+)
+def test_a_link_leading_at_or_under_git_is_refused_though_nothing_is_there_yet(
+    tmp_path: Path, link: str, target: str
+) -> None:
+    root = tree(tmp_path / "r", {"sub/a.txt": ""})
+    (root / "top").symlink_to(".")
+    (root / link).symlink_to(target)
+
+    assert refused_render(root) == (
+        f"template T renders {link}: a link to {target}; nothing may be written at or under .git {NEVER}"
+    )
+
+
 def test_a_loop_of_links_is_refused(tmp_path: Path) -> None:
     root = tmp_path / "r"
     root.mkdir()

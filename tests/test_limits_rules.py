@@ -23,6 +23,7 @@ from generator.trust.budget import OutputBudget
 from generator.trust.limits import (
     Limits,
     RenderTimeout,
+    bound_environment,
     bounded_binop,
     bounded_call,
     bounded_filters,
@@ -407,11 +408,35 @@ def test_other_calls_pass_through_unchanged() -> None:
 
 
 def bounded_sandbox(limits: Limits) -> SandboxedEnvironment:
-    """A Jinja sandbox whose calls and filters are held to `limits` as render._bound holds copier's."""
+    """A Jinja sandbox held to `limits` as copier's file and question environments are (bound_environment)."""
     env = SandboxedEnvironment()
-    env.__dict__["call"] = functools.partial(bounded_call, limits, env.call)
-    bounded_filters(limits, env.filters)
+    bound_environment(limits, env)
     return env
+
+
+def test_a_bound_environment_builds_what_fits_and_refuses_repetitions_powers_paddings_and_filters_past_it() -> None:
+    env = bounded_sandbox(Limits(bytes=10))
+
+    fits = "{{ 'ab' * 5 }} {{ 3 * 4 }} {{ 2 ** 3 }} {{ 'ab'.ljust(10) }}| {{ 'ab' | center(10) }}|"
+    assert env.from_string(fits).render() == f"ababababab 12 8 {'ab'.ljust(10)}| {'ab'.center(10)}|"
+    for template, refusal in {
+        "{{ 'ab' * 6 }}": "a repetition longer than 10 bytes (SCAFFOLD_LIMIT_BYTES)",
+        "{{ 2 ** 10001 }}": "a power with an exponent above 10000 (10001)",
+        "{{ 'ab'.ljust(11) }}": "a text longer than 10 bytes from str.ljust (SCAFFOLD_LIMIT_BYTES)",
+        "{{ 'ab' | center(11) }}": "a text longer than 10 bytes from the center filter (SCAFFOLD_LIMIT_BYTES)",
+    }.items():
+        with pytest.raises(SecurityError) as raised:
+            env.from_string(template).render()
+        assert str(raised.value) == refusal, template
+
+
+def test_binding_one_environment_leaves_the_others_as_jinja_made_them() -> None:
+    bounded_sandbox(Limits(bytes=10))
+
+    assert (
+        SandboxedEnvironment().from_string("{{ 'ab' * 6 }} {{ 'ab'.ljust(11) }}|").render()
+        == "ab" * 6 + " ab         |"
+    )
 
 
 def test_a_bounded_sandbox_passes_the_context_and_every_argument_of_a_call_on() -> None:
