@@ -126,7 +126,7 @@ def create(request: NewRequest) -> NewResult:
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
         config = template_config(source, trusted=request.trusted)
         given = with_name(config, dict(request.given), request.name)
-        answers = collect_answers(config, given, request.ask, request.org, dest=request.dest)
+        answers = collect_answers(config, given, request.ask, request.org.for_template(source), dest=request.dest)
         message = message_after_copy(config, answers, request.dest)
         folder_name = request.dest.resolve().name  # `.` names the folder it is, as copier would
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination
