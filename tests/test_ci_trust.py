@@ -5,17 +5,22 @@ refused in CI without --trust. The answer `scaffold_trust` (never asked) is the 
 to CI: set by new/update from `trusted`, never from a user's one-off --trust.
 """
 
+import json
 import os
 import subprocess
 import sys
+from contextlib import chdir
 from pathlib import Path
 
+import copier
 import pytest
 import yaml
 
+from tests import tools
 from tests.cli import scaffold
 from tests.template_repos import git, make_git_template, release
 
+WORKFLOWS = ("scaffold-check.yml", "scaffold-update.yml")
 TASK = '\n_tasks:\n  - "true"\n'
 
 
@@ -62,6 +67,7 @@ def test_a_template_the_org_trusts_gets_workflows_that_pass_trust(tmp_path: Path
     check, update = runs(repo)
     assert check == "scaffold check --trust"
     assert update.startswith("scaffold update --trust >")
+    assert tools.actionlint(*(repo / ".github" / "workflows" / name for name in WORKFLOWS)) == []
 
 
 def test_a_users_own_trust_is_not_carried_to_ci(tmp_path: Path, template: Path) -> None:
@@ -97,6 +103,11 @@ def test_adding_the_template_to_trusted_reaches_the_repo_with_its_next_update(tm
 
     org_config(tmp_path, [template])
     assert runs(repo)[0] == "scaffold check"  # nothing changes in the repo by itself
+    code, out, err = scaffold(repo, "check", "--json", "--config", str(config))
+    (report,) = json.loads(out)["repos"]
+    assert (code, report["drifted"], report["policy"]) == (1, False, []), out + err  # the next update's change
+    changed = {f["path"]: f["status"] for f in report["files"] if f["status"] != "unchanged"}
+    assert changed == dict.fromkeys([".copier-answers.yml", *(f".github/workflows/{n}" for n in WORKFLOWS)], "outdated")
     code, out, err = scaffold(repo, "update", "--config", str(config))
     assert code == 0, out + err
     git(repo, "diff", "--quiet", "HEAD")  # committed
@@ -138,3 +149,12 @@ def test_the_rendered_check_step_runs_in_ci_where_it_was_refused(tmp_path: Path,
         codes[name] = (result.returncode, result.stdout + result.stderr)
     assert codes["plain"][0] == 2 and "wants to run code on this machine" in codes["plain"][1]
     assert codes["trusting"][0] == 0, codes["trusting"][1]
+
+
+def test_plain_copier_update_keeps_the_recorded_answer(tmp_path: Path, template: Path) -> None:
+    repo = new_service(tmp_path, template, "--config", str(org_config(tmp_path, [template])))
+    release(template, "v1.1.0", lambda folder: (folder / "NOTES.md").write_text("notes\n"))
+    with chdir(repo):
+        copier.run_update(str(repo), defaults=True, overwrite=True, unsafe=True, vcs_ref="v1.1.0", quiet=True)
+    assert answers(repo)["_commit"] == "v1.1.0" and answers(repo)["scaffold_trust"] is True
+    assert runs(repo)[0] == "scaffold check --trust"
