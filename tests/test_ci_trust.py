@@ -77,6 +77,11 @@ def test_a_users_own_trust_is_not_carried_to_ci(tmp_path: Path, template: Path) 
     assert check == "scaffold check"
     assert update.startswith("scaffold update >")
 
+    config = org_config(tmp_path, [tmp_path / "other"])
+    code, _, err = scaffold(tmp_path, "new", "other", "--defaults", "--template", str(template), "--trust",
+                            "--data", "scaffold_trust=true", "--config", str(config))  # fmt: skip
+    assert code == 2 and "scaffold_trust is fixed to False by the org config" in err
+
 
 def test_a_bundled_template_needs_no_trust_in_ci(tmp_path: Path) -> None:
     code, _, err = scaffold(tmp_path, "new", "payments", "--defaults", "--config", str(org_config(tmp_path, [])))
