@@ -174,17 +174,19 @@ def control_character(text: str) -> str | None:
     return next((c for c in text if unicodedata.category(c) in _CONTROL_CATEGORIES), None)
 
 
-def reject_control_characters(key: str, value: Any) -> None:
+def reject_control_characters(key: str, value: Any, *, lines: bool = False) -> None:
     """Raise InvalidAnswerError when a text answer holds a control character (newline, tab, NUL, ESC...).
 
     Answers end up in file names, Go source, YAML and shell lines, where such a character either
-    breaks the file or hides what is really there.
+    breaks the file or hides what is really there. With `lines` (a question the template declares
+    `multiline`, which asks for several lines) newlines are text.
     """
-    found = control_character(value) if isinstance(value, str) else None
+    found = control_character(value.replace("\n", "") if lines else value) if isinstance(value, str) else None
     if found is not None:
+        accepted = "lines of text" if lines else "one line of text"
         raise InvalidAnswerError(
             f"{key} {shown(value)} contains the control character {found!r}; "
-            "accepted: one line of text without tabs or other control characters"
+            f"accepted: {accepted} without tabs or other control characters"
         )
 
 

@@ -324,6 +324,8 @@ def format_reports(reports: list[RepoReport]) -> str:
 def _note(drift: FileDrift) -> str:
     if drift.status == PLACEHOLDER:
         return "  (holds scaffold-secret-KEY where a secret's value belongs: put the value in, then commit)"
+    if drift.ownership == SKIPPED and drift.status == OUTDATED:  # not counted as behind: no update brings it
+        return f"  ({SKIPPED}: updates leave the team's file as it is)"
     if drift.ownership == OWNED or drift.status in (OUTDATED, UNCHANGED):
         return ""
     return f"  ({drift.ownership}: the team's file, not drift)"

@@ -234,12 +234,18 @@ def new(
         git_init=git,
         trusted=Consent(trust, org.trusted),
         org=org.answers,
+        say=_say_on_stderr,
     )
     with guarded() as guard:  # Ctrl-C: nothing written (exit 130), or the whole repo and its summary (exit 0)
         result = new_module.create(request)
         typer.echo(_for_terminal(_summary(result, pretend)))
     if guard.interrupted:
         typer.echo(f"Ctrl-C came once {result.dest} was being put in place: it is complete, as above.", err=True)
+
+
+def _say_on_stderr(text: str) -> None:
+    """Show a template's message on stderr, as copier does (its escapes shown, never sent raw)."""
+    typer.echo(safe(text), err=True)
 
 
 _FLAG_WORDS = frozenset({"true", "false", "yes", "no", "on", "off"})
@@ -438,7 +444,12 @@ def update_command(
                     typer.echo(safe(f"{result.repo}: the update would also run the template's {stage} migration "
                                     f"`{command}`, not shown in this diff"), err=True)  # fmt: skip
                 return
+            before, after = result.messages
+            if before:
+                _say_on_stderr(before)
             typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
+            if after:
+                _say_on_stderr(after)
             if result.exit_code:
                 raise typer.Exit(result.exit_code)
 

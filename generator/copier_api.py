@@ -90,9 +90,36 @@ def start_answers(worker: Any, given: Mapping[str, Any]) -> None:
     """Give `worker` an empty AnswersMap holding the `given` answers and the template's `_external_data`.
 
     As copier's own questionnaire starts; the external data is read lazily by copier's private
-    `Worker._external_data`, which also keeps its paths inside the destination.
+    `Worker._external_data`, which also keeps its paths inside the destination (see `outside_git`).
     """
-    worker.answers = AnswersMap(init=dict(given), external=worker._external_data())
+    worker.answers = AnswersMap(init=dict(given), external=outside_git(worker, worker._external_data()))
+
+
+def outside_git(worker: Any, data: Any) -> Any:
+    """Return `data`, `worker`'s lazily read `_external_data`, refusing each file whose path is at or under `.git`.
+
+    copier keeps the paths inside the destination, whose `.git` is inside too: on an update its files
+    (FETCH_HEAD, the config: a remote's URL with its token) would be read into the render. The path is rendered
+    as copier's private `Worker._external_data` renders it, before copier reads the file.
+    """
+    from copier import Phase
+
+    from generator.errors import TemplateRefusedError
+    from generator.trust.guard import NEVER, is_git_name
+
+    def checked(name: str, path: str) -> Callable[[], Any]:
+        def load() -> Any:
+            with Phase.use(Phase.UNDEFINED):
+                rendered = str(worker._render_string(str(path)))
+            if any(is_git_name(part) for part in Path(rendered.replace("\\", "/")).parts):
+                raise TemplateRefusedError(
+                    f"the template is refused: _external_data {name} reads {rendered}, at or under .git ({NEVER})"
+                )
+            return data[name]
+
+        return load
+
+    return type(data)({name: checked(name, path) for name, path in worker.template.external_data.items()})
 
 
 def choices(question: Any) -> list[Any]:
@@ -181,7 +208,7 @@ def _recording_worker_class() -> Any:
             # environment and answers, reads it there, through copier's own check that its paths stay inside.
             # copier has no setting for where external data is read from.
             if self.external_root is None:
-                return super()._external_data()
+                return outside_git(self, super()._external_data())
             reader = Worker(
                 src_path=self.src_path, dst_path=self.external_root, data=self.data, answers_file=self.answers_file,
                 settings=self.settings, quiet=True,
@@ -189,7 +216,7 @@ def _recording_worker_class() -> Any:
             reader.__dict__["template"] = self.template
             reader.__dict__["jinja_env"] = self.jinja_env
             reader.answers = AnswersMap(init=dict(self.data))
-            return reader._external_data()
+            return outside_git(reader, reader._external_data())
 
         def _render_allowed(self, dst_relpath: Path, *args: Any, **kwargs: Any) -> bool:
             # copier asks this before it writes each file (with its content), folder and link, and has no public

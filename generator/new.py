@@ -1,6 +1,7 @@
 """`scaffold new`: collect the answers, render the template, and commit the pristine render."""
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from generator.pristine import (
     point_branch,
     render_tree,
 )
-from generator.questions import MASK, TemplateConfig, answered, load_config
+from generator.questions import MASK, TemplateConfig, load_config, template_message
 from generator.render import render
 from generator.secret_answers import refuse_secret_names, secret_values, shown_answers, with_placeholders
 from generator.sources import TemplateSource
@@ -46,6 +47,8 @@ class NewRequest:
     """The user's consent (--trust, trusted entries), decided on the template when it is loaded and rendered."""
     org: OrgAnswers = field(default_factory=OrgAnswers)
     """The org config's default answers (pre-filled) and fixed answers (never asked)."""
+    say: Callable[[str], None] | None = None
+    """Shows the template's `_message_before_copy` before the questions, as copier does; None shows nothing."""
 
 
 @dataclass
@@ -98,11 +101,8 @@ def with_name(config: TemplateConfig, given: dict[str, Any], name: str) -> dict[
 
 def message_after_copy(config: TemplateConfig, answers: dict[str, Any], dest: Path) -> str | None:
     """Return the template's `_message_after_copy` rendered for `answers` and `dest`, or None when it has none."""
-    message = config.settings.get("_message_after_copy")
-    if not message:
-        return None
     shown = shown_answers(answers, config.secret_keys, MASK)  # printed: no secret
-    return answered(config, shown, dest).render(str(message)).strip() or None
+    return template_message(config, "_message_after_copy", dest, shown)
 
 
 def files_rendered(folder: Path, source: TemplateSource) -> list[str]:
@@ -126,6 +126,9 @@ def create(request: NewRequest) -> NewResult:
     with checkout(request.source) as source:  # a git template: a clone at the version asked for
         config = template_config(source, trusted=request.trusted)
         given = with_name(config, dict(request.given), request.name)
+        before = template_message(config, "_message_before_copy", request.dest) if request.say else None
+        if request.say and before:
+            request.say(before)
         answers = collect_answers(config, given, request.ask, request.org.for_template(source), dest=request.dest)
         message = message_after_copy(config, answers, request.dest)
         folder_name = request.dest.resolve().name  # `.` names the folder it is, as copier would

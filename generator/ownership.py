@@ -10,6 +10,7 @@ patterns of both lists match, the longer (more specific) pattern decides.
 """
 
 import functools
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -55,17 +56,30 @@ def ownership_of_template(template_dir: Path) -> Ownership:
     return ownership_of(meta_of(settings), skip if isinstance(skip, list) else [skip])
 
 
-def hold_skipped(render_dir: Path, rendered: Snapshot, base: Snapshot, owners: Ownership) -> Snapshot:
+def hold_skipped(
+    render_dir: Path, rendered: Snapshot, base: Snapshot, owners: Ownership, base_links: Iterable[str] = ()
+) -> Snapshot:
     """Put back, in a fresh render, the previous render of every `_skip_if_exists` file the repo had.
 
     The template's change to such a file then never reaches the repo, as with copier; return the
-    render's snapshot with those files as they now are.
+    render's snapshot with those files as they now are. `base_links` are the paths that were links
+    in the previous render (a snapshot holds a link's target): they are put back as links, and an
+    entry is replaced, never written through (a pattern such as `CHANGELOG.md` also matches a link
+    `docs/CHANGELOG.md -> ../CHANGELOG.md`).
     """
     held = dict(rendered)
+    links = set(base_links)
     for path in owners.skipped(rendered):
-        if path in base:
-            (render_dir / path).write_bytes(base[path])
-            held[path] = base[path]
+        if path not in base:
+            continue
+        entry = render_dir / path
+        if entry.is_symlink() or path in links:
+            entry.unlink()
+        if path in links:
+            os.symlink(base[path], entry)
+        else:
+            entry.write_bytes(base[path])  # an existing file keeps its mode
+        held[path] = base[path]
     return held
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 from jinja2 import TemplateError as JinjaError
+from jinja2.exceptions import SecurityError
 
 from generator import copier_api
 from generator.answers import parse_bool, reject_control_characters, validate_answer
@@ -27,6 +28,8 @@ from generator.errors import (
 from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 from generator.trust.guard import NEVER
+from generator.trust.limits import bound_environment
+from generator.trust.limits import current as current_limits
 
 MASK = "********"
 
@@ -181,6 +184,7 @@ class Session:
         if not config.trusted:
             for name in MACHINE_FILTERS:
                 env.filters.pop(name, None)
+        bound_environment(current_limits(), env)  # defaults, validators and messages render here
 
     @property
     def env(self) -> Any:
@@ -236,8 +240,9 @@ class Session:
 
     def parse(self, question: Question, value: Any) -> Any:
         """Return `value` as copier would record it for `question`; raise InvalidAnswerError with one line."""
-        reject_control_characters(question.key, value)
         asked = self.copier_question(question)
+        lines = bool(asked.get_multiline())  # the template asks for several lines of text
+        reject_control_characters(question.key, value, lines=lines)
         try:
             parsed = asked.parse_answer(value)
         except copier_api.ForbiddenPathError as error:
@@ -245,7 +250,7 @@ class Session:
         except (ValueError, TypeError, KeyError, copier_api.CopierError) as error:
             raise InvalidAnswerError(self._cast_problem(question, asked, value, error)) from None
         for item in parsed if isinstance(parsed, list) else [parsed]:
-            reject_control_characters(question.key, item)
+            reject_control_characters(question.key, item, lines=lines)
         return parsed
 
     def _cast_problem(self, question: Question, asked: Any, value: Any, error: BaseException) -> str:
@@ -338,6 +343,8 @@ def _template_errors(key: str) -> Iterator[None]:
         raise
     except copier_api.ForbiddenPathError as error:
         raise _refusal(error) from None
+    except SecurityError as error:  # the sandbox's bounds (trust.limits) among them: refused, as in a file
+        raise TemplateRefusedError(f"the template is refused at {key} of copier.yml: {_first_line(error)}") from None
     except (JinjaError, copier_api.CopierError) as error:
         unknown = str(error).startswith(("No filter named", "No test named"))
         hint = " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""
@@ -363,6 +370,22 @@ def answered(config: TemplateConfig, answers: Mapping[str, Any], dest: Path | No
     for question in config.questions:
         _answer_quietly(session, question, answers)
     return session
+
+
+def template_message(
+    config: TemplateConfig, key: str, dest: Path, answers: Mapping[str, Any] | None = None
+) -> str | None:
+    """Return the template's message `key` (`_message_after_copy`, ...) rendered as copier shows it, else None.
+
+    With `answers` (already masked: it is printed), in their context; without, as copier renders the messages
+    it shows before any question is answered (`_message_before_copy`, `_message_before_update`): with none.
+    None too when the message renders empty.
+    """
+    message = config.settings.get(key)
+    if not message:
+        return None
+    session = Session(config, dest) if answers is None else answered(config, answers, dest)
+    return session.render(str(message)).strip() or None
 
 
 def is_asked(question: Question, answers: Mapping[str, Any]) -> bool:

@@ -1,6 +1,5 @@
 """Rendering a template into a folder, through copier (the only module that renders with it)."""
 
-import functools
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,9 +22,7 @@ from generator.trust.limits import (
     Limits,
     MemoryLimitExceeded,
     RenderTimeout,
-    bounded_binop,
-    bounded_call,
-    bounded_filters,
+    bound_environment,
     deadline,
     memory_cap,
     paused,
@@ -176,11 +173,7 @@ def _bound(worker: Any, limits: Limits, budget: OutputBudget) -> None:
     memory cap lifts while the template's tasks (which the user consented to) run."""
     env = worker.jinja_env
     env.__dict__["concat"] = budget.concat  # what Template.render joins the rendered pieces with, per instance
-    env.intercepted_binops = frozenset({"*", "**"})
-    # the sandbox calls its environment's call_binop for intercepted operators; this one is per instance
-    env.__dict__["call_binop"] = functools.partial(_bounded_call_binop, limits)
-    env.__dict__["call"] = functools.partial(bounded_call, limits, env.call)  # `'x'.ljust(10**10)` and the like
-    bounded_filters(limits, env.filters)
+    bound_environment(limits, env)
     execute_tasks = worker._execute_tasks
 
     def execute_tasks_paused(tasks: Any) -> None:
@@ -188,10 +181,6 @@ def _bound(worker: Any, limits: Limits, budget: OutputBudget) -> None:
             execute_tasks(tasks)
 
     worker.__dict__["_execute_tasks"] = execute_tasks_paused
-
-
-def _bounded_call_binop(limits: Limits, context: Any, operator: str, left: Any, right: Any) -> Any:
-    return bounded_binop(limits, operator, left, right)
 
 
 def _own(config: TemplateConfig) -> list[str]:

@@ -48,7 +48,7 @@ from generator.pristine import (
     scratch_objects,
     template_renames,
 )
-from generator.questions import MASK
+from generator.questions import MASK, load_config, template_message
 from generator.refusals import (
     refuse_missing_answers,
     refuse_other_template,
@@ -134,6 +134,8 @@ class UpdateResult:
     """With `UpdateRequest.diff`: the unified diff from HEAD to what the update would leave."""
     migrations: list[tuple[str, str]] = field(default_factory=list)
     """The template's migrations the update ran (or, for a plan, would run): (stage, command)."""
+    messages: tuple[str | None, str | None] = (None, None)
+    """The new version's `_message_before_update` and `_message_after_update`, rendered as copier shows them."""
 
     @property
     def conflicts(self) -> list[FileEntry]:
@@ -229,7 +231,9 @@ def _update_from(
     repo = request.repo
     base_files = of_commit(repo, base.sha, env=scratch)
     owners = ownership_of_template(Path(rendered.source.src))
-    fresh = replace(rendered, files=hold_skipped(rendered.folder, rendered.files, base_files, owners))
+    base_links = [p for p, mode in gitrepo.tree_modes(repo, "-r", base.sha, env=scratch).items() if mode == "120000"]
+    held = hold_skipped(rendered.folder, rendered.files, base_files, owners, base_links)
+    fresh = replace(rendered, files=held, real=_held_real(rendered, held))
     paths = sorted(set(base_files) | set(fresh.files))
     ours = of_commit(repo, "HEAD", paths)
     result = UpdateResult(
@@ -276,6 +280,7 @@ def _update_from(
         return result
     written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
     refuse_overwriting_untracked(repo, written)
+    result.messages = _messages(request, fresh)
     if fresh.files == base_files:
         result.up_to_date = not deleted
         if deleted:
@@ -285,6 +290,28 @@ def _update_from(
         return result
     _merge(request, result, fresh, base.commit, base_files, deleted, recorded.answers_file, moved, secrets, migrating)
     return result
+
+
+def _messages(request: UpdateRequest, fresh: FreshRender) -> tuple[str | None, str | None]:
+    """The new version's messages before and after an update: the first without answers, as copier renders it."""
+    config = load_config(Path(fresh.source.src), trusted=request.consent.covers(fresh.source))
+    shown = shown_answers(fresh.answers, fresh.secrets, MASK)
+    return (
+        template_message(config, "_message_before_update", request.repo),
+        template_message(config, "_message_after_update", request.repo, shown),
+    )
+
+
+def _held_real(rendered: FreshRender, held: Snapshot) -> Snapshot | None:
+    """Return the render with the real secret values, its `_skip_if_exists` files held back as in `held`.
+
+    Otherwise the secret merge would take such a file, which the template changed, from the real render.
+    """
+    if rendered.real is None:
+        return None
+    real = dict(rendered.real)
+    real.update((p, fill(c, rendered.values)) for p, c in held.items() if c != rendered.files.get(p) and p in real)
+    return real
 
 
 def _refuse_downgrade(repo: Path, current: str | None, target: str | None, bundled: bool) -> None:

@@ -216,6 +216,11 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
         settings(_external_data={"stolen": "{world.outside}/secret.yml"}),
         files({"stolen.txt.jinja": "{{{{ _external_data.stolen.token }}}}\n"}),
     ),
+    # inside the repo, yet its git files: FETCH_HEAD and the config can name a remote with its token
+    "external data in the repo's .git": both(
+        settings(_external_data={"head": "{{{{ '.git' }}}}/HEAD"}),
+        files({"head.txt.jinja": "{{{{ _external_data.head }}}}\n"}),
+    ),
     "subdirectory outside": settings(_subdirectory="../../outside"),
     "file name escaping": files({"{{{{ '..' }}}}/{{{{ '..' }}}}/outside/pwned.txt": "pwned\n"}),
     "file name absolute": both(
@@ -227,6 +232,12 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     "preserved symlink outside": symlink("link", "{world.outside}", _preserve_symlinks=True),
     "relative symlink climbing out": symlink("up", "../../../../../../../..", _preserve_symlinks=True),
     "copier.yml linked outside": linked_copier_yml,
+    # a link inside the new repo, into what becomes its .git once scaffold makes the repo: whatever later writes
+    # through it (an editor, a tool, an update) writes git's config or hooks
+    "preserved symlink into .git": symlink("hooks", ".git/hooks", _preserve_symlinks=True),
+    "preserved symlink into .git, spelt around": both(
+        symlink("sub/up", "..", _preserve_symlinks=True), symlink("config", "sub/up/.GIT/config")
+    ),
     "link in a loop": symlink("loop", "loop", _preserve_symlinks=True),
     "links in a loop through each other": both(symlink("a", "b"), symlink("b", "a")),
     "folders nested past the limit": files({"/".join(["d"] * 80) + "/deep.txt": "deep\n"}),
@@ -238,6 +249,8 @@ NEVER_ALLOWED: dict[str, Callable[[Path, World], None]] = {
     "billion-laughs in copier.yml": yaml_bomb_in_tasks,
     "billion-laughs in a file copier.yml includes": yaml_bomb_in_an_include,
     "a repetition of gigabytes": files({"big.txt.jinja": "{{{{ 'x' * 10 ** 10 }}}}\n"}),
+    # rendered while the questions are, before any file: the same bounds hold there
+    "a default of gigabytes": settings(big={"type": "str", "default": "{{{{ 'x' * 10 ** 10 }}}}"}),
     "a power too large to compute": files({"big.txt.jinja": "{{{{ 10 ** 100000000 }}}}\n"}),
     "a padding of gigabytes": files({"big.txt.jinja": "{{{{ 'x'.ljust(10 ** 10) }}}}\n"}),
     "a tab expansion of gigabytes": files({"big.txt.jinja": "{{{{ ('\\t' * 1000).expandtabs(10 ** 7) }}}}\n"}),

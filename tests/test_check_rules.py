@@ -531,6 +531,16 @@ def test_a_file_that_differs_from_a_render_only_in_its_secret_values_is_that_ren
     assert as_rendered(ours, renders, frozenset()) == ours  # no secret question: the files as they are
 
 
+def test_a_skip_if_exists_file_the_newest_template_changes_says_updates_leave_it_alone() -> None:
+    # after an update the repo is up to date, yet the template's newer version of such a file never reaches it
+    r = report(FileDrift("CHANGELOG.md", OUTDATED, SKIPPED), FileDrift("go.mod", UNCHANGED))
+
+    lines = format_reports([r]).splitlines()
+
+    assert lines[0].startswith("/r: up to date")
+    assert lines[1] == "  outdated  CHANGELOG.md  (skip-if-exists: updates leave the team's file as it is)"
+
+
 def test_a_file_exactly_as_the_newest_render_is_that_render_though_the_base_held_a_secret_there() -> None:
     # the newest version no longer renders the secret into it: the repo's file is what it produces
     newest, base = {"f": b"TOKEN=fixed\n"}, {"f": b"TOKEN=scaffold-secret-token\n"}

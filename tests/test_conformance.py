@@ -35,6 +35,7 @@ def make_template(folder: Path, case: Case, *, second_version: bool = True) -> P
         (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text)
     for name, target in case.links.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).symlink_to(target)
     git(folder, "init", "-q")
     git(folder, "add", "-A")

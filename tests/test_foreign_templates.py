@@ -140,3 +140,36 @@ def test_a_task_that_runs_git_init_is_refused_trusted_where_copier_makes_the_rep
         f"error: template {template} renders .git: nothing may be written at or under .git (refused, trusted or not)"
     )
     assert not (tmp_path / "svc").exists()
+
+
+def test_the_templates_messages_before_copying_and_updating_are_shown_as_copier_shows_them(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # templates tell their users what to expect (a tool to install, a migration's effect) in these messages
+    template = tmp_path / "messages"
+    template.mkdir()
+    (template / "copier.yml").write_text(
+        '_message_before_copy: "Before copying {{ name }}: install uv"\n'
+        '_message_before_update: "Before updating {{ name }}"\n'
+        '_message_after_update: "Updated {{ name }}: run uv sync"\n'
+        "name: demo\n"
+    )
+    (template / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+    (template / "name.txt.jinja").write_text("{{ name }}\n")
+    git(template, "init", "-q")
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", "v1")
+    git(template, "tag", "v1.0.0")
+    run_copy(str(template), tmp_path / "by-copier", defaults=True, data={"name": "shop"}, vcs_ref="v1.0.0")
+    by_copier = capfd.readouterr().err
+    assert "Before copying : install uv\n" in by_copier  # copier shows it before asking: no answer yet
+
+    code, out, err = scaffold(tmp_path, "new", "svc", "-t", str(template), "--defaults", "-d", "name=shop")
+
+    assert code == 0, err
+    assert "Before copying : install uv\n" in err
+    release(template, "v2.0.0", edit("name.txt.jinja", "{{ name }}", "{{ name }}!"))
+    code, out, err = scaffold(tmp_path / "svc", "update")
+    assert code == 0, err + out
+    # copier renders the message before updating without answers (and scaffold strips each message's ends)
+    assert "Before updating\n" in err and "Updated shop: run uv sync\n" in err

@@ -72,6 +72,7 @@ REFUSED_FOR = {
     "answers file in .git": f"_answers_file '.git/config' is at or under .git; accepted: a path outside .git {NEVER}",
     "external data outside": f'"../../outside/secret.yml"{OUTSIDE}',
     "external data absolute": f'"{{world.outside}}/secret.yml"{OUTSIDE}',
+    "external data in the repo's .git": f"is refused: _external_data head reads .git/HEAD, at or under .git {NEVER}",
     "subdirectory outside": f'"../../outside"{OUTSIDE}',
     "file name escaping": f'".."{OUTSIDE}',
     "file name absolute": f'"{{world.outside}}"{OUTSIDE}',
@@ -89,6 +90,8 @@ REFUSED_FOR = {
     "filters that read the machine": "No filter named 'expandvars'",
     "a render that runs for hours": "to render; accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER",
     "copier.yml linked outside": "has copier.yml, a link to {world.outside}/private.yml, outside the template",
+    "preserved symlink into .git": "renders hooks: a link to .git/hooks; nothing may be written at or under .git",
+    "preserved symlink into .git, spelt around": "renders config: a link to sub/up/.GIT/config; nothing may be written",
     "link in a loop": f"has loop, a link to loop in a loop of links {NEVER}",
     "links in a loop through each other": f"in a loop of links {NEVER}",
     "folders nested past the limit": "nests folders more than 64 deep",
@@ -98,6 +101,7 @@ REFUSED_FOR = {
     "billion-laughs in a file copier.yml includes": "settings.yml (`!include settings.yml`) expands to more than "
     "100000 YAML nodes through its aliases (a YAML bomb); accepted: a smaller document (SCAFFOLD_LIMIT_YAML_NODES)",
     "a repetition of gigabytes": "is refused: a repetition longer than 512 MiB (SCAFFOLD_LIMIT_BYTES)",
+    "a default of gigabytes": "a repetition longer than 512 MiB (SCAFFOLD_LIMIT_BYTES)",
     "a power too large to compute": "is refused: a power with an exponent above 10000",
     "a padding of gigabytes": "is refused: a text longer than 512 MiB from str.ljust (SCAFFOLD_LIMIT_BYTES)",
     "a tab expansion of gigabytes": "is refused: a text longer than 512 MiB from str.expandtabs (SCAFFOLD_LIMIT",
@@ -639,3 +643,18 @@ def test_template_init_refuses_a_brace_that_is_neither_a_placeholder_nor_doubled
         "placeholders of answers, {{ and }} for literal braces\n"
     )
     assert not (tmp_path / "acme-go").exists()
+
+
+def test_a_message_before_copying_of_gigabytes_is_refused_before_it_is_built(world: World) -> None:
+    # shown before the questions (as copier shows it), so rendered outside the render's own bounds
+    template = hostile_template(
+        world.root / "hostile", world, settings(_message_before_copy="{{{{ 'x'.ljust(10 ** 10) }}}}")
+    )
+    (world.root / "work").mkdir()
+    before = world.snapshot()
+
+    result = scaffold(world.root / "work", "new", "svc", "--template", str(template), "--defaults")
+
+    assert_refused(result, "new", world, before, "a text longer than 512 MiB from str.ljust (SCAFFOLD_LIMIT_BYTES)")
+    assert_one_line(result, "new")
+    assert list((world.root / "work").iterdir()) == []

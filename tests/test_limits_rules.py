@@ -3,16 +3,36 @@
 tests/test_hostile_templates.py drives the same refusals through whole renders (minutes).
 """
 
+import functools
+import resource
+import signal
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
+from jinja2 import pass_context
 from jinja2.exceptions import SecurityError
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
 
 from generator.errors import ConfigError, TemplateError, TemplateRefusedError
 from generator.trust import bounded_yaml
 from generator.trust.budget import OutputBudget
-from generator.trust.limits import Limits, bounded_binop, bounded_call, bounded_filters, current, size
+from generator.trust.limits import (
+    Limits,
+    RenderTimeout,
+    bounded_binop,
+    bounded_call,
+    bounded_filters,
+    current,
+    deadline,
+    memory_cap,
+    paused,
+    size,
+    uncapped,
+)
 
 
 def test_the_defaults_hold_unless_an_environment_variable_changes_one() -> None:
@@ -96,6 +116,53 @@ def test_other_operators_are_not_computed() -> None:
         bounded_binop(Limits(), "+", 1, 2)
 
     assert str(raised.value) == "operator + is not intercepted"
+
+
+# --- a render's wall time, and the bounds outside the main thread
+
+
+def test_a_block_past_its_deadline_is_interrupted_and_the_timer_and_handler_are_put_back() -> None:
+    previous = signal.getsignal(signal.SIGALRM)
+    with pytest.raises(RenderTimeout), deadline(0.01):
+        time.sleep(30)  # interrupted: the timer's handler raises in the main thread
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+    with deadline(30):
+        assert signal.getsignal(signal.SIGALRM) is not previous
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)  # a block done in time leaves no timer running
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+
+def test_a_paused_deadline_stops_for_the_block_and_runs_on_after_it() -> None:
+    with deadline(30):
+        with paused():  # a template's tasks
+            assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+    with paused():  # no deadline running: nothing to stop, nothing started after
+        assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_deadline_and_the_memory_cap_are_left_alone_outside_the_main_thread() -> None:
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    seen: list[tuple[float, float, tuple[int, int]]] = []
+
+    def render() -> None:  # signals and the address space belong to the process: only its main thread sets them
+        with deadline(0.01), memory_cap(1), paused(), uncapped():
+            seen.append((*signal.getitimer(signal.ITIMER_REAL), resource.getrlimit(resource.RLIMIT_AS)))
+
+    with deadline(30):  # the main thread's, which no other thread stops
+        thread = threading.Thread(target=render)
+        thread.start()
+        thread.join()
+
+    [(remaining, interval, limit)] = seen
+    assert 0 < remaining <= 30 and interval == 0 and limit == before
+    with uncapped():  # in the main thread, with no cap running: nothing to lift
+        assert resource.getrlimit(resource.RLIMIT_AS) == before
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
 
 
 # --- YAML
@@ -277,7 +344,10 @@ def test_an_include_of_a_folder_or_of_invalid_yaml_is_refused_naming_it(tmp_path
     config.write_text("a: !include bad.yml\n")
     with pytest.raises(TemplateError) as invalid:
         bounded_yaml.measure_config(config, tmp_path)
-    assert invalid.value.message.startswith(f"{tmp_path / 'bad.yml'} (`!include bad.yml`) is not valid YAML: ")
+    assert invalid.value.message == (
+        f"{tmp_path / 'bad.yml'} (`!include bad.yml`) is not valid YAML: "
+        "line 2, column 1: expected ',' or ']', but got '<stream end>'"
+    )
 
 
 # --- padding and indenting, which build their text in C
@@ -311,11 +381,69 @@ def test_expanding_tabs_counts_the_width_once_per_tab() -> None:
     assert str(raised.value) == "a text longer than 16 bytes from str.expandtabs (SCAFFOLD_LIMIT_BYTES)"
     with pytest.raises(SecurityError):
         bounded_call(limits, plain_call, None, "x".expandtabs, 17)  # no tab: the width counts once
+    assert bounded_call(limits, plain_call, None, "\t\t".expandtabs) == " " * 16  # 8 by default, twice: 16
+    assert bounded_call(limits, plain_call, None, "x".expandtabs, 16) == "x"
+    with pytest.raises(SecurityError):
+        bounded_call(limits, plain_call, None, b"\t\t\t".expandtabs)  # bytes count their tabs alike
+
+
+def test_padding_counts_its_width_once_tabs_or_not_and_a_missing_width_is_pythons_error() -> None:
+    assert bounded_call(Limits(bytes=10), plain_call, None, "\t\t".ljust, 10) == "\t\t" + " " * 8
+    with pytest.raises(TypeError):  # ljust() needs a width: the call's own error, not a limit reached
+        bounded_call(Limits(bytes=7), plain_call, None, "ab".ljust)
 
 
 def test_other_calls_pass_through_unchanged() -> None:
     assert bounded_call(Limits(bytes=1), plain_call, None, "a,b".split, ",") == ["a", "b"]
     assert bounded_call(Limits(bytes=1), plain_call, None, max, 10**9, 2) == 10**9
+    assert bounded_call(Limits(bytes=10), plain_call, None, "{}".format, 20) == "20"  # a str method that pads nothing
+    assert bounded_call(Limits(bytes=10), plain_call, None, range, 11) == range(11)  # no __self__
+    assert bounded_call(Limits(bytes=10), plain_call, None, functools.partial(max, 11), 1) == 11  # no __name__
+
+    def center(width: int) -> int:  # a function named like a padding method, of no text
+        return width
+
+    assert bounded_call(Limits(bytes=10), plain_call, None, center, 11) == 11
+
+
+def bounded_sandbox(limits: Limits) -> SandboxedEnvironment:
+    """A Jinja sandbox whose calls and filters are held to `limits` as render._bound holds copier's."""
+    env = SandboxedEnvironment()
+    env.__dict__["call"] = functools.partial(bounded_call, limits, env.call)
+    bounded_filters(limits, env.filters)
+    return env
+
+
+def test_a_bounded_sandbox_passes_the_context_and_every_argument_of_a_call_on() -> None:
+    @pass_context
+    def greet(context: Context, greeting: str, punctuation: str = ".") -> str:
+        return f"{greeting}, {context['name']}{punctuation}"
+
+    template = "{{ greet('hi', punctuation='!') }} {{ 'ab'.center(6, '*') }} {{ tab.expandtabs(tabsize=4) }}"
+
+    assert bounded_sandbox(Limits(bytes=10)).from_string(template).render(greet=greet, name="ann", tab="a\tb") == (
+        "hi, ann! **ab** a   b"
+    )
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "{{ 'ab' | center }}",  # 80 wide by default
+        "{{ 'ab' | center(7) }}",
+        "{{ text | indent }}",  # 4 by default
+        "{{ text | indent(2) }}",
+        "{{ text | indent(2, true) }}",
+        "{{ text | indent(2, first=true, blank=true) }}",
+        "{{ text | indent('> ') }}",
+    ],
+)
+def test_the_bounded_center_and_indent_filters_render_what_jinjas_own_render(template: str) -> None:
+    text = "a\n\nb"
+
+    assert bounded_sandbox(Limits(bytes=100)).from_string(template).render(text=text) == (
+        SandboxedEnvironment().from_string(template).render(text=text)
+    )
 
 
 def test_the_center_and_indent_filters_are_held_to_the_byte_limit() -> None:

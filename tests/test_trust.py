@@ -351,6 +351,7 @@ def test_each_spelling_of_a_source_comes_down_to_one_identity(src: str, identity
         ("https:///acme/svc", "empty, '.' and '..' path segments are not accepted"),
         ("https://github.com/acme/x://y", "empty, '.' and '..' path segments are not accepted"),
         ("https://h.example/a://evil.example/c/d", "empty, '.' and '..' path segments are not accepted"),
+        ("https://[::1]]/acme/svc", "port ']' is not valid; accepted: a number from 1 to 65535"),  # after `]`: a port
         ("git@:acme/svc", "accepted: a URL such as https://host/owner/repo, git@host:owner/repo or gh:owner/repo"),
         (
             "file://evil.example/opt/t",
@@ -576,6 +577,66 @@ def test_the_memory_cap_holds_the_block_lifts_for_its_tasks_and_is_restored_afte
         assert resource.getrlimit(resource.RLIMIT_AS) == capped
         bytearray(1 << 30)
     assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+@needs_proc
+def test_the_memory_cap_counts_its_budget_above_the_address_space_held_resident_or_not() -> None:
+    import mmap
+
+    # in this process, not a subprocess: mutmut runs a test against a function's mutants only when the
+    # test calls the function in its own process
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    reserved = mmap.mmap(-1, 1 << 30, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ)  # held, never resident
+    try:
+        with memory_cap(256 << 20):
+            assert len(bytearray(128 << 20)) == 128 << 20
+    finally:
+        reserved.close()
+        resource.setrlimit(resource.RLIMIT_AS, before)
+
+
+HARD_LIMIT_BELOW_THE_BUDGET = """
+import os, resource
+from pathlib import Path
+from generator.trust.limits import MemoryLimitExceeded, memory_cap
+
+hard = int(Path("/proc/self/statm").read_text().split()[0]) * os.sysconf("SC_PAGE_SIZE") + (1 << 30)
+resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
+with memory_cap(256 << 20):  # the budget is the lower: it holds
+    assert resource.getrlimit(resource.RLIMIT_AS)[1] == hard
+    assert len(bytearray(128 << 20)) == 128 << 20
+    try:
+        bytearray(512 << 20)
+        raise AssertionError("512 MiB allocated under a cap of 256 MiB")
+    except MemoryError:
+        pass
+assert resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
+try:
+    with memory_cap(2 << 30):  # the hard limit is the lower: it is the user's, and so is its MemoryError
+        assert resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
+        bytearray(2 << 30)
+except MemoryLimitExceeded:
+    raise AssertionError("the user's own limit reported as the render's")
+except MemoryError:
+    print("refused as the user's")
+assert resource.getrlimit(resource.RLIMIT_AS) == (hard, hard)
+"""
+
+
+@needs_proc
+def test_under_a_hard_address_space_limit_the_cap_is_the_budget_or_the_hard_limit_whichever_is_lower() -> None:
+    import subprocess
+    import sys
+
+    import generator
+
+    # in a subprocess: lowering a hard limit cannot be undone without CAP_SYS_RESOURCE, which even root may lack
+    code = str(Path(generator.__file__).parents[1])
+    run = subprocess.run(
+        [sys.executable, "-c", HARD_LIMIT_BELOW_THE_BUDGET], env={**os.environ, "PYTHONPATH": code},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert run.returncode == 0 and run.stdout == "refused as the user's\n", run.stderr
 
 
 @needs_proc

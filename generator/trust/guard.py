@@ -65,7 +65,7 @@ def check_rendered(root: Path, template: str, limits: Limits | None = None) -> N
             path = here / name
             if is_git_name(name):
                 raise refuse(path, "nothing may be written at or under .git")
-            problem = _link_problem(path, top, "the new repo")
+            problem = _link_problem(path, top, "the new repo") or _link_into_git(path, top)
             if problem is not None:
                 raise refuse(path, problem)
             info = path.lstat()
@@ -122,6 +122,21 @@ def _link_problem(path: Path, root: Path, inside: str) -> str | None:
         return f"a link to {shown_path(target)} in a loop of links"
     if not resolved.is_relative_to(root):
         return f"a link to {shown_path(target)}, outside {inside}"
+    return None
+
+
+def _link_into_git(path: Path, root: Path) -> str | None:
+    """Describe the link `path` when it leads at or under a `.git` inside `root` (the new repo), else None.
+
+    The render has no `.git` yet; once scaffold makes the repo, whatever writes through such a link writes
+    git's config or hooks. Called only on links `_link_problem` found inside `root`.
+    """
+    if not path.is_symlink():
+        return None
+    target = os.readlink(path)
+    where = (path.parent / target).resolve(strict=False).relative_to(root)
+    if any(is_git_name(part) for part in where.parts):
+        return f"a link to {shown_path(target)}; nothing may be written at or under .git"
     return None
 
 

@@ -5,6 +5,7 @@ exit 2, before it can hang a terminal or CI or take the machine's memory. The de
 any real template many times over; each can be changed through an environment variable.
 """
 
+import functools
 import os
 import signal
 import threading
@@ -239,3 +240,21 @@ def bounded_filters(limits: Limits, filters: dict[str, Any]) -> None:
             return indent(value, width, *args, **kwargs)
 
         filters["indent"] = bounded_indent
+
+
+def bound_environment(limits: Limits, env: Any) -> None:
+    """Hold the sandboxed Jinja environment `env` to `limits`: repetitions, powers, paddings and the padding
+    filters too large to build are refused (bounded_binop, bounded_call, bounded_filters).
+
+    For every environment a template's text renders in: its files, and its questions' defaults, choices,
+    validators and messages. Set per instance, so copier's other environments are left as they are.
+    """
+    env.intercepted_binops = frozenset({"*", "**"})
+    # the sandbox calls its environment's call_binop for intercepted operators
+    env.__dict__["call_binop"] = functools.partial(_bounded_call_binop, limits)
+    env.__dict__["call"] = functools.partial(bounded_call, limits, env.call)  # `'x'.ljust(10**10)` and the like
+    bounded_filters(limits, env.filters)
+
+
+def _bounded_call_binop(limits: Limits, context: Any, operator: str, left: Any, right: Any) -> Any:
+    return bounded_binop(limits, operator, left, right)

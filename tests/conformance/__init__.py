@@ -146,6 +146,18 @@ CASES = [
         {"features.txt.jinja": "{{ features | join(' ') }}\n"},
     ),
     Case(
+        "multiline",
+        "`multiline: true` questions: a text of several lines, and a yaml mapping, by default",
+        {
+            "copier.yml": "description:\n  type: str\n  multiline: true\n"
+            "  default: |\n    First line.\n    Second line.\n"
+            "settings:\n  type: yaml\n  multiline: true\n  default:\n    a: 1\n    b: [x, y]\n",
+            "README.md.jinja": "{{ description }}\n{{ settings | to_nice_yaml }}",
+            **ANSWERS_FILE,
+        },
+        {"README.md.jinja": "{{ description | upper }}\n{{ settings | to_nice_yaml }}"},
+    ),
+    Case(
         "validators",
         "validators on answers, and a default that depends on an earlier answer",
         {
@@ -306,6 +318,30 @@ CASES = [
         },
         {"real.txt.jinja": "{{ name }} v2\n"},
         links={"alias.txt": "real.txt"},
+    ),
+    Case(
+        "skip_if_exists_with_a_secret",
+        "`_skip_if_exists` in a template with a secret question (Tecnativa/doodba-copier-template has both)",
+        {
+            "copier.yml": "_skip_if_exists: [deps/*.txt]\nname: x\n"
+            "password:\n  type: str\n  secret: true\n  default: changeme\n",
+            "deps/pip.txt": "# deps\n",
+            ".env.jinja": "PASSWORD={{ password }}\n",
+            **ANSWERS_FILE,
+        },
+        {"deps/pip.txt": "# deps v2\n", ".env.jinja": "NAME={{ name }}\nPASSWORD={{ password }}\n"},
+        secrets={"password": "changeme"},
+    ),
+    Case(
+        "skip_if_exists_link",
+        "a `_skip_if_exists` pattern matching a preserved link too (pawamoy/copier-uv: CHANGELOG.md, docs/ links it)",
+        {
+            "copier.yml": "_preserve_symlinks: true\n_skip_if_exists: [CHANGELOG.md]\nname: x\n",
+            "CHANGELOG.md.jinja": "# {{ name }}\n",
+            **ANSWERS_FILE,
+        },
+        {"CHANGELOG.md.jinja": "# {{ name }} v2\n"},
+        links={"docs/CHANGELOG.md": "../CHANGELOG.md"},
     ),
     Case(
         "external_data",
