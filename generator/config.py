@@ -12,7 +12,7 @@ import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator.answers import (
     KNOWN_KEYS,
@@ -23,6 +23,9 @@ from generator.answers import (
 from generator.errors import ConfigError, InvalidAnswerError, TemplateError, unreadable_value
 from generator.trust.identity import TrustEntry, trust_entry
 
+if TYPE_CHECKING:
+    from generator.sources import TemplateSource
+
 ENV_VAR = "SCAFFOLD_CONFIG"
 FILE_NAME = "config.toml"
 APP_NAME = "scaffold"
@@ -30,6 +33,8 @@ APP_NAME = "scaffold"
 TOP_LEVEL_KEYS = ("default_template", "templates", "defaults", "fixed", "trusted", "ci")
 ENTRY_KEYS = ("src", "ref", "description")
 CI_KEYS = ("scaffold_source", "scaffold_pins")
+TRUST_KEY = "scaffold_trust"
+"""The never-asked question whose answer makes the workflows pass --trust: decided by `trusted`, never set directly."""
 _RETIRED_CI_KEY = "scaffold_package"  # asked by earlier versions of the bundled template
 _CATALOG_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _TOML_LINE = re.compile(r"\(at line (\d+), column \d+\)")
@@ -76,6 +81,21 @@ class OrgAnswers:
     fixed: Mapping[str, Any] = field(default_factory=dict)
     origin: str = ""
     """The config file they come from, named in messages."""
+    trusted: tuple[TrustEntry, ...] | None = None
+    """The org config's `trusted` entries, which decide `scaffold_trust`; None without an org config."""
+
+    def for_template(self, source: "TemplateSource") -> "OrgAnswers":
+        """Return these answers with `scaffold_trust` fixed for `source`: whether `trusted` admits it.
+
+        Only a template that asks `scaffold_trust` takes it (fixed answers to other questions are ignored).
+        Without an org config nothing is fixed: a repo keeps its recorded answer (CI's own update has no config).
+        """
+        if self.trusted is None:
+            return self
+        from generator.trust.consent import org_admits
+
+        fixed = {**self.fixed, TRUST_KEY: org_admits(source, self.trusted)}
+        return OrgAnswers(self.defaults, fixed, self.origin, self.trusted)
 
     def default(self, key: str, answers: Mapping[str, Any]) -> Any:
         """Return the org default for `key`, its placeholders filled from `answers`; ConfigError if one is missing."""
@@ -112,7 +132,8 @@ class OrgConfig:
     def answers(self) -> OrgAnswers:
         """The default and fixed answers, ready for collecting answers; the `[ci]` settings count as fixed."""
         fixed = {**self.fixed, **(self.ci.as_answers() if self.ci else {})}
-        return OrgAnswers(self.defaults, fixed, str(self.path or ""))
+        trusted = self.trusted if self.path is not None else None
+        return OrgAnswers(self.defaults, fixed, str(self.path or ""), trusted)
 
 
 def find(explicit: Path | None = None, environ: Mapping[str, str] | None = None) -> Path | None:
@@ -223,6 +244,12 @@ def parse(data: Mapping[str, Any], path: Path) -> OrgConfig:
         for key in answers:
             if key in CI_KEYS:
                 raise fail(f"{table}.{key}", f"is an org setting of CI; accepted: [ci] {key} = ...")
+            if key == TRUST_KEY:
+                raise fail(
+                    f"{table}.{key}",
+                    "is decided by `trusted` (true for the templates it admits); accepted: the template's source "
+                    "in trusted = [...]",
+                )
     _refuse_unasked(path, templates, default_template, {"defaults": defaults, "fixed": fixed}, fail)
     return OrgConfig(
         path=path,
@@ -294,7 +321,7 @@ def _refuse_unasked(
                 raise fail(
                     f"{table}.{key}",
                     f"no catalog template asks it (read: {', '.join(asked.read)}); accepted: "
-                    + ", ".join(sorted(k for k in asked.keys if k not in CI_KEYS)),
+                    + ", ".join(sorted(k for k in asked.keys if k not in (*CI_KEYS, TRUST_KEY))),
                 )
 
 

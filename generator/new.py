@@ -129,7 +129,7 @@ def create(request: NewRequest) -> NewResult:
         before = template_message(config, "_message_before_copy", request.dest) if request.say else None
         if request.say and before:
             request.say(before)
-        answers = collect_answers(config, given, request.ask, request.org, dest=request.dest)
+        answers = collect_answers(config, given, request.ask, request.org.for_template(source), dest=request.dest)
         message = message_after_copy(config, answers, request.dest)
         folder_name = request.dest.resolve().name  # `.` names the folder it is, as copier would
         if request.pretend:  # rendered in the system's temporary folder: nothing is written near the destination

@@ -172,6 +172,7 @@ def fresh_render(
         given = dict(data or {})
         held = secrets_kept(secrets) if secrets_kept is not None and secrets else {}
         kept = {k: v for k, v in held.items() if k in secrets and k not in given}
+        org = org.for_template(source) if org is not None else None
         answers = answers_for(config, recorded.answers, {**kept, **given}, org, repo)
         values = secret_values(secrets, answers)
         folder_name = repo.resolve().name if repo is not None else None

@@ -55,6 +55,15 @@ class Consent:
         return any(entry.admits(identity) for entry in self.entries)
 
 
+def org_admits(source: "TemplateSource", entries: tuple[TrustEntry, ...]) -> bool:
+    """Return whether the org config's `trusted` entries alone admit `source`: the consent a repo's CI may carry.
+
+    Neither `--trust` (consent for one run: CI would then run every later release's code unasked) nor
+    bundling counts: a bundled template needs no consent, in CI either.
+    """
+    return not source.bundled and Consent(entries=entries).covers(source)
+
+
 NO_CONSENT = Consent()
 """Neither `--trust` nor a trusted entry: only bundled templates may run code."""
 
