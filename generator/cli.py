@@ -423,7 +423,7 @@ def update_command(
     repo = repos[0].resolve()
     with fleet.sigterm_as_exit():  # `timeout`, a cancelled CI job: the update rolls back as on Ctrl-C
         for name in _templates_to_update(repo, answers_file, template, vcs_ref, data, diff):
-            request = fleet.update_request(repo, options, org, name)
+            request = dataclasses.replace(fleet.update_request(repo, options, org, name), say=_say_on_stderr)
             if template is not None:
                 from generator import sources
 
@@ -444,12 +444,9 @@ def update_command(
                     typer.echo(safe(f"{result.repo}: the update would also run the template's {stage} migration "
                                     f"`{command}`, not shown in this diff"), err=True)  # fmt: skip
                 return
-            before, after = result.messages
-            if before:
-                _say_on_stderr(before)
             typer.echo(safe(format_result(result)))  # file names the template chose: escapes shown
-            if after:
-                _say_on_stderr(after)
+            if result.messages[1]:
+                _say_on_stderr(result.messages[1])  # the one before was shown as the update started to write
             if result.exit_code:
                 raise typer.Exit(result.exit_code)
 

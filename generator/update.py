@@ -106,6 +106,9 @@ class UpdateRequest:
     """Also compute the content diff the update would make (see update_diff); like `plan`, nothing is written."""
     answers_file: str | None = None
     """The answers file of the template to update (a repo can have several); None: the one found first."""
+    say: Callable[[str], None] | None = None
+    """Shows the new version's `_message_before_update` once the update is about to write (as copier shows
+    it before updating); None: it is only returned in `UpdateResult.messages` (a fleet shows none)."""
 
     @property
     def consent(self) -> Consent:
@@ -281,6 +284,8 @@ def _update_from(
     written = [p for p in fresh.files if fresh.files[p] != base_files.get(p)] + deleted
     refuse_overwriting_untracked(repo, written)
     result.messages = _messages(request, fresh)
+    if request.say is not None and result.messages[0]:
+        request.say(result.messages[0])
     if fresh.files == base_files:
         result.up_to_date = not deleted
         if deleted:

@@ -173,3 +173,36 @@ def test_the_templates_messages_before_copying_and_updating_are_shown_as_copier_
     assert code == 0, err + out
     # copier renders the message before updating without answers (and scaffold strips each message's ends)
     assert "Before updating\n" in err and "Updated shop: run uv sync\n" in err
+
+
+def test_the_message_before_updating_is_shown_before_the_update_writes_even_when_it_then_fails(
+    tmp_path: Path,
+) -> None:
+    # it tells the user what the update is about to do: shown after a failure, or after the summary, it comes too late
+    template = tmp_path / "messages"
+    template.mkdir()
+    (template / "copier.yml").write_text("name: demo\n")
+    (template / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+    (template / "name.txt.jinja").write_text("{{ name }}\n")
+    git(template, "init", "-q")
+    git(template, "add", "-A")
+    git(template, "commit", "-q", "-m", "v1")
+    git(template, "tag", "v1.0.0")
+    code, out, err = scaffold(tmp_path, "new", "svc", "-t", str(template), "--defaults")
+    assert code == 0, err
+    migrations = (
+        '_message_before_update: "The update renames things"\n'
+        "_migrations:\n  - version: v2.0.0\n    when: \"{{ _stage == 'before' }}\"\n    command: exit 3\n"
+    )
+
+    def change(folder: Path) -> None:
+        edit("name.txt.jinja", "{{ name }}", "{{ name }}!")(folder)
+        edit("copier.yml", "name: demo\n", "name: demo\n" + migrations)(folder)
+
+    release(template, "v2.0.0", change)
+
+    code, out, err = scaffold(tmp_path / "svc", "update", "--trust")
+
+    assert code == 2, err + out
+    assert err.index("The update renames things\n") < err.index("error: ")
+    assert (tmp_path / "svc" / "name.txt").read_text() == "demo\n"  # rolled back
