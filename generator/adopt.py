@@ -174,19 +174,15 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         + ("" if base == RECORDED else " The repo's differences from it count as its own edits.")
         + "\n"
     )
-    gitrepo.git(
-        repo,
-        "merge",
-        "--quiet",
-        "--no-ff",
-        "--no-commit",
-        "--no-verify",
-        "-s",
-        "ours",
-        "--allow-unrelated-histories",
-        pristine,
-    )
-    if added is not None:
-        gitrepo.git(repo, "checkout", pristine, "--", added)
-    gitrepo.git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+    try:
+        gitrepo.git(
+            repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "-s", "ours",
+            "--allow-unrelated-histories", pristine,
+        )  # fmt: skip
+        if added is not None:
+            gitrepo.git(repo, "checkout", pristine, "--", added)
+        gitrepo.git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+    except BaseException:  # Ctrl-C, SIGTERM too: no merge left in progress
+        gitrepo.git(repo, "merge", "--abort", check=False)
+        raise
     return gitrepo.head(repo)

@@ -554,7 +554,7 @@ def adopt_command(
 
     No file changes: a pristine render is recorded in its history as the base of later updates.
     """
-    from generator import catalog
+    from generator import catalog, fleet
     from generator import config as org_config
     from generator.adopt import CURRENT, AdoptRequest, adopt
     from generator.trust.consent import Consent
@@ -563,7 +563,8 @@ def adopt_command(
     source = catalog.resolve(template, vcs_ref, org) if template is not None else None
     repo = path.resolve()
     consent = Consent(trust, org.trusted)
-    result = adopt(AdoptRequest(repo, source, parse_data(data or []), consent, org.answers))
+    with fleet.sigterm_as_exit():  # `timeout`, a cancelled CI job: no merge left in progress, as on Ctrl-C
+        result = adopt(AdoptRequest(repo, source, parse_data(data or []), consent, org.answers))
     typer.echo(
         f"Adopted {path}: template {result.template} {result.version}, merge base: the {result.base} "
         f"(pristine render {result.pristine_commit[:12]} on scaffold/pristine, merge {result.merge_commit[:12]})."
@@ -602,7 +603,7 @@ def apply_command(
 
     scaffold update then updates each template in turn.
     """
-    from generator import catalog
+    from generator import catalog, fleet
     from generator import config as org_config
     from generator.apply import ApplyRequest, apply
     from generator.trust.consent import Consent
@@ -610,7 +611,8 @@ def apply_command(
     org = org_config.load(config)
     source = catalog.resolve(template, vcs_ref, org)
     consent = Consent(trust, org.trusted)
-    result = apply(ApplyRequest(path.resolve(), source, parse_data(data or []), consent, org.answers))
+    with fleet.sigterm_as_exit():  # `timeout`, a cancelled CI job: the repo is put back, as on Ctrl-C
+        result = apply(ApplyRequest(path.resolve(), source, parse_data(data or []), consent, org.answers))
     typer.echo(
         f"Applied template {result.template} {result.version} to {path}: {len(result.files)} files, answers in "
         f"{result.answers_file} (pristine render {result.pristine_commit[:12]} on {result.branch}, "

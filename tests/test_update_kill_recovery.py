@@ -10,7 +10,7 @@ command (SIGKILL, SIGTERM or SIGINT to its parent):
   uninterrupted one;
 - killed right after its own merge commit: that commit is complete, the rerun finds the repo up to date;
 - killed once it wrote a secret's file with the placeholder, before HEAD moved: the rerun gives the value back;
-- SIGTERM to a single `scaffold update`, Ctrl-C during `scaffold apply`'s merge: the repo is put back.
+- SIGTERM to a single `scaffold update`, Ctrl-C or SIGTERM during the merge of `scaffold apply` or `adopt`: the repo is put back.
 """
 
 import os
@@ -185,7 +185,7 @@ def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
 INT_WRAPPER = """#!/bin/sh
 "$REAL_GIT" "$@"
 status=$?
-if [ "$1" = merge ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -INT "$PPID"; fi
+if [ "$1" = merge ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -"$SIGNAL" "$PPID"; fi
 exit $status
 """
 
@@ -200,10 +200,11 @@ ci_token:
 """
 
 
-def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(("sent", "code"), [("INT", 130), ("TERM", 128 + signal.SIGTERM)])
+def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_apply_puts_the_repo_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: str, code: int
 ) -> None:
-    # Exit 130 means nothing was written: not a merge left in progress with the secret's placeholder.
+    # Exit 130 (143) means nothing was written: not a merge left in progress with the secret's placeholder.
     template = secret_template(tmp_path / "template")
     made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
                     "--data", f"api_token={TOKEN}")  # fmt: skip
@@ -225,8 +226,9 @@ def test_ctrl_c_during_the_merge_of_scaffold_apply_puts_the_repo_back(
     (wrapper / "git").chmod(0o755)
 
     monkeypatch.setenv("MARK", str(tmp_path / "interrupted-once"))
+    monkeypatch.setenv("SIGNAL", sent)
     stopped = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=str(wrapper))
-    assert stopped.returncode == 130, stopped.stdout + stopped.stderr
+    assert stopped.returncode == code, stopped.stdout + stopped.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
     assert not (repo / ".git" / "MERGE_HEAD").exists()
     assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
@@ -267,3 +269,37 @@ def test_an_update_killed_just_after_its_own_commit_is_done_and_the_rerun_says_s
     assert "up to date" in again.stdout, again.stdout
     assert git(repo, "rev-parse", "HEAD").strip() == merged
     assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
+
+
+@pytest.mark.parametrize(("sent", "code"), [("INT", 130), ("TERM", 128 + signal.SIGTERM)])
+def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_adopt_leaves_no_merge_in_progress(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: str, code: int
+) -> None:
+    template = secret_template(tmp_path / "template")
+    repo = tmp_path / "svc"
+    made = subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "copy", "--defaults", "--vcs-ref", "v1", "--data",
+         f"api_token={TOKEN}", str(template), str(repo)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "made by copier")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(INT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+    monkeypatch.setenv("MARK", str(tmp_path / "interrupted-once"))
+    monkeypatch.setenv("SIGNAL", sent)
+
+    stopped = scaffold(repo, "adopt", "--trust", path=str(wrapper))
+
+    assert stopped.returncode == code, stopped.stdout + stopped.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert not (repo / ".git" / "MERGE_HEAD").exists()
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    adopted = scaffold(repo, "adopt", "--trust")
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+    assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 1\n"
