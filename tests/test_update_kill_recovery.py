@@ -10,7 +10,8 @@ command (SIGKILL, SIGTERM or SIGINT to its parent):
   uninterrupted one;
 - killed right after its own merge commit: that commit is complete, the rerun finds the repo up to date;
 - killed once it wrote a secret's file with the placeholder, before HEAD moved: the rerun gives the value back;
-- SIGTERM to a single `scaffold update`, Ctrl-C or SIGTERM during the merge of `scaffold apply` or `adopt`: the repo is put back.
+- SIGTERM to a single `scaffold update`, Ctrl-C or SIGTERM during the merge of `scaffold apply` or
+  `adopt`: the repo is put back.
 """
 
 import os
