@@ -16,6 +16,7 @@ from generator.trust.consent import (
     Consent,
     describe_wanted,
     foreign_extensions,
+    org_admits,
     require_consent,
     require_consent_to_build,
 )
@@ -104,3 +105,12 @@ def test_building_a_templates_go_code_needs_consent() -> None:
         f"refused: {HOW_TO_CONSENT}"
     )
     require_consent_to_build(ACME, Consent(flag=True))
+
+
+def test_a_repos_ci_may_run_a_templates_code_only_when_the_orgs_trusted_entries_admit_its_source() -> None:
+    acme = (trust_entry("https://github.com/acme/"),)
+
+    assert org_admits(ACME, acme)
+    assert not org_admits(ACME, (trust_entry("https://github.com/other/"),))
+    assert not org_admits(ACME, ())  # no entry: a user's --trust is never carried to CI
+    assert not org_admits(bundled("go-service"), acme)  # a bundled template needs no consent, in CI either
