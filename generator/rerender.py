@@ -20,7 +20,7 @@ from generator import sources
 from generator.answers_files import answers_file_of
 from generator.checkouts import checkout
 from generator.collect import check_given, collect_answers, fixed_answers
-from generator.config import OrgAnswers
+from generator.config import TRUST_KEY, OrgAnswers
 from generator.errors import InvalidAnswerError, RefusedError, TemplateError
 from generator.new import template_config
 from generator.policy import fixed_only
@@ -173,7 +173,12 @@ def fresh_render(
         held = secrets_kept(secrets) if secrets_kept is not None and secrets else {}
         kept = {k: v for k, v in held.items() if k in secrets and k not in given}
         org = org.for_template(source) if org is not None else None
-        answers = answers_for(config, recorded.answers, {**kept, **given}, org, repo)
+        previous = recorded.answers
+        if not same_template(source.recorded_src, recorded.src):
+            # The org's `trusted` decided scaffold_trust for the recorded template, never for the one the
+            # repo moves to: without an org config to decide again, CI's --trust does not follow the move.
+            previous = {k: v for k, v in previous.items() if k != TRUST_KEY}
+        answers = answers_for(config, previous, {**kept, **given}, org, repo)
         values = secret_values(secrets, answers)
         folder_name = repo.resolve().name if repo is not None else None
         with tempfile.TemporaryDirectory(prefix="scaffold-render-") as tmp:

@@ -163,3 +163,16 @@ def test_plain_copier_update_keeps_the_recorded_answer(tmp_path: Path, template:
         copier.run_update(str(repo), defaults=True, overwrite=True, unsafe=True, vcs_ref="v1.1.0", quiet=True)
     assert answers(repo)["_commit"] == "v1.1.0" and answers(repo)["scaffold_trust"] is True
     assert runs(repo)[0] == "scaffold check --trust"
+
+
+def test_a_move_to_another_template_without_an_org_config_does_not_carry_trust(tmp_path: Path, template: Path) -> None:
+    """The org admitted the recorded template, never the one the repo moves to: CI's --trust does not follow."""
+    repo = new_service(tmp_path, template, "--config", str(org_config(tmp_path, [template])))
+    other = tmp_path / "other-template"
+    subprocess.run(["git", "clone", "-q", str(template), str(other)], check=True)
+    code, out, err = scaffold(repo, "update", "--template", str(other), "--trust")  # no org config
+    assert code == 0, out + err
+    assert answers(repo)["_src_path"] == str(other)
+    check_run, update_line = runs(repo)
+    assert "scaffold_trust" not in answers(repo)
+    assert check_run == "scaffold check" and "--trust" not in update_line
