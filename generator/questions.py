@@ -6,7 +6,7 @@ messages are one line naming the value and what is accepted, and secret answers 
 """
 
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ from generator.errors import (
 from generator.trust import bounded_yaml
 from generator.trust.consent import MACHINE_FILTERS, OWN_EXTENSIONS
 from generator.trust.guard import NEVER
-from generator.trust.limits import bound_environment
+from generator.trust.limits import MemoryLimitExceeded, RenderTimeout, bound_environment, deadline, memory_cap, size
 from generator.trust.limits import current as current_limits
 
 MASK = "********"
@@ -337,21 +337,43 @@ def _refusal(error: BaseException) -> TemplateRefusedError:
 @contextmanager
 def _template_errors(key: str) -> Iterator[None]:
     """Report a failure of the template's own Jinja or copier.yml (not of the answer) as a TemplateError."""
+    limits = current_limits()
     try:
-        yield
+        # the render's deadline and memory cap do not cover the questions, which render before it starts
+        with _deadline_unless_running(limits.render_seconds), memory_cap(limits.memory):
+            yield
     except InvalidAnswerError:
         raise
+    except RenderTimeout:
+        raise TemplateRefusedError(
+            f"the template is refused at {key} of copier.yml: it took more than {limits.render_seconds:g} seconds "
+            "to render; accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER_SECONDS)"
+        ) from None
+    except MemoryLimitExceeded:
+        raise TemplateRefusedError(
+            f"the template is refused at {key} of copier.yml: it needed more than {size(limits.memory)} of memory "
+            "to render; accepted: a smaller render, or a higher SCAFFOLD_LIMIT_MEMORY"
+        ) from None
     except copier_api.ForbiddenPathError as error:
         raise _refusal(error) from None
     except SecurityError as error:  # the sandbox's bounds (trust.limits) among them: refused, as in a file
         raise TemplateRefusedError(f"the template is refused at {key} of copier.yml: {_first_line(error)}") from None
-    except (JinjaError, copier_api.CopierError) as error:
+    except (JinjaError, copier_api.CopierError, OverflowError, RecursionError) as error:
+        # OverflowError: the sandbox's range limit; RecursionError: a macro calling itself
         unknown = str(error).startswith(("No filter named", "No test named"))
         hint = " (a template's own Jinja extensions are loaded only with --trust)" if unknown else ""
         raise TemplateError(
             f"the template's copier.yml cannot be rendered at {key}: {_first_line(error)}{hint}; "
             "accepted: Jinja using the answers before it and the template's filters"
         ) from None
+
+
+def _deadline_unless_running(seconds: float) -> Any:
+    """`deadline(seconds)`, unless one already runs (whose timer a nested one would end)."""
+    import signal
+
+    running = hasattr(signal, "getitimer") and signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    return nullcontext() if running else deadline(seconds)
 
 
 def _problem_text(question: Question, error: BaseException) -> str:

@@ -268,6 +268,17 @@ SLOW = files(
 )
 """A render that would run for hours: nested loops, each within Jinja's sandbox range limit."""
 
+SLOW_DEFAULT = settings(
+    slow={
+        "type": "str",
+        "default": "{{% for a in range(100000) %}}{{% for b in range(100000) %}}{{% endfor %}}{{% endfor %}}",
+    }
+)
+"""A question's default that would take hours to render: the questions are held to the render's time limit."""
+
+HUNGRY_DEFAULT = settings(big={"type": "str", "default": "{{{{ '%0999999999d' % 1 }}}}"})
+"""A question's default formatted, in C, to a gigabyte: the questions are held to the render's memory limit."""
+
 HUNDRED_KB = "{{% for j in range(10000) %}}0123456789{{% endfor %}}"
 """A file's text of 100,000 bytes."""
 

@@ -26,11 +26,13 @@ from tests.cli import scaffold
 from tests.hostile_templates import (
     ALLOCATING_TASK,
     HUNGRY,
+    HUNGRY_DEFAULT,
     LARGE,
     LOOK_ALIKE,
     NEEDS_CONSENT,
     NEVER_ALLOWED,
     SLOW,
+    SLOW_DEFAULT,
     World,
     benign_template,
     billion_laughs,
@@ -116,8 +118,14 @@ REFUSED_FOR = {
         HUNGRY,
         "needed more than 256 MiB of memory to render; accepted: a smaller render, or a higher SCAFFOLD_LIMIT_MEMORY",
     ),
+    "a default that runs for hours": "is refused at slow of copier.yml: it took more than 3 seconds to render; "
+    "accepted: a template that renders in less (SCAFFOLD_LIMIT_RENDER_SECONDS)",
+    "a default of a gigabyte built in C": "is refused at big of copier.yml: it needed more than 256 MiB of memory "
+    "to render; accepted: a smaller render, or a higher SCAFFOLD_LIMIT_MEMORY",
 }
 """Why each attack is refused: the rule its one-line message names ({world.*} filled in)."""
+QUESTIONS = {"a default that runs for hours": SLOW_DEFAULT, "a default of a gigabyte built in C": HUNGRY_DEFAULT}
+"""Attacks on the questions, which render before any file: held to the render's time and memory limits."""
 TEMPLATE_TEST = f"`template test` compiles and runs its code (go build, go test){CONSENT}"
 
 
@@ -188,7 +196,7 @@ def made_repos(world: World, template: Path, names: tuple[str, ...] = ("svc", "s
 def try_repo_commands(world: World, template: Path, attack: str, trust: tuple[str, ...]) -> None:
     """Release `attack` as v2.0.0 of a git template; check and update the repos made from v1.0.0."""
     repos = made_repos(world, git_template(template))
-    attacks = {**NEVER_ALLOWED, **NEEDS_CONSENT, **LARGE, **HUNGRY, "a render that runs for hours": SLOW}
+    attacks = {**NEVER_ALLOWED, **NEEDS_CONSENT, **LARGE, **HUNGRY, "a render that runs for hours": SLOW, **QUESTIONS}
     release_attack(template, world, attacks[attack])
     reason = refused_for(attack, world)
     before = world.snapshot()
@@ -658,3 +666,38 @@ def test_a_message_before_copying_of_gigabytes_is_refused_before_it_is_built(wor
     assert_refused(result, "new", world, before, "a text longer than 512 MiB from str.ljust (SCAFFOLD_LIMIT_BYTES)")
     assert_one_line(result, "new")
     assert list((world.root / "work").iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("attack", "limit", "value"),
+    [("a default of a gigabyte built in C", "MEMORY", "")],
+)
+def test_a_question_is_held_to_the_render_time_and_memory_limits(
+    world: World, attack: str, limit: str, value: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a default renders before any file, outside the render's deadline and memory cap: it needs its own
+    monkeypatch.setenv(f"SCAFFOLD_LIMIT_{limit}", value or str(MEMORY_LIMIT))
+    before = resource.getrlimit(resource.RLIMIT_AS)
+    template = hostile_template(world.root / "hostile", world, QUESTIONS[attack])
+    try_folder_commands(world, template, attack, ())
+    try_repo_commands(world, benign_template(world.root / "released"), attack, ())
+    assert resource.getrlimit(resource.RLIMIT_AS) == before
+
+
+@pytest.mark.parametrize(
+    ("message", "problem"),
+    [
+        ("{{{{ range(10 ** 9) | list }}}}", "Range too big"),
+        ("{{% macro f(n) %}}{{{{ f(n + 1) }}}}{{% endmacro %}}{{{{ f(0) }}}}", "maximum recursion depth exceeded"),
+    ],
+)
+def test_a_message_jinja_cannot_render_is_a_one_line_refusal_not_a_bug(
+    world: World, message: str, problem: str
+) -> None:
+    for key in ("_message_before_copy", "_message_after_copy"):
+        template = hostile_template(world.root / f"hostile{key}", world, settings(**{key: message}))
+        (world.root / "work").mkdir(exist_ok=True)
+        result = scaffold(world.root / "work", "new", f"svc{key}", "--template", str(template), "--defaults")
+        code, _, err = result
+        assert (code, err.count("\n")) == (2, 1), err
+        assert err.startswith("error: the template's copier.yml cannot be rendered at message: ") and problem in err
