@@ -304,3 +304,84 @@ def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_adopt_leaves_no_merge_in
     adopted = scaffold(repo, "adopt", "--trust")
     assert adopted.returncode == 0, adopted.stdout + adopted.stderr
     assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 1\n"
+
+
+TERM_AT_COMMIT_WRAPPER = """#!/bin/sh
+if [ "$1" = commit ]; then kill -TERM "$PPID"; fi
+exec "$REAL_GIT" "$@"
+"""
+
+
+def test_sigterm_during_the_commit_of_scaffold_adopt_leaves_the_repo_as_it_was(tmp_path: Path) -> None:
+    # scaffold lets a running git command finish before it acts on SIGTERM: here that is adopt's own commit,
+    # and exit 143 says the repo is as it was, so that commit must be undone too.
+    template = secret_template(tmp_path / "template")
+    repo = tmp_path / "svc"
+    made = subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "copy", "--defaults", "--vcs-ref", "v1", "--data",
+         f"api_token={TOKEN}", str(template), str(repo)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "made by copier")
+    head = git(repo, "rev-parse", "HEAD").strip()
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(TERM_AT_COMMIT_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+
+    stopped = scaffold(repo, "adopt", path=str(wrapper))
+
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stdout + stopped.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    adopted = scaffold(repo, "adopt")
+    assert adopted.returncode == 0, adopted.stdout + adopted.stderr
+
+
+KILL_AT_MERGE_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+if [ "$1" = merge ]; then kill -9 "$PPID"; sleep 5; fi
+exit $status
+"""
+
+
+def test_the_rerun_of_an_apply_killed_in_its_merge_says_how_to_undo_it_not_to_commit_it(tmp_path: Path) -> None:
+    # The merge holds the secret's placeholder: committing it, as the usual "merge in progress" refusal
+    # suggests, would put the placeholder on the branch. The refusal says what undoes it, in one line.
+    template = secret_template(tmp_path / "template")
+    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                    "--data", f"api_token={TOKEN}")  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    repo = tmp_path / "svc"
+    ci = tmp_path / "ci"
+    ci.mkdir()
+    (ci / "copier.yml").write_text(CI_COPIER_YML)
+    (ci / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+    (ci / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
+    git(ci, "init", "-q")
+    git(ci, "add", "-A")
+    git(ci, "commit", "-q", "-m", "v1")
+    git(ci, "tag", "v1")
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(KILL_AT_MERGE_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+    killed = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=str(wrapper))
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+
+    rerun = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken")
+
+    assert rerun.returncode == 2, rerun.stdout + rerun.stderr
+    assert rerun.stderr == (
+        f"error: an interrupted scaffold apply or adopt left its merge in progress in {repo}; undo it with "
+        "`git merge --abort && git branch -D scaffold/pristine-ci` (a commit of it would miss what that command "
+        "had still to write), then run it again\n"
+    )
+    subprocess.run("git merge --abort && git branch -D scaffold/pristine-ci", shell=True, cwd=repo, check=True)
+    applied = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken")
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    assert (repo / "ci.conf").read_text() == "ci_token = C1T0ken\n"
