@@ -174,6 +174,7 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         + ("" if base == RECORDED else " The repo's differences from it count as its own edits.")
         + "\n"
     )
+    before = gitrepo.head(repo)
     try:
         gitrepo.git(
             repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "-s", "ours",
@@ -184,5 +185,7 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         gitrepo.git(repo, "commit", "--quiet", "--no-verify", "-m", message)
     except BaseException:  # Ctrl-C, SIGTERM too: no merge left in progress
         gitrepo.git(repo, "merge", "--abort", check=False)
+        # SIGTERM waits for the running git command: the commit may be made (the tree was clean, see refusals)
+        gitrepo.git(repo, "reset", "--quiet", "--hard", before, check=False)
         raise
     return gitrepo.head(repo)
