@@ -385,3 +385,68 @@ def test_the_rerun_of_an_apply_killed_in_its_merge_says_how_to_undo_it_not_to_co
     applied = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken")
     assert applied.returncode == 0, applied.stdout + applied.stderr
     assert (repo / "ci.conf").read_text() == "ci_token = C1T0ken\n"
+
+
+TERM_AFTER_WRAPPER = """#!/bin/sh
+"$REAL_GIT" "$@"
+status=$?
+[ "$1" = commit ] && : > "$MARK.committed"
+if [ "$1" = "$AFTER" ] && { [ -z "$ONCE_COMMITTED" ] || [ -e "$MARK.committed" ]; } && [ ! -e "$MARK" ]; then
+  : > "$MARK"; kill -TERM "$PPID"
+fi
+exit $status
+"""
+
+
+@pytest.mark.parametrize("command", ["apply", "adopt"])
+@pytest.mark.parametrize(("after", "once_committed"), [("update-ref", ""), ("rev-parse", "yes")])
+def test_sigterm_after_any_git_command_of_apply_or_adopt_leaves_the_repo_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str, after: str, once_committed: str
+) -> None:
+    # Exit 143 says the repo is as it was: also when SIGTERM (acted on once the running git command ends)
+    # comes as the pristine branch is set, or once the command's commit is made.
+    template = secret_template(tmp_path / "template")
+    repo = tmp_path / "svc"
+    if command == "apply":
+        made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
+                        "--data", f"api_token={TOKEN}")  # fmt: skip
+        args = ["apply", "--template", str(tmp_path / "ci"), "--data", "ci_token=C1T0ken"]
+        ci = tmp_path / "ci"
+        ci.mkdir()
+        (ci / "copier.yml").write_text(CI_COPIER_YML)
+        (ci / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+        (ci / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
+        git(ci, "init", "-q")
+        git(ci, "add", "-A")
+        git(ci, "commit", "-q", "-m", "v1")
+        git(ci, "tag", "v1")
+    else:
+        made = subprocess.run(
+            [str(Path(sys.executable).parent / "copier"), "copy", "--defaults", "--vcs-ref", "v1", "--data",
+             f"api_token={TOKEN}", str(template), str(repo)],
+            capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        git(repo, "init", "-q")
+        git(repo, "add", "-A")
+        git(repo, "commit", "-q", "-m", "made by copier")
+        args = ["adopt"]
+    assert made.returncode == 0, made.stderr
+    head = git(repo, "rev-parse", "HEAD").strip()
+    branches = git(repo, "branch", "--list", "scaffold/*")
+    wrapper = tmp_path / "bin"
+    wrapper.mkdir()
+    (wrapper / "git").write_text(TERM_AFTER_WRAPPER)
+    (wrapper / "git").chmod(0o755)
+    monkeypatch.setenv("MARK", str(tmp_path / "stopped"))
+    monkeypatch.setenv("AFTER", after)
+    monkeypatch.setenv("ONCE_COMMITTED", once_committed)
+
+    stopped = scaffold(repo, *args, path=str(wrapper))
+
+    assert (tmp_path / "stopped").exists()
+    assert stopped.returncode == 128 + signal.SIGTERM, stopped.stdout + stopped.stderr
+    assert git(repo, "rev-parse", "HEAD").strip() == head
+    assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
+    assert git(repo, "branch", "--list", "scaffold/*") == branches
+    again = scaffold(repo, *args)
+    assert again.returncode == 0, again.stdout + again.stderr
