@@ -210,6 +210,17 @@ def test_a_detached_head_is_refused(repo: Path) -> None:
     )
 
 
+def test_a_detached_head_is_told_to_switch_to_a_branch_the_repo_has(repo: Path) -> None:
+    # git init's default branch is master on many machines: `git switch main` would fail there
+    git(repo, "branch", "-q", "-m", "main", "master")
+    git(repo, "branch", "-q", PRISTINE_BRANCH)
+    git(repo, "checkout", "-q", "--detach")
+
+    assert refusal(refuse_unless_ready, repo).endswith("accepted: a branch checked out (git switch master)")
+    git(repo, "switch", "-q", PRISTINE_BRANCH)
+    assert refusal(refuse_unless_ready, repo).endswith("accepted: your own branch (git switch master)")
+
+
 def test_the_pristine_branch_checked_out_is_refused(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", PRISTINE_BRANCH)
 
