@@ -83,10 +83,19 @@ def refuse_unless_ready(repo: Path) -> None:
     if not branch:
         raise RefusedError(
             f"{repo} has a detached HEAD, and an update commits a merge on a branch; "
-            "accepted: a branch checked out (git switch main)"
+            f"accepted: a branch checked out (git switch {_own_branch(repo)})"
         )
     if branch == PRISTINE_BRANCH:
-        raise RefusedError(f"{repo} has {PRISTINE_BRANCH} checked out; accepted: your own branch (git switch main)")
+        raise RefusedError(
+            f"{repo} has {PRISTINE_BRANCH} checked out; accepted: your own branch (git switch {_own_branch(repo)})"
+        )
+
+
+def _own_branch(repo: Path) -> str:
+    """A branch of the repo's own to name in a refusal: `main` if it has one, else its first other than scaffold's."""
+    out = gitrepo.git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/", check=False).stdout
+    own = [name for name in out.splitlines() if name and not name.startswith("scaffold/")]
+    return "main" if "main" in own or not own else own[0]
 
 
 def _refuse_interrupted_render_merge(repo: Path) -> None:
