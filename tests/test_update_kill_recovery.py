@@ -79,20 +79,31 @@ def scaffold(cwd: Path, *args: str, path: str | None = None) -> subprocess.Compl
     return subprocess.run([SCAFFOLD, *args], cwd=cwd, env=env, capture_output=True, text=True, check=False)
 
 
-def test_committing_the_merge_of_a_killed_update_is_refused_until_undone_and_the_secret_survives(
-    tmp_path: Path,
-) -> None:
+def made_at_v1(tmp_path: Path) -> Path:
+    """Make `svc` from the secret template at v1, with the secret given; return the repo."""
     template = secret_template(tmp_path / "template")
     made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
                     "--data", f"api_token={TOKEN}")  # fmt: skip
     assert made.returncode == 0, made.stderr
-    repo = tmp_path / "svc"
+    return tmp_path / "svc"
+
+
+def git_wrapper(tmp_path: Path, script: str) -> str:
+    """Write `script` as an executable named `git` in a folder of its own; return the folder, for PATH."""
     wrapper = tmp_path / "bin"
     wrapper.mkdir()
-    (wrapper / "git").write_text(WRAPPER)
+    (wrapper / "git").write_text(script)
     (wrapper / "git").chmod(0o755)
+    return str(wrapper)
 
-    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+
+def test_committing_the_merge_of_a_killed_update_is_refused_until_undone_and_the_secret_survives(
+    tmp_path: Path,
+) -> None:
+    repo = made_at_v1(tmp_path)
+    wrapper = git_wrapper(tmp_path, WRAPPER)
+
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=wrapper)
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     assert "scaffold-secret-api_token" in (repo / "secret.conf").read_text()  # the state the kill left
     git(repo, "commit", "-q", "--no-edit")  # git allows it: no conflicts
@@ -123,21 +134,14 @@ exit $status
 def test_a_single_update_stopped_by_sigterm_after_its_merge_puts_the_repo_back(tmp_path: Path) -> None:
     # `timeout`, a cancelled CI job or a service manager stop an update with SIGTERM: as with Ctrl-C,
     # nothing is left half done (the merge, the placeholders where the secret was), and the rerun updates.
-    template = secret_template(tmp_path / "template")
-    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
-                    "--data", f"api_token={TOKEN}")  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    repo = tmp_path / "svc"
+    repo = made_at_v1(tmp_path)
     (repo / "notes.txt").write_text("our notes\n")
     git(repo, "add", "notes.txt")
     git(repo, "commit", "-q", "-m", "Our notes")
     head, pristine = git(repo, "rev-parse", "HEAD", "scaffold/pristine").split()
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(TERM_WRAPPER)
-    (wrapper / "git").chmod(0o755)
+    wrapper = git_wrapper(tmp_path, TERM_WRAPPER)
 
-    stopped = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    stopped = scaffold(repo, "update", "--vcs-ref", "v2", path=wrapper)
     assert stopped.returncode == 128 + signal.SIGTERM, stopped.stdout + stopped.stderr
     assert git(repo, "rev-parse", "HEAD", "scaffold/pristine").split() == [head, pristine]
     assert git(repo, "status", "--porcelain", "--untracked-files=all") == ""
@@ -163,17 +167,10 @@ def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
     # The first file an update writes in the work tree is a secret's file, with the placeholder in place
     # of the value, for its merge. Killed right then, HEAD has not moved: the rerun gives the value back
     # (it must not refuse the file as an uncommitted change the user would then commit or stash).
-    template = secret_template(tmp_path / "template")
-    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
-                    "--data", f"api_token={TOKEN}")  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    repo = tmp_path / "svc"
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(CHECKOUT_WRAPPER)
-    (wrapper / "git").chmod(0o755)
+    repo = made_at_v1(tmp_path)
+    wrapper = git_wrapper(tmp_path, CHECKOUT_WRAPPER)
     monkeypatch.setenv("MARK", str(tmp_path / "killed-once"))
-    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=wrapper)
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     assert "scaffold-secret-api_token" in (repo / "secret.conf").read_text()  # the state the kill left
 
@@ -206,11 +203,7 @@ def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_apply_puts_the_repo_back
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: str, code: int
 ) -> None:
     # Exit 130 (143) means nothing was written: not a merge left in progress with the secret's placeholder.
-    template = secret_template(tmp_path / "template")
-    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
-                    "--data", f"api_token={TOKEN}")  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    repo = tmp_path / "svc"
+    repo = made_at_v1(tmp_path)
     ci = tmp_path / "ci"
     ci.mkdir()
     (ci / "copier.yml").write_text(CI_COPIER_YML)
@@ -221,14 +214,11 @@ def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_apply_puts_the_repo_back
     git(ci, "commit", "-q", "-m", "v1")
     git(ci, "tag", "v1")
     head = git(repo, "rev-parse", "HEAD").strip()
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(INT_WRAPPER)
-    (wrapper / "git").chmod(0o755)
+    wrapper = git_wrapper(tmp_path, INT_WRAPPER)
 
     monkeypatch.setenv("MARK", str(tmp_path / "interrupted-once"))
     monkeypatch.setenv("SIGNAL", sent)
-    stopped = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=str(wrapper))
+    stopped = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=wrapper)
     assert stopped.returncode == code, stopped.stdout + stopped.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
     assert not (repo / ".git" / "MERGE_HEAD").exists()
@@ -251,17 +241,10 @@ exit $status
 def test_an_update_killed_just_after_its_own_commit_is_done_and_the_rerun_says_so(tmp_path: Path) -> None:
     # The update's merge commit is complete (values filled in): the rerun must not take it for a
     # hand-made commit of an unfinished merge and advise resetting it.
-    template = secret_template(tmp_path / "template")
-    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
-                    "--data", f"api_token={TOKEN}")  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    repo = tmp_path / "svc"
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(COMMIT_WRAPPER)
-    (wrapper / "git").chmod(0o755)
+    repo = made_at_v1(tmp_path)
+    wrapper = git_wrapper(tmp_path, COMMIT_WRAPPER)
 
-    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=str(wrapper))
+    killed = scaffold(repo, "update", "--vcs-ref", "v2", path=wrapper)
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
     merged = git(repo, "rev-parse", "HEAD").strip()
 
@@ -288,14 +271,11 @@ def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_adopt_leaves_no_merge_in
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "made by copier")
     head = git(repo, "rev-parse", "HEAD").strip()
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(INT_WRAPPER)
-    (wrapper / "git").chmod(0o755)
+    wrapper = git_wrapper(tmp_path, INT_WRAPPER)
     monkeypatch.setenv("MARK", str(tmp_path / "interrupted-once"))
     monkeypatch.setenv("SIGNAL", sent)
 
-    stopped = scaffold(repo, "adopt", "--trust", path=str(wrapper))
+    stopped = scaffold(repo, "adopt", "--trust", path=wrapper)
 
     assert stopped.returncode == code, stopped.stdout + stopped.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
