@@ -11,7 +11,10 @@ command (SIGKILL, SIGTERM or SIGINT to its parent):
 - killed right after its own merge commit: that commit is complete, the rerun finds the repo up to date;
 - killed once it wrote a secret's file with the placeholder, before HEAD moved: the rerun gives the value back;
 - SIGTERM to a single `scaffold update`, Ctrl-C or SIGTERM during the merge of `scaffold apply` or
-  `adopt`: the repo is put back.
+  `adopt`: the repo is put back; SIGTERM (acted on once the running git command ends) as they set their
+  pristine branch, during adopt's commit or once their commit is made: the repo and its branches are put back too;
+- `scaffold apply` killed in its merge: the rerun says how to undo it (`git merge --abort`, `git branch -D`),
+  not to commit it.
 """
 
 import os
@@ -198,21 +201,42 @@ ci_token:
 """
 
 
+def ci_template(path: Path) -> Path:
+    """A second template (its own answers file, a secret `ci_token` in `ci.conf`), tagged v1, for `scaffold apply`."""
+    path.mkdir()
+    (path / "copier.yml").write_text(CI_COPIER_YML)
+    (path / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+    (path / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
+    git(path, "init", "-q")
+    git(path, "add", "-A")
+    git(path, "commit", "-q", "-m", "v1")
+    git(path, "tag", "v1")
+    return path
+
+
+def copier_made(tmp_path: Path) -> Path:
+    """Make `svc` from the secret template at v1 with plain `copier copy`, committed (not adopted); return it."""
+    template = secret_template(tmp_path / "template")
+    repo = tmp_path / "svc"
+    made = subprocess.run(
+        [str(Path(sys.executable).parent / "copier"), "copy", "--defaults", "--vcs-ref", "v1", "--data",
+         f"api_token={TOKEN}", str(template), str(repo)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "made by copier")
+    return repo
+
+
 @pytest.mark.parametrize(("sent", "code"), [("INT", 130), ("TERM", 128 + signal.SIGTERM)])
 def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_apply_puts_the_repo_back(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: str, code: int
 ) -> None:
     # Exit 130 (143) means nothing was written: not a merge left in progress with the secret's placeholder.
     repo = made_at_v1(tmp_path)
-    ci = tmp_path / "ci"
-    ci.mkdir()
-    (ci / "copier.yml").write_text(CI_COPIER_YML)
-    (ci / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
-    (ci / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
-    git(ci, "init", "-q")
-    git(ci, "add", "-A")
-    git(ci, "commit", "-q", "-m", "v1")
-    git(ci, "tag", "v1")
+    ci = ci_template(tmp_path / "ci")
     head = git(repo, "rev-parse", "HEAD").strip()
     wrapper = git_wrapper(tmp_path, INT_WRAPPER)
 
@@ -259,17 +283,7 @@ def test_an_update_killed_just_after_its_own_commit_is_done_and_the_rerun_says_s
 def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_adopt_leaves_no_merge_in_progress(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sent: str, code: int
 ) -> None:
-    template = secret_template(tmp_path / "template")
-    repo = tmp_path / "svc"
-    made = subprocess.run(
-        [str(Path(sys.executable).parent / "copier"), "copy", "--defaults", "--vcs-ref", "v1", "--data",
-         f"api_token={TOKEN}", str(template), str(repo)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "made by copier")
+    repo = copier_made(tmp_path)
     head = git(repo, "rev-parse", "HEAD").strip()
     wrapper = git_wrapper(tmp_path, INT_WRAPPER)
     monkeypatch.setenv("MARK", str(tmp_path / "interrupted-once"))
@@ -295,24 +309,11 @@ exec "$REAL_GIT" "$@"
 def test_sigterm_during_the_commit_of_scaffold_adopt_leaves_the_repo_as_it_was(tmp_path: Path) -> None:
     # scaffold lets a running git command finish before it acts on SIGTERM: here that is adopt's own commit,
     # and exit 143 says the repo is as it was, so that commit must be undone too.
-    template = secret_template(tmp_path / "template")
-    repo = tmp_path / "svc"
-    made = subprocess.run(
-        [str(Path(sys.executable).parent / "copier"), "copy", "--defaults", "--vcs-ref", "v1", "--data",
-         f"api_token={TOKEN}", str(template), str(repo)],
-        capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    git(repo, "init", "-q")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "made by copier")
+    repo = copier_made(tmp_path)
     head = git(repo, "rev-parse", "HEAD").strip()
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(TERM_AT_COMMIT_WRAPPER)
-    (wrapper / "git").chmod(0o755)
+    wrapper = git_wrapper(tmp_path, TERM_AT_COMMIT_WRAPPER)
 
-    stopped = scaffold(repo, "adopt", path=str(wrapper))
+    stopped = scaffold(repo, "adopt", path=wrapper)
 
     assert stopped.returncode == 128 + signal.SIGTERM, stopped.stdout + stopped.stderr
     assert git(repo, "rev-parse", "HEAD").strip() == head
@@ -332,25 +333,10 @@ exit $status
 def test_the_rerun_of_an_apply_killed_in_its_merge_says_how_to_undo_it_not_to_commit_it(tmp_path: Path) -> None:
     # The merge holds the secret's placeholder: committing it, as the usual "merge in progress" refusal
     # suggests, would put the placeholder on the branch. The refusal says what undoes it, in one line.
-    template = secret_template(tmp_path / "template")
-    made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
-                    "--data", f"api_token={TOKEN}")  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    repo = tmp_path / "svc"
-    ci = tmp_path / "ci"
-    ci.mkdir()
-    (ci / "copier.yml").write_text(CI_COPIER_YML)
-    (ci / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
-    (ci / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
-    git(ci, "init", "-q")
-    git(ci, "add", "-A")
-    git(ci, "commit", "-q", "-m", "v1")
-    git(ci, "tag", "v1")
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(KILL_AT_MERGE_WRAPPER)
-    (wrapper / "git").chmod(0o755)
-    killed = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=str(wrapper))
+    repo = made_at_v1(tmp_path)
+    ci = ci_template(tmp_path / "ci")
+    wrapper = git_wrapper(tmp_path, KILL_AT_MERGE_WRAPPER)
+    killed = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken", path=wrapper)
     assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
 
     rerun = scaffold(repo, "apply", "--template", str(ci), "--data", "ci_token=C1T0ken")
@@ -385,43 +371,20 @@ def test_sigterm_after_any_git_command_of_apply_or_adopt_leaves_the_repo_as_it_w
 ) -> None:
     # Exit 143 says the repo is as it was: also when SIGTERM (acted on once the running git command ends)
     # comes as the pristine branch is set, or once the command's commit is made.
-    template = secret_template(tmp_path / "template")
-    repo = tmp_path / "svc"
     if command == "apply":
-        made = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1", "--defaults",
-                        "--data", f"api_token={TOKEN}")  # fmt: skip
-        args = ["apply", "--template", str(tmp_path / "ci"), "--data", "ci_token=C1T0ken"]
-        ci = tmp_path / "ci"
-        ci.mkdir()
-        (ci / "copier.yml").write_text(CI_COPIER_YML)
-        (ci / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
-        (ci / "ci.conf.jinja").write_text("ci_token = {{ ci_token }}\n")
-        git(ci, "init", "-q")
-        git(ci, "add", "-A")
-        git(ci, "commit", "-q", "-m", "v1")
-        git(ci, "tag", "v1")
+        repo = made_at_v1(tmp_path)
+        args = ["apply", "--template", str(ci_template(tmp_path / "ci")), "--data", "ci_token=C1T0ken"]
     else:
-        made = subprocess.run(
-            [str(Path(sys.executable).parent / "copier"), "copy", "--defaults", "--vcs-ref", "v1", "--data",
-             f"api_token={TOKEN}", str(template), str(repo)],
-            capture_output=True, text=True, check=False,
-        )  # fmt: skip
-        git(repo, "init", "-q")
-        git(repo, "add", "-A")
-        git(repo, "commit", "-q", "-m", "made by copier")
+        repo = copier_made(tmp_path)
         args = ["adopt"]
-    assert made.returncode == 0, made.stderr
     head = git(repo, "rev-parse", "HEAD").strip()
     branches = git(repo, "branch", "--list", "scaffold/*")
-    wrapper = tmp_path / "bin"
-    wrapper.mkdir()
-    (wrapper / "git").write_text(TERM_AFTER_WRAPPER)
-    (wrapper / "git").chmod(0o755)
+    wrapper = git_wrapper(tmp_path, TERM_AFTER_WRAPPER)
     monkeypatch.setenv("MARK", str(tmp_path / "stopped"))
     monkeypatch.setenv("AFTER", after)
     monkeypatch.setenv("ONCE_COMMITTED", once_committed)
 
-    stopped = scaffold(repo, *args, path=str(wrapper))
+    stopped = scaffold(repo, *args, path=wrapper)
 
     assert (tmp_path / "stopped").exists()
     assert stopped.returncode == 128 + signal.SIGTERM, stopped.stdout + stopped.stderr
