@@ -25,6 +25,7 @@ from generator.config import OrgAnswers
 from generator.errors import RefusedError, ScaffoldError, SecretAnswersNeeded
 from generator.pristine import (
     PRISTINE_BRANCH,
+    branch_tip,
     commit_message,
     commit_render,
     newest_pristine,
@@ -105,7 +106,6 @@ def _record(repo: Path, answers_file: str, fresh: FreshRender, base: str) -> Ado
     rendered = answers_file if answers_file in fresh.files else None
     added = None if (repo / answers_file).is_file() or rendered is None else rendered
     merge = _merge_keeping_files(repo, pristine, added, fresh.source, base)
-    point_branch(repo, pristine)
     return AdoptResult(repo, fresh.source.recorded_src, fresh.source.version, base, pristine, merge, added)
 
 
@@ -166,7 +166,10 @@ def _as_recorded(recorded: Recorded, answers: Mapping[str, Any], base: str) -> R
 
 
 def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: TemplateSource, base: str) -> str:
-    """Merge the pristine commit with the `ours` strategy (the repo's files unchanged), adding the answers file."""
+    """Merge the pristine commit with the `ours` strategy (the repo's files unchanged), adding the answers file.
+
+    `scaffold/pristine` then points at it. Any interruption puts HEAD and the branch back.
+    """
     what = "the render of the version it was made from" if base == RECORDED else "a render of the current version"
     message = (
         f"Adopt under scaffold: template {source.recorded_src} {source.version or 'unversioned'}\n\n"
@@ -174,6 +177,7 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         + ("" if base == RECORDED else " The repo's differences from it count as its own edits.")
         + "\n"
     )
+    before, tip = gitrepo.head(repo), branch_tip(repo)
     try:
         gitrepo.git(
             repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "-s", "ours",
@@ -182,7 +186,12 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         if added is not None:
             gitrepo.git(repo, "checkout", pristine, "--", added)
         gitrepo.git(repo, "commit", "--quiet", "--no-verify", "-m", message)
+        merged = gitrepo.head(repo)
+        point_branch(repo, pristine)
     except BaseException:  # Ctrl-C, SIGTERM too: no merge left in progress
         gitrepo.git(repo, "merge", "--abort", check=False)
+        # SIGTERM waits for the running git command: the commit may be made (the tree was clean, see refusals)
+        gitrepo.git(repo, "reset", "--quiet", "--hard", before, check=False)
+        point_branch(repo, tip)
         raise
-    return gitrepo.head(repo)
+    return merged

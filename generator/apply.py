@@ -129,8 +129,8 @@ def _merge(
         f"Apply template {source.recorded_src} {source.version or 'unversioned'}\n\n"
         f"Merges its pristine render (branch {branch}); scaffold update keeps it up to date through {answers_file}.\n"
     )
-    point_branch(repo, pristine, branch)
-    try:
+    try:  # SIGTERM is acted on once the running git command ends: each of them may be the last
+        point_branch(repo, pristine, branch)
         gitrepo.git(
             repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "--allow-unrelated-histories",
             "-m", message, branch,
@@ -138,9 +138,10 @@ def _merge(
         if secrets is not None:
             fill_work_tree(repo, secrets, secrets.rendered, ())
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
+        merged = gitrepo.head(repo)
     except BaseException:  # Ctrl-C too: exit 130 means nothing was written
         gitrepo.git(repo, "merge", "--abort", check=False)
         gitrepo.git(repo, "reset", "--quiet", "--hard", before)
         point_branch(repo, None, branch)
         raise
-    return gitrepo.head(repo)
+    return merged

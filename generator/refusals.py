@@ -13,7 +13,14 @@ import yaml
 from generator import gitrepo, update_journal
 from generator.errors import RefusedError
 from generator.merge_base import NEWEST, MergeBase
-from generator.pristine import PRISTINE_BRANCH, PristineCommit, branch_for, branch_tip, pristine_history
+from generator.pristine import (
+    PRISTINE_BRANCH,
+    VERSION_TRAILER,
+    PristineCommit,
+    branch_for,
+    branch_tip,
+    pristine_history,
+)
 from generator.rerender import Recorded, same_template, version_key
 from generator.sources import BUNDLED_PREFIX
 from generator.trust import bounded_yaml
@@ -59,6 +66,8 @@ def refuse_unless_ready(repo: Path) -> None:
             "if none is running, delete that file, then update again"
         )
     update_journal.recover(repo)
+    if paths["MERGE_HEAD"].exists():
+        _refuse_interrupted_render_merge(repo)
     for name, what, finish, abort in _IN_PROGRESS:
         if paths[name].exists():
             raise RefusedError(
@@ -74,10 +83,41 @@ def refuse_unless_ready(repo: Path) -> None:
     if not branch:
         raise RefusedError(
             f"{repo} has a detached HEAD, and an update commits a merge on a branch; "
-            "accepted: a branch checked out (git switch main)"
+            f"accepted: a branch checked out (git switch {_own_branch(repo)})"
         )
     if branch == PRISTINE_BRANCH:
-        raise RefusedError(f"{repo} has {PRISTINE_BRANCH} checked out; accepted: your own branch (git switch main)")
+        raise RefusedError(
+            f"{repo} has {PRISTINE_BRANCH} checked out; accepted: your own branch (git switch {_own_branch(repo)})"
+        )
+
+
+def _own_branch(repo: Path) -> str:
+    """A branch of the repo's own to name in a refusal: `main` if it has one, else its first other than scaffold's."""
+    out = gitrepo.git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/", check=False).stdout
+    own = [name for name in out.splitlines() if name and not name.startswith("scaffold/")]
+    return "main" if "main" in own or not own else own[0]
+
+
+def _refuse_interrupted_render_merge(repo: Path) -> None:
+    """Refuse, saying how to undo it, a merge of an unrelated pristine render: `apply` or `adopt` killed mid-merge.
+
+    Committing that merge by hand would keep what the command had still to write (the secret answers'
+    placeholders, the answers file missing), so the usual "finish it or abort it" is not said here.
+    """
+    shown = gitrepo.git(repo, "log", "-1", "--format=%P%x00%B", "MERGE_HEAD", check=False).stdout
+    parents, _, message = shown.partition("\0")
+    if parents.strip() or f"\n{VERSION_TRAILER}: " not in f"\n{message}":
+        return
+    if gitrepo.git(repo, "merge-base", "--is-ancestor", "MERGE_HEAD", "HEAD", check=False).returncode == 0:
+        return  # the repo's own first render (scaffold new's): not one apply or adopt brings in
+    listed = gitrepo.git(
+        repo, "for-each-ref", "--points-at", "MERGE_HEAD", "--format=%(refname:short)", "refs/heads/scaffold/"
+    ).stdout.split()
+    undo = " && ".join(["git merge --abort", *(f"git branch -D {branch}" for branch in listed)])
+    raise RefusedError(
+        f"an interrupted scaffold apply or adopt left its merge in progress in {repo}; undo it with `{undo}` "
+        "(a commit of it would miss what that command had still to write), then run it again"
+    )
 
 
 def _git_paths(repo: Path, names: list[str]) -> dict[str, Path]:

@@ -142,24 +142,29 @@ def test_a_task_that_runs_git_init_is_refused_trusted_where_copier_makes_the_rep
     assert not (tmp_path / "svc").exists()
 
 
+def name_template(folder: Path, settings: str = "") -> Path:
+    """A git template tagged v1.0.0 whose `name.txt` holds the answer to `name` (default demo), with `settings`."""
+    folder.mkdir()
+    (folder / "copier.yml").write_text(settings + "name: demo\n")
+    (folder / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
+    (folder / "name.txt.jinja").write_text("{{ name }}\n")
+    git(folder, "init", "-q")
+    git(folder, "add", "-A")
+    git(folder, "commit", "-q", "-m", "v1")
+    git(folder, "tag", "v1.0.0")
+    return folder
+
+
 def test_the_templates_messages_before_copying_and_updating_are_shown_as_copier_shows_them(
     tmp_path: Path, capfd: pytest.CaptureFixture[str]
 ) -> None:
     # templates tell their users what to expect (a tool to install, a migration's effect) in these messages
-    template = tmp_path / "messages"
-    template.mkdir()
-    (template / "copier.yml").write_text(
+    template = name_template(
+        tmp_path / "messages",
         '_message_before_copy: "Before copying {{ name }}: install uv"\n'
         '_message_before_update: "Before updating {{ name }}"\n'
-        '_message_after_update: "Updated {{ name }}: run uv sync"\n'
-        "name: demo\n"
+        '_message_after_update: "Updated {{ name }}: run uv sync"\n',
     )
-    (template / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
-    (template / "name.txt.jinja").write_text("{{ name }}\n")
-    git(template, "init", "-q")
-    git(template, "add", "-A")
-    git(template, "commit", "-q", "-m", "v1")
-    git(template, "tag", "v1.0.0")
     run_copy(str(template), tmp_path / "by-copier", defaults=True, data={"name": "shop"}, vcs_ref="v1.0.0")
     by_copier = capfd.readouterr().err
     assert "Before copying : install uv\n" in by_copier  # copier shows it before asking: no answer yet
@@ -179,15 +184,7 @@ def test_the_message_before_updating_is_shown_before_the_update_writes_even_when
     tmp_path: Path,
 ) -> None:
     # it tells the user what the update is about to do: shown after a failure, or after the summary, it comes too late
-    template = tmp_path / "messages"
-    template.mkdir()
-    (template / "copier.yml").write_text("name: demo\n")
-    (template / "{{ _copier_conf.answers_file }}.jinja").write_text("{{ _copier_answers|to_nice_yaml -}}\n")
-    (template / "name.txt.jinja").write_text("{{ name }}\n")
-    git(template, "init", "-q")
-    git(template, "add", "-A")
-    git(template, "commit", "-q", "-m", "v1")
-    git(template, "tag", "v1.0.0")
+    template = name_template(tmp_path / "messages")
     code, out, err = scaffold(tmp_path, "new", "svc", "-t", str(template), "--defaults")
     assert code == 0, err
     migrations = (

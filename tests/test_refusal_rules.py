@@ -210,6 +210,87 @@ def test_a_detached_head_is_refused(repo: Path) -> None:
     )
 
 
+def test_a_detached_head_is_told_to_switch_to_a_branch_the_repo_has(repo: Path) -> None:
+    # git init's default branch is master on many machines: `git switch main` would fail there
+    git(repo, "branch", "-q", "-m", "main", "master")
+    git(repo, "branch", "-q", PRISTINE_BRANCH)
+    git(repo, "checkout", "-q", "--detach")
+
+    assert refusal(refuse_unless_ready, repo).endswith("accepted: a branch checked out (git switch master)")
+    git(repo, "switch", "-q", PRISTINE_BRANCH)
+    assert refusal(refuse_unless_ready, repo).endswith("accepted: your own branch (git switch master)")
+
+
+@pytest.mark.parametrize(
+    ("branches", "named"),
+    [
+        (["trunk"], "trunk"),  # scaffold/pristine sorts before it, and is never the user's branch
+        (["alpha", "main"], "main"),  # main first when the repo has one
+        ([], "main"),  # no branch of the user's own (a tag is no branch): main, as git init names it
+    ],
+)
+def test_the_branch_a_refusal_names_is_one_of_the_users_own(repo: Path, branches: list[str], named: str) -> None:
+    git(repo, "branch", "-q", PRISTINE_BRANCH)
+    git(repo, "tag", "a-tag")
+    for branch in branches:
+        if branch != "main":  # the repo's own branch already
+            git(repo, "branch", "-q", branch)
+    git(repo, "checkout", "-q", "--detach")
+    if "main" not in branches:
+        git(repo, "branch", "-q", "-D", "main")
+
+    assert refusal(refuse_unless_ready, repo).endswith(f"accepted: a branch checked out (git switch {named})")
+
+
+def start_render_merge(repo: Path, branch: str | None, message: str) -> str:
+    """Begin, as apply and adopt do, a merge of an unrelated commit (`message`) that `branch` points at."""
+    git(repo, "switch", "-q", "--orphan", "render")
+    commit(repo, message, {"ci.conf": "ci\n"})
+    render = git(repo, "rev-parse", "HEAD")
+    git(repo, "switch", "-q", "main")
+    git(repo, "branch", "-q", "-D", "render")
+    if branch is not None:
+        git(repo, "branch", "-q", branch, render)
+    git(repo, "merge", "--quiet", "--no-ff", "--no-commit", "--allow-unrelated-histories", render)
+    return render
+
+
+@pytest.mark.parametrize(
+    ("branch", "undo"),
+    [
+        ("scaffold/pristine-ci", "git merge --abort && git branch -D scaffold/pristine-ci"),  # apply's branch
+        (None, "git merge --abort"),  # adopt points scaffold/pristine only once its merge is committed
+        ("mine", "git merge --abort"),  # only scaffold's own branches are named for deletion
+    ],
+)
+def test_a_merge_of_a_pristine_render_left_by_apply_or_adopt_is_refused_naming_the_undo(
+    repo: Path, branch: str | None, undo: str
+) -> None:
+    git(repo, "branch", "-q", "scaffold/pristine-other")  # a scaffold branch elsewhere is left alone
+    start_render_merge(repo, branch, pristine_message(B, "2.0.0"))
+
+    assert refusal(refuse_unless_ready, repo) == (
+        f"an interrupted scaffold apply or adopt left its merge in progress in {repo}; undo it with `{undo}` "
+        "(a commit of it would miss what that command had still to write), then run it again"
+    )
+
+
+def test_a_merge_of_an_unrelated_commit_that_is_no_pristine_render_is_an_ordinary_merge(repo: Path) -> None:
+    start_render_merge(repo, "scaffold/pristine-ci", "Import the CI files\n\nScaffold-Template: not a version\n")
+
+    assert refusal(refuse_unless_ready, repo).startswith(f"a merge is in progress in {repo}; finish it")
+
+
+def test_a_merge_of_a_pristine_commit_with_parents_is_an_ordinary_merge(repo: Path) -> None:
+    git(repo, "switch", "-q", "-c", "update")
+    commit(repo, pristine_message(A, "2.0.0"), {"a.txt": "a2\n"})
+    git(repo, "switch", "-q", "main")
+    commit(repo, "Ours", {"b.txt": "b\n"})
+    git(repo, "merge", "--quiet", "--no-ff", "--no-commit", "update")
+
+    assert refusal(refuse_unless_ready, repo).startswith(f"a merge is in progress in {repo}; finish it")
+
+
 def test_the_pristine_branch_checked_out_is_refused(repo: Path) -> None:
     git(repo, "checkout", "-q", "-b", PRISTINE_BRANCH)
 
