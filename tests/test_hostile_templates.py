@@ -670,7 +670,7 @@ def test_a_message_before_copying_of_gigabytes_is_refused_before_it_is_built(wor
 
 @pytest.mark.parametrize(
     ("attack", "limit", "value"),
-    [("a default of a gigabyte built in C", "MEMORY", "")],
+    [("a default that runs for hours", "RENDER_SECONDS", "3"), ("a default of a gigabyte built in C", "MEMORY", "")],
 )
 def test_a_question_is_held_to_the_render_time_and_memory_limits(
     world: World, attack: str, limit: str, value: str, monkeypatch: pytest.MonkeyPatch
