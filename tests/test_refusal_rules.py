@@ -281,6 +281,12 @@ def test_a_merge_of_an_unrelated_commit_that_is_no_pristine_render_is_an_ordinar
     assert refusal(refuse_unless_ready, repo).startswith(f"a merge is in progress in {repo}; finish it")
 
 
+def test_a_merge_head_naming_no_commit_is_an_ordinary_merge_in_progress(repo: Path) -> None:
+    (repo / ".git" / "MERGE_HEAD").write_text("0" * 40 + "\n")  # left by a crash, or written by another tool
+
+    assert refusal(refuse_unless_ready, repo).startswith(f"a merge is in progress in {repo}; finish it")
+
+
 def test_a_merge_of_a_pristine_commit_with_parents_is_an_ordinary_merge(repo: Path) -> None:
     git(repo, "switch", "-q", "-c", "update")
     commit(repo, pristine_message(A, "2.0.0"), {"a.txt": "a2\n"})
