@@ -7,6 +7,7 @@ EXIT_ACTION_NEEDED = 1  # a result the user has to act on: conflicts, a repo beh
 EXIT_BAD_INPUT = 2  # the user's input or the template is at fault; the message says what is accepted
 EXIT_BUG = 70  # sysexits.h EX_SOFTWARE: an internal software error
 EXIT_CANCELLED = 130  # what a shell reports for a command ended by Ctrl-C
+EXIT_TERMINATED = 143  # 128 + SIGTERM (`timeout`, a cancelled CI job): what had begun was rolled back
 
 
 class ScaffoldError(Exception):

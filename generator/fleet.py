@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import checkouts, gitrepo
 from generator.config import OrgConfig
-from generator.errors import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, RefusedError, ScaffoldError
+from generator.errors import EXIT_BAD_INPUT, EXIT_BUG, EXIT_CANCELLED, EXIT_TERMINATED, RefusedError, ScaffoldError
 from generator.repo_lock import git_dir_key
 from generator.trust.consent import Consent
 
@@ -232,7 +232,7 @@ def _work(parent_end: Any, job: Callable[[Path], FleetRow], folder: Path, parent
 
 
 STOPPED_BY = {
-    128 + signal.SIGTERM: "SIGTERM",
+    EXIT_TERMINATED: "SIGTERM",
     128 + signal.SIGINT: "SIGINT",
     -signal.SIGTERM: "SIGTERM",
     -signal.SIGINT: "SIGINT",
@@ -284,7 +284,7 @@ def _start_worker(folder: Path, parent: int) -> None:
     """
     global _worker_exit_code
     checkouts.use_folder(folder)
-    _worker_exit_code = 128 + signal.SIGTERM
+    _worker_exit_code = EXIT_TERMINATED
     signal.signal(signal.SIGTERM, _exit_on_sigterm)
     gitrepo.defer_sigterm_during_git()
     if not _die_with_parent():
@@ -299,7 +299,7 @@ _worker_exit_code: int | None = None
 
 def _exit_on_sigterm(signum: int, frame: object) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # once: a second one must not cut the rollback short
-    raise SystemExit(128 + signum)
+    raise SystemExit(EXIT_TERMINATED)
 
 
 _PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>

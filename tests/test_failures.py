@@ -307,3 +307,14 @@ def test_a_huge_number_in_a_templates_copier_yml_is_one_line(tmp_path: Path, wor
     source = template(tmp_path / "tpl", f"replicas:\n  type: int\n  default: {DIGITS}\n")
     message = one_line_error(work, "new", "svc", "--defaults", "--template", str(source))
     assert "a number of more than 4300 digits" in message, message
+
+
+def test_every_exit_code_the_readme_lists_has_a_name_in_errors_and_every_named_one_is_listed() -> None:
+    from generator import errors
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    table = readme.split("| exit code | meaning |\n|---|---|\n", 1)[1].split("\n\n", 1)[0]
+    listed = {int(row.split("|")[1]) for row in table.splitlines()}
+    named = {value for name, value in vars(errors).items() if name.startswith("EXIT_")}
+
+    assert listed == named
