@@ -45,14 +45,21 @@ api_token:
   default: changeme
 """
 
-# Kill scaffold (the parent) right after the update-ref that points HEAD back at the user's commit,
-# once the merge is made and before the secrets are filled in.
-WRAPPER = """#!/bin/sh
-"$REAL_GIT" "$@"
-status=$?
-if [ "$1" = update-ref ] && [ "$3" = "scaffold update" ] && [ "$4" = HEAD ]; then kill -9 "$PPID"; sleep 5; fi
-exit $status
-"""
+
+def after_git(condition: str, then: str) -> str:
+    """A script to put first on PATH as `git`: it runs the real git, then, when the shell test `condition`
+    on git's arguments holds, runs `then` (which stops scaffold, its parent), and exits as git did."""
+    return f'#!/bin/sh\n"$REAL_GIT" "$@"\nstatus=$?\nif {condition}; then {then}; fi\nexit $status\n'
+
+
+KILL = 'kill -9 "$PPID"; sleep 5'  # the sleep: scaffold dies before this git returns to it
+
+
+# The update-ref that points HEAD back at the user's commit, once the merge is made and before the
+# secrets are filled in.
+HEAD_PUT_BACK = '[ "$1" = update-ref ] && [ "$3" = "scaffold update" ] && [ "$4" = HEAD ]'
+# Kill scaffold (the parent) right after it.
+WRAPPER = after_git(HEAD_PUT_BACK, KILL)
 
 
 def secret_template(path: Path) -> Path:
@@ -126,12 +133,7 @@ def test_committing_the_merge_of_a_killed_update_is_refused_until_undone_and_the
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-TERM_WRAPPER = """#!/bin/sh
-"$REAL_GIT" "$@"
-status=$?
-if [ "$1" = update-ref ] && [ "$3" = "scaffold update" ] && [ "$4" = HEAD ]; then kill -TERM "$PPID"; fi
-exit $status
-"""
+TERM_WRAPPER = after_git(HEAD_PUT_BACK, 'kill -TERM "$PPID"')
 
 
 def test_a_single_update_stopped_by_sigterm_after_its_merge_puts_the_repo_back(tmp_path: Path) -> None:
@@ -156,12 +158,7 @@ def test_a_single_update_stopped_by_sigterm_after_its_merge_puts_the_repo_back(t
     assert (repo / "secret.conf").read_text() == f"token = {TOKEN}\nlevel = 2\n"
 
 
-CHECKOUT_WRAPPER = """#!/bin/sh
-"$REAL_GIT" "$@"
-status=$?
-if [ "$1" = checkout ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -9 "$PPID"; sleep 5; fi
-exit $status
-"""
+CHECKOUT_WRAPPER = after_git('[ "$1" = checkout ] && [ ! -e "$MARK" ]', ': > "$MARK"; ' + KILL)
 
 
 def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
@@ -183,12 +180,7 @@ def test_an_update_killed_once_it_hid_the_secrets_gives_them_back_on_the_rerun(
     assert git(repo, "status", "--porcelain") == ""
 
 
-INT_WRAPPER = """#!/bin/sh
-"$REAL_GIT" "$@"
-status=$?
-if [ "$1" = merge ] && [ ! -e "$MARK" ]; then : > "$MARK"; kill -"$SIGNAL" "$PPID"; fi
-exit $status
-"""
+INT_WRAPPER = after_git('[ "$1" = merge ] && [ ! -e "$MARK" ]', ': > "$MARK"; kill -"$SIGNAL" "$PPID"')
 
 CI_COPIER_YML = """\
 _answers_file: .copier-answers.ci.yml
@@ -254,12 +246,7 @@ def test_ctrl_c_or_sigterm_during_the_merge_of_scaffold_apply_puts_the_repo_back
     assert (repo / "ci.conf").read_text() == "ci_token = C1T0ken\n"
 
 
-COMMIT_WRAPPER = """#!/bin/sh
-"$REAL_GIT" "$@"
-status=$?
-if [ "$1" = commit ]; then kill -9 "$PPID"; sleep 5; fi
-exit $status
-"""
+COMMIT_WRAPPER = after_git('[ "$1" = commit ]', KILL)
 
 
 def test_an_update_killed_just_after_its_own_commit_is_done_and_the_rerun_says_so(tmp_path: Path) -> None:
@@ -322,12 +309,7 @@ def test_sigterm_during_the_commit_of_scaffold_adopt_leaves_the_repo_as_it_was(t
     assert adopted.returncode == 0, adopted.stdout + adopted.stderr
 
 
-KILL_AT_MERGE_WRAPPER = """#!/bin/sh
-"$REAL_GIT" "$@"
-status=$?
-if [ "$1" = merge ]; then kill -9 "$PPID"; sleep 5; fi
-exit $status
-"""
+KILL_AT_MERGE_WRAPPER = after_git('[ "$1" = merge ]', KILL)
 
 
 def test_the_rerun_of_an_apply_killed_in_its_merge_says_how_to_undo_it_not_to_commit_it(tmp_path: Path) -> None:
