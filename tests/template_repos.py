@@ -5,12 +5,15 @@ As copier's own tests do: copy a template to a temporary folder, `git init`, com
 config of the test's own (GIT_CONFIG_GLOBAL), so no network is needed and no product code changes.
 """
 
+import contextlib
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from generator.sources import bundled_templates_dir
 
@@ -50,6 +53,15 @@ def release(template: Path, tag: str, change: Callable[[Path], None]) -> None:
     git(template, "add", "-A")
     git(template, "commit", "-q", "-m", f"Release {tag}")
     git(template, "tag", tag)
+
+
+@contextlib.contextmanager
+def copier_yml(template: Path) -> Iterator[dict[str, Any]]:
+    """Yield the template's copier.yml as a mapping to change; write it back, in its key order, after the block."""
+    path = template / "copier.yml"
+    config = yaml.safe_load(path.read_text())
+    yield config
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
 
 
 def edit(relative: str, old: str, new: str) -> Callable[[Path], None]:

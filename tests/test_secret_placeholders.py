@@ -12,8 +12,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import yaml
-
 from generator import update_journal
 from generator.secret_answers import captured, current_values, fill, filled_file, hide, placeholder
 from generator.secret_merge import SecretMerge, hidden_head
@@ -21,7 +19,7 @@ from generator.snapshots import of_commit
 from generator.update_journal import Journal
 from tests.cli import scaffold
 from tests.hostile_templates import git_template
-from tests.template_repos import git
+from tests.template_repos import copier_yml, git
 from tests.template_versions import GIT_IDENTITY
 from tests.test_secrets import NEW_SECRET, PLACEHOLDER, SECRET, objects_holding, secret_template
 from tests.test_update_rollback import WRAPPER
@@ -259,9 +257,10 @@ def test_after_a_rebase_merge_left_a_placeholder_in_a_new_file_the_next_update_f
 
 def test_a_secret_the_template_transforms_is_filled_in_from_the_real_render(tmp_path: Path) -> None:
     folder = secret_template(tmp_path / "tpl")
-    config = yaml.safe_load((folder / "copier.yml").read_text())
-    config["api_token"]["validator"] = "{% if not api_token.startswith('S3') %}api_token must start with S3{% endif %}"
-    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(folder) as config:
+        config["api_token"]["validator"] = (
+            "{% if not api_token.startswith('S3') %}api_token must start with S3{% endif %}"
+        )
     (folder / "b64.txt.jinja").write_text("A={{ api_token | b64encode }}\nB=1\n")
     template = git_template(folder)
     repo = new_repo(tmp_path, template)  # the placeholder does not pass the validator: it is not run on it
@@ -347,9 +346,8 @@ def test_a_transformed_secret_line_is_taken_from_the_real_render_and_else_none()
 
 def test_a_secret_with_choices_is_created_and_its_choice_never_reaches_the_pristine_branch(tmp_path: Path) -> None:
     folder = secret_template(tmp_path / "tpl")
-    config = yaml.safe_load((folder / "copier.yml").read_text())
-    config["api_token"]["choices"] = ["changeme-default", SECRET]  # the placeholder is none of them
-    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(folder) as config:
+        config["api_token"]["choices"] = ["changeme-default", SECRET]  # the placeholder is none of them
 
     repo = new_repo(tmp_path, git_template(folder))
 
@@ -363,10 +361,9 @@ def test_an_answer_whose_default_is_built_from_a_secret_holds_its_placeholder_on
     tmp_path: Path,
 ) -> None:
     folder = secret_template(tmp_path / "tpl")
-    config = yaml.safe_load((folder / "copier.yml").read_text())
-    config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # taken with --defaults
-    config["_message_after_copy"] = "Database: {{ db_url }}"
-    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(folder) as config:
+        config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # taken with --defaults
+        config["_message_after_copy"] = "Database: {{ db_url }}"
     (folder / "db.env.jinja").write_text("DB={{ db_url }}\n")
     template = git_template(folder)
 
@@ -406,9 +403,8 @@ def test_new_runs_the_placeholder_renders_tasks_first_so_what_they_set_outside_t
 ) -> None:
     folder = secret_template(tmp_path / "tpl")
     vault = tmp_path / "vault.txt"  # a task that hands the secret to a store outside the repo (`gh secret set`)
-    config = yaml.safe_load((folder / "copier.yml").read_text())
-    config["_tasks"] = [f"echo {{{{ api_token }}}} >> {vault}"]
-    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(folder) as config:
+        config["_tasks"] = [f"echo {{{{ api_token }}}} >> {vault}"]
 
     code, out, err = scaffold(
         tmp_path,
@@ -464,9 +460,8 @@ def copier_made(template: Path, dest: Path) -> Path:
 
 def test_adopt_reads_a_secret_from_the_files_or_refuses_and_its_pristine_render_holds_none(tmp_path: Path) -> None:
     folder = secret_template(tmp_path / "tpl")
-    config = yaml.safe_load((folder / "copier.yml").read_text())
-    config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # recorded by copier
-    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(folder) as config:
+        config["db_url"] = {"type": "str", "default": "postgres://app:{{ api_token }}@db/app"}  # recorded by copier
     (folder / "db.env.jinja").write_text("DB={{ db_url }}\n")
     template = git_template(folder)
     read, edited = copier_made(template, tmp_path / "read"), copier_made(template, tmp_path / "edited")
@@ -509,9 +504,8 @@ def test_a_secret_that_is_part_of_its_own_placeholder_is_hidden_once_and_updates
 def test_a_task_that_fails_with_the_real_value_is_reported_with_the_secret_masked(tmp_path: Path) -> None:
     folder = secret_template(tmp_path / "tpl")
     store = tmp_path / "registered"  # a task that is not idempotent: its second run (the real values) fails
-    config = yaml.safe_load((folder / "copier.yml").read_text())
-    config["_tasks"] = [f"mkdir {store} && echo {{{{ api_token }}}} > {store}/token"]
-    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(folder) as config:
+        config["_tasks"] = [f"mkdir {store} && echo {{{{ api_token }}}} > {store}/token"]
 
     code, out, err = scaffold(
         tmp_path,

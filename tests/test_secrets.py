@@ -11,7 +11,7 @@ import yaml
 
 from tests.cli import scaffold
 from tests.hostile_templates import benign_template, git_template
-from tests.template_repos import git
+from tests.template_repos import copier_yml, git
 
 SECRET = "S3CRET-tok-4f9a2c"
 NEW_SECRET = "N3W-S3CRET-tok-77b1e0"
@@ -21,20 +21,19 @@ PLACEHOLDER = "scaffold-secret-api_token"
 def secret_template(folder: Path, *, listed: bool = False) -> Path:
     """A template with a secret token (marked `secret: true`, or listed in `_secret_questions`) rendered into a file."""
     benign_template(folder)
-    config = yaml.safe_load((folder / "copier.yml").read_text())
-    config["api_token"] = {
-        "type": "str",
-        "help": "API token",
-        "default": "changeme-default",
-        "validator": (
-            "{% if api_token|length < 8 %}api_token {{ api_token }} is too short; accepted: 8 characters{% endif %}"
-        ),
-    }
-    if listed:
-        config["_secret_questions"] = ["api_token"]
-    else:
-        config["api_token"]["secret"] = True
-    (folder / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(folder) as config:
+        config["api_token"] = {
+            "type": "str",
+            "help": "API token",
+            "default": "changeme-default",
+            "validator": (
+                "{% if api_token|length < 8 %}api_token {{ api_token }} is too short; accepted: 8 characters{% endif %}"
+            ),
+        }
+        if listed:
+            config["_secret_questions"] = ["api_token"]
+        else:
+            config["api_token"]["secret"] = True
     (folder / "config.env.jinja").write_text("TOKEN={{ api_token }}\n")
     return folder
 
@@ -107,14 +106,13 @@ def test_an_update_with_a_new_secret_writes_it_into_no_message_or_answers_file(t
 
 def test_no_message_of_the_template_shows_a_secret(tmp_path: Path) -> None:
     template = secret_template(tmp_path / "tpl")
-    config = yaml.safe_load((template / "copier.yml").read_text())
-    config["region"] = {
-        "type": "str",
-        "default": "eu",
-        "validator": "{% if region == 'moon' %}bad region (token was {{ api_token|upper }}){% endif %}",
-    }
-    config["_message_after_copy"] = "Your token is {{ api_token }}; region {{ region }}."
-    (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(template) as config:
+        config["region"] = {
+            "type": "str",
+            "default": "eu",
+            "validator": "{% if region == 'moon' %}bad region (token was {{ api_token|upper }}){% endif %}",
+        }
+        config["_message_after_copy"] = "Your token is {{ api_token }}; region {{ region }}."
 
     code, out, err = scaffold(
         tmp_path, "new", "a", "--template", str(template), "--defaults", "-d", f"api_token={SECRET}"

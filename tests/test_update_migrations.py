@@ -9,11 +9,10 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 
 from tests.cli import scaffold
 from tests.hostile_templates import git_template
-from tests.template_repos import git
+from tests.template_repos import copier_yml, git
 from tests.template_versions import is_merging, repo_state
 from tests.test_secrets import SECRET, secret_template
 
@@ -170,12 +169,11 @@ def test_a_fleet_run_runs_the_migrations_of_a_template_the_org_config_trusts_and
 
 def test_migrations_of_a_template_with_a_secret_see_the_repos_value_and_the_update_keeps_it(tmp_path: Path) -> None:
     template = git_template(secret_template(tmp_path / "template"))
-    config = yaml.safe_load((template / "copier.yml").read_text())
-    config["_migrations"] = [
-        {"version": "v2.0.0", "when": "{{ _stage == 'before' }}", "command": "cp config.env before-copy.env"},
-        {"version": "v2.0.0", "command": "echo done > MIGRATED.txt"},
-    ]
-    (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(template) as config:
+        config["_migrations"] = [
+            {"version": "v2.0.0", "when": "{{ _stage == 'before' }}", "command": "cp config.env before-copy.env"},
+            {"version": "v2.0.0", "command": "echo done > MIGRATED.txt"},
+        ]
     (template / "README.md.jinja").write_text("# {{ service_name }} v2\n")
     (template / "config.env.jinja").write_text("TOKEN={{ api_token }}\nMODE=prod\n")
     git(template, "commit", "-q", "-am", "v2")
@@ -198,10 +196,9 @@ def test_migrations_of_a_template_with_a_secret_see_the_repos_value_and_the_upda
 @pytest.mark.parametrize("fails", [False, True], ids=["runs", "fails"])
 def test_a_migration_command_that_holds_a_secret_answer_is_printed_with_it_masked(tmp_path: Path, fails: bool) -> None:
     template = git_template(secret_template(tmp_path / "template"))
-    config = yaml.safe_load((template / "copier.yml").read_text())
-    command = "echo {{ api_token }} > token.txt" + ("; exit 4" if fails else "")
-    config["_migrations"] = [{"version": "v2.0.0", "command": command}]
-    (template / "copier.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    with copier_yml(template) as config:
+        command = "echo {{ api_token }} > token.txt" + ("; exit 4" if fails else "")
+        config["_migrations"] = [{"version": "v2.0.0", "command": command}]
     git(template, "commit", "-q", "-am", "v2")
     git(template, "tag", "v2.0.0")
     code, out, err = scaffold(tmp_path, "new", "svc", "-t", str(template), "--vcs-ref", "v1.0.0", "--defaults",
