@@ -6,7 +6,7 @@ messages are one line naming the value and what is accepted, and secret answers 
 """
 
 from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,7 +340,7 @@ def _template_errors(key: str) -> Iterator[None]:
     limits = current_limits()
     try:
         # the render's deadline and memory cap do not cover the questions, which render before it starts
-        with _deadline_unless_running(limits.render_seconds), memory_cap(limits.memory):
+        with deadline(limits.render_seconds), memory_cap(limits.memory):
             yield
     except InvalidAnswerError:
         raise
@@ -366,14 +366,6 @@ def _template_errors(key: str) -> Iterator[None]:
             f"the template's copier.yml cannot be rendered at {key}: {_first_line(error)}{hint}; "
             "accepted: Jinja using the answers before it and the template's filters"
         ) from None
-
-
-def _deadline_unless_running(seconds: float) -> Any:
-    """`deadline(seconds)`, unless one already runs (whose timer a nested one would end)."""
-    import signal
-
-    running = hasattr(signal, "getitimer") and signal.getitimer(signal.ITIMER_REAL)[0] > 0
-    return nullcontext() if running else deadline(seconds)
 
 
 def _problem_text(question: Question, error: BaseException) -> str:

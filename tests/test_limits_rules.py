@@ -136,6 +136,18 @@ def test_a_block_past_its_deadline_is_interrupted_and_the_timer_and_handler_are_
     assert signal.getsignal(signal.SIGALRM) is previous
 
 
+def test_a_deadline_inside_a_running_one_leaves_the_outer_in_charge() -> None:
+    # copier asks questions during the render: the questions' deadline must not end the render's timer
+    with deadline(30):
+        with deadline(0.01):
+            time.sleep(0.05)  # the inner one set no timer of its own
+            assert 29 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30
+        assert 0 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30  # still running after the inner block
+    with pytest.raises(RenderTimeout), deadline(0.01), deadline(30):
+        time.sleep(30)  # the outer one's time is what counts
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_a_paused_deadline_stops_for_the_block_and_runs_on_after_it() -> None:
     with deadline(30):
         with paused():  # a template's tasks

@@ -79,8 +79,13 @@ def deadline(seconds: float) -> Iterator[None]:
     """Raise RenderTimeout in the main thread when the block runs longer than `seconds` (a no-op in other threads).
 
     Pure-Python loops (Jinja's compiled templates) are interrupted; see `paused` for time spent on tasks.
+    Inside a running deadline (questions copier asks during a render), that one stays in charge: one timer
+    serves both, and ending an inner one would end the outer's.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+    if signal.getitimer(signal.ITIMER_REAL)[0] > 0:
         yield
         return
 
