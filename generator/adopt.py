@@ -25,12 +25,12 @@ from generator.config import OrgAnswers
 from generator.errors import RefusedError, ScaffoldError, SecretAnswersNeeded
 from generator.pristine import (
     PRISTINE_BRANCH,
-    branch_tip,
     commit_message,
     commit_render,
     newest_pristine,
     point_branch,
     render_tree,
+    undone_unless_done,
 )
 from generator.refusals import refuse_unless_ready, refuse_unless_repo
 from generator.repo_lock import locked
@@ -177,8 +177,7 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         + ("" if base == RECORDED else " The repo's differences from it count as its own edits.")
         + "\n"
     )
-    before, tip = gitrepo.head(repo), branch_tip(repo)
-    try:
+    with undone_unless_done(repo):
         gitrepo.git(
             repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "-s", "ours",
             "--allow-unrelated-histories", pristine,
@@ -188,10 +187,4 @@ def _merge_keeping_files(repo: Path, pristine: str, added: str | None, source: T
         gitrepo.git(repo, "commit", "--quiet", "--no-verify", "-m", message)
         merged = gitrepo.head(repo)
         point_branch(repo, pristine)
-    except BaseException:  # Ctrl-C, SIGTERM too: no merge left in progress
-        gitrepo.git(repo, "merge", "--abort", check=False)
-        # SIGTERM waits for the running git command: the commit may be made (the tree was clean, see refusals)
-        gitrepo.git(repo, "reset", "--quiet", "--hard", before, check=False)
-        point_branch(repo, tip)
-        raise
     return merged

@@ -18,7 +18,14 @@ from generator import gitrepo
 from generator.answers_files import find_answers_files
 from generator.config import OrgAnswers
 from generator.errors import RefusedError, TemplateError
-from generator.pristine import applied_branch, commit_message, commit_render, point_branch, render_tree
+from generator.pristine import (
+    applied_branch,
+    commit_message,
+    commit_render,
+    point_branch,
+    render_tree,
+    undone_unless_done,
+)
 from generator.refusals import first_few, refuse_unless_ready, refuse_unless_repo
 from generator.repo_lock import locked
 from generator.rerender import FreshRender, Recorded, fresh_render
@@ -124,12 +131,11 @@ def _merge(
 
     The pristine render holds placeholders for the secret answers (`secrets`): the merge fills them in.
     """
-    before = gitrepo.head(repo)
     message = (
         f"Apply template {source.recorded_src} {source.version or 'unversioned'}\n\n"
         f"Merges its pristine render (branch {branch}); scaffold update keeps it up to date through {answers_file}.\n"
     )
-    try:  # SIGTERM is acted on once the running git command ends: each of them may be the last
+    with undone_unless_done(repo, branch):
         point_branch(repo, pristine, branch)
         gitrepo.git(
             repo, "merge", "--quiet", "--no-ff", "--no-commit", "--no-verify", "--allow-unrelated-histories",
@@ -139,9 +145,4 @@ def _merge(
             fill_work_tree(repo, secrets, secrets.rendered, ())
         gitrepo.git(repo, "commit", "--quiet", "--no-edit", "--no-verify")
         merged = gitrepo.head(repo)
-    except BaseException:  # Ctrl-C too: exit 130 means nothing was written
-        gitrepo.git(repo, "merge", "--abort", check=False)
-        gitrepo.git(repo, "reset", "--quiet", "--hard", before)
-        point_branch(repo, None, branch)
-        raise
     return merged

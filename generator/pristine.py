@@ -254,3 +254,21 @@ def point_branch(repo: Path, sha: str | None, branch: str = PRISTINE_BRANCH) -> 
         gitrepo.git(repo, "update-ref", "-d", f"refs/heads/{branch}", check=False)
     else:
         gitrepo.git(repo, "update-ref", "-m", "scaffold update", f"refs/heads/{branch}", sha)
+
+
+@contextmanager
+def undone_unless_done(repo: Path, branch: str = PRISTINE_BRANCH) -> Iterator[None]:
+    """Run a block that merges a pristine render into the repo; if it raises or is interrupted, put the repo back.
+
+    The merge is aborted, HEAD reset to where it was and `branch` pointed where it was (deleted if it was
+    not there). SIGTERM is acted on once the running git command ends, so each step of the block may be
+    the last: its commit made, its branch moved; all of it is undone (the tree was clean: see refusals).
+    """
+    before, tip = gitrepo.head(repo), branch_tip(repo, branch)
+    try:
+        yield
+    except BaseException:  # Ctrl-C and SIGTERM too: exit 130 or 143 means nothing was written
+        gitrepo.git(repo, "merge", "--abort", check=False)
+        gitrepo.git(repo, "reset", "--quiet", "--hard", before, check=False)
+        point_branch(repo, tip, branch)
+        raise
